@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ImageCore.Fits;
+using Spectre.Console;
+
+namespace ImageCore.Cli;
+
+/// <summary><c>imagecore info FILE [--json] [--stats]</c>: one entry per HDU.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "FITS file to describe" };
+        var json = new Option<bool>("--json") { Description = "print one JSON array of HDU objects" };
+        var stats = new Option<bool>("--stats") { Description = "add count, NaN count, min, max, mean and sum of each image's physical values" };
+        var command = new Command("info", "Describe every HDU of a FITS file") { file, json, stats };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var hdus = FitsSummary.Describe(parse.GetValue(file)!.FullName, parse.GetValue(stats));
+            if (parse.GetValue(json)) WriteJson(Console.OpenStandardOutput(), hdus);
+            else WriteTable(hdus, parse.GetValue(stats));
+        }));
+        return command;
+    }
+
+    /// <summary>The JSON form: an array of objects with exactly the keys
+    /// index, extname, type, bitpix, naxis, bzero, bscale, cards, stats.</summary>
+    internal static void WriteJson(Stream output, IReadOnlyList<HduSummary> hdus)
+    {
+        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        w.WriteStartArray();
+        foreach (var h in hdus)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", h.Index);
+            if (h.ExtName is null) w.WriteNull("extname"); else w.WriteString("extname", h.ExtName);
+            w.WriteString("type", h.Type);
+            w.WriteNumber("bitpix", h.Bitpix);
+            w.WriteStartArray("naxis");
+            foreach (long a in h.Naxis) w.WriteNumberValue(a);
+            w.WriteEndArray();
+            Number(w, "bzero", h.BZero);
+            Number(w, "bscale", h.BScale);
+            w.WriteNumber("cards", h.Cards);
+            if (h.Stats is null) w.WriteNull("stats");
+            else
+            {
+                w.WriteStartObject("stats");
+                w.WriteNumber("count", h.Stats.Count);
+                w.WriteNumber("nan", h.Stats.NaN);
+                Number(w, "min", h.Stats.Min);
+                Number(w, "max", h.Stats.Max);
+                Number(w, "mean", h.Stats.Mean);
+                Number(w, "sum", h.Stats.Sum);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.Flush();
+        output.Write("\n"u8);
+        output.Flush();
+    }
+
+    /// <summary>JSON has no NaN or infinity: those are written as the strings "NaN", "Infinity", "-Infinity".</summary>
+    private static void Number(Utf8JsonWriter w, string name, double? v)
+    {
+        if (v is not double d) w.WriteNull(name);
+        else if (double.IsFinite(d)) w.WriteNumber(name, d);
+        else w.WriteString(name, d.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private static void WriteTable(IReadOnlyList<HduSummary> hdus, bool stats)
+    {
+        var table = new Table().AddColumns("#", "EXTNAME", "type", "BITPIX", "dimensions", "BZERO", "BSCALE", "cards");
+        if (stats) table.AddColumns("count", "NaN", "min", "max", "mean", "sum");
+        foreach (var h in hdus)
+        {
+            var row = new List<string>
+            {
+                h.Index.ToString(CultureInfo.InvariantCulture), h.ExtName ?? "", h.Type, h.Bitpix.ToString(CultureInfo.InvariantCulture),
+                h.Naxis.Count == 0 ? "" : string.Join(" x ", h.Naxis), Fmt(h.BZero), Fmt(h.BScale), h.Cards.ToString(CultureInfo.InvariantCulture),
+            };
+            if (stats)
+            {
+                var s = h.Stats;
+                row.AddRange(s is null ? ["", "", "", "", "", ""] :
+                    [s.Count.ToString(CultureInfo.InvariantCulture), s.NaN.ToString(CultureInfo.InvariantCulture), Fmt(s.Min), Fmt(s.Max), Fmt(s.Mean), Fmt(s.Sum)]);
+            }
+            table.AddRow(row.Select(Markup.Escape).ToArray());
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static string Fmt(double? v) => v is double d ? d.ToString("G10", CultureInfo.InvariantCulture) : "";
+}

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using ImageCore.Cli;
+
+var root = new RootCommand("imagecore: FITS I/O and image processing for survey astronomy")
+{
+    InfoCommand.Create(),
+};
+return root.Parse(args).Invoke();

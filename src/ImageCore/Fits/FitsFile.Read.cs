@@ -1,0 +1,163 @@
+using System.Buffers;
+using System.Numerics;
+using CommunityToolkit.HighPerformance;
+using ImageCore.Memory;
+using ImageCore.Simd;
+
+namespace ImageCore.Fits;
+
+public sealed partial class FitsFile
+{
+    /// <summary>Bytes read per chunk: large enough for few system calls, small enough to stay in L2.</summary>
+    internal const int ChunkBytes = 1 << 19;
+
+    /// <summary>Reads an image HDU into a new pooled plane of physical values (BZERO/BSCALE applied,
+    /// BLANK as NaN for float destinations). Rows are NAXIS2..NAXISn flattened.</summary>
+    /// <typeparam name="T">The pixel type wanted: the stored type, its unsigned twin, float, double,
+    /// or an integer type that holds every physical value.</typeparam>
+    /// <param name="hdu">An image HDU of this file.</param>
+    /// <param name="scaled">False reads the stored values without BZERO/BSCALE/BLANK.</param>
+    /// <returns>A plane the caller owns (dispose it to return it to the pool).</returns>
+    /// <exception cref="FitsFormatException">Not an image, too large for one plane, or truncated.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
+    public Plane<T> ReadImage<T>(FitsHdu hdu, bool scaled = true) where T : unmanaged, INumber<T>
+    {
+        var (width, height) = CheckImage(hdu);
+        var plane = new Plane<T>(width, height, clear: false);
+        try
+        {
+            ReadRows(hdu, 0, plane.AsSpan2D(), scaled);
+            return plane;
+        }
+        catch
+        {
+            plane.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads rows <paramref name="firstRow"/>.. of an image HDU into <paramref name="destination"/>
+    /// (its height is the number of rows; its width must be NAXIS1).</summary>
+    /// <exception cref="ArgumentException">Destination width or row range does not match the HDU.</exception>
+    /// <exception cref="FitsFormatException">Not an image, or the file is truncated.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
+    public void ReadRows<T>(FitsHdu hdu, long firstRow, Span2D<T> destination, bool scaled = true) where T : unmanaged, INumber<T>
+    {
+        var (width, height) = CheckImage(hdu);
+        if (destination.Width != width)
+            throw new ArgumentException($"{Name}, HDU {hdu.Index}: destination is {destination.Width} px wide but NAXIS1 = {width}", nameof(destination));
+        if (firstRow < 0 || firstRow + destination.Height > height)
+            throw new ArgumentException($"{Name}, HDU {hdu.Index}: rows {firstRow}..{firstRow + destination.Height - 1} are outside 0..{height - 1}", nameof(firstRow));
+        if (destination.Height == 0 || width == 0) return;
+
+        string where = $"{Name}, HDU {hdu.Index}";
+        var codec = new FitsPixelCodec<T>(hdu, scaled);
+        int size = codec.StoredSize;
+        int chunkPixels = Math.Max(1, ChunkBytes / size);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkPixels * size);
+        byte[]? scratch = codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(chunkPixels * size) : null;
+        try
+        {
+            long start = hdu.DataOffset + firstRow * width * size;
+            _stream.Position = start;
+            long remaining = (long)destination.Height * width;
+            int row = 0, col = 0;
+            long pixel = firstRow * width;
+            while (remaining > 0)
+            {
+                int n = (int)Math.Min(chunkPixels, remaining);
+                var bytes = buffer.AsSpan(0, n * size);
+                ReadFully(bytes, hdu.Index);
+                int used = 0;
+                while (used < n)
+                {
+                    int take = Math.Min(width - col, n - used);
+                    codec.Decode(bytes.Slice(used * size, take * size), destination.GetRowSpan(row).Slice(col, take), scratch, pixel, where);
+                    used += take;
+                    pixel += take;
+                    col += take;
+                    if (col == width) { col = 0; row++; }
+                }
+                remaining -= n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Verifies the CHECKSUM (whole HDU sums to -0) and DATASUM (data sum) keywords of an HDU.</summary>
+    /// <exception cref="FitsFormatException">DATASUM is not an unsigned decimal integer, or the file is truncated.</exception>
+    public FitsChecksumResult VerifyChecksum(FitsHdu hdu)
+    {
+        var h = hdu.Header;
+        bool hasChecksum = h.Contains("CHECKSUM"), hasDatasum = h.Contains("DATASUM");
+        if (!hasChecksum && !hasDatasum) return new(null, null);
+
+        ulong headerAcc = SumRange(hdu.HeaderOffset, hdu.DataOffset - hdu.HeaderOffset, hdu.Index);
+        long dataEnd = Math.Min(hdu.EndOffset, Length);
+        ulong dataAcc = SumRange(hdu.DataOffset, dataEnd - hdu.DataOffset, hdu.Index);
+        uint dataSum = OnesComplementSum.Fold(dataAcc);
+
+        bool? datasumOk = null;
+        if (hasDatasum)
+        {
+            string text = h.GetString("DATASUM").Trim();
+            if (!uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint expected))
+                throw new FitsFormatException(Name, hdu.Index, -1, "DATASUM", $"DATASUM '{text}' is not an unsigned 32-bit decimal integer");
+            datasumOk = expected == dataSum;
+        }
+        bool? checksumOk = hasChecksum ? OnesComplementSum.Combine(OnesComplementSum.Fold(headerAcc), dataSum) == 0xFFFFFFFFu : null;
+        return new(checksumOk, datasumOk);
+    }
+
+    private ulong SumRange(long offset, long count, int hdu)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            ulong acc = 0;
+            _stream.Position = offset;
+            while (count > 0)
+            {
+                int n = (int)Math.Min(ChunkBytes, count);
+                ReadFully(buffer.AsSpan(0, n), hdu);
+                acc = OnesComplementSum.Add(acc, buffer.AsSpan(0, n));
+                acc = OnesComplementSum.Fold(acc);
+                count -= n;
+            }
+            return acc;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void ReadFully(Span<byte> bytes, int hdu)
+    {
+        long at = _stream.Position;
+        try
+        {
+            _stream.ReadExactly(bytes);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new FitsFormatException(Name, hdu, at, null, $"truncated: {bytes.Length} bytes wanted at byte {at}, the file ends at {_stream.Length}");
+        }
+    }
+
+    private (int Width, int Height) CheckImage(FitsHdu hdu)
+    {
+        if (hdu.Type != FitsHduType.Image)
+            throw new FitsFormatException(Name, hdu.Index, hdu.HeaderOffset, "XTENSION", $"HDU {hdu.Index} is a {hdu.Type}, not an image");
+        if (!ReferenceEquals(GetHdu(hdu.Index), hdu))
+            throw new ArgumentException($"{hdu} does not belong to {Name}", nameof(hdu));
+        if (hdu.Width > int.MaxValue || hdu.Height > int.MaxValue || hdu.PixelCount > Plane<byte>.MaxElements)
+            throw new FitsFormatException(Name, hdu.Index, hdu.HeaderOffset, "NAXIS",
+                $"{hdu.Width} x {hdu.Height} pixels is too large for one image plane");
+        return ((int)hdu.Width, (int)hdu.Height);
+    }
+}

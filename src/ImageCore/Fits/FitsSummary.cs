@@ -1,0 +1,89 @@
+using CommunityToolkit.HighPerformance;
+using ImageCore.Memory;
+
+namespace ImageCore.Fits;
+
+/// <summary>NaN-aware statistics of an image's physical values, accumulated in double.</summary>
+/// <param name="Count">Pixels that are not NaN (BLANK pixels read as NaN).</param>
+/// <param name="NaN">NaN pixels.</param>
+/// <param name="Min">Smallest non-NaN value, or null when <paramref name="Count"/> is 0.</param>
+/// <param name="Max">Largest non-NaN value, or null.</param>
+/// <param name="Mean">Sum / Count, or null.</param>
+/// <param name="Sum">Sum of the non-NaN values (0 when there are none).</param>
+public sealed record ImageStatistics(long Count, long NaN, double? Min, double? Max, double? Mean, double Sum);
+
+/// <summary>One HDU as <c>imagecore info</c> reports it.</summary>
+/// <param name="Index">Zero-based HDU index.</param>
+/// <param name="ExtName">EXTNAME, or null.</param>
+/// <param name="Type">astropy's class name for the HDU: PrimaryHDU, ImageHDU, BinTableHDU, TableHDU,
+/// CompImageHDU, GroupsHDU, or the XTENSION value for other extensions.</param>
+/// <param name="Bitpix">BITPIX.</param>
+/// <param name="Naxis">NAXIS1..NAXISn.</param>
+/// <param name="BZero">BZERO for images (0 when absent), null for other HDUs.</param>
+/// <param name="BScale">BSCALE for images (1 when absent), null for other HDUs.</param>
+/// <param name="Cards">Logical header cards, END excluded (a CONTINUEd string counts once).</param>
+/// <param name="Stats">Statistics of the physical values, for image HDUs when asked; otherwise null.</param>
+public sealed record HduSummary(int Index, string? ExtName, string Type, int Bitpix, IReadOnlyList<long> Naxis,
+                                double? BZero, double? BScale, int Cards, ImageStatistics? Stats);
+
+/// <summary>Summaries and statistics of FITS files (the library side of <c>imagecore info</c>).</summary>
+public static class FitsSummary
+{
+    /// <summary>Summarises every HDU of <paramref name="path"/>.</summary>
+    /// <param name="path">A FITS file.</param>
+    /// <param name="withStats">Compute <see cref="ImageStatistics"/> for image HDUs with data.</param>
+    /// <exception cref="FitsFormatException">The file is malformed.</exception>
+    public static IReadOnlyList<HduSummary> Describe(string path, bool withStats)
+    {
+        using var file = FitsFile.Open(path);
+        var result = new List<HduSummary>();
+        foreach (var hdu in file.Hdus)
+        {
+            bool image = hdu.Type == FitsHduType.Image;
+            var stats = withStats && image ? Statistics(file, hdu) : null;
+            result.Add(new HduSummary(hdu.Index, hdu.ExtName, TypeName(hdu), hdu.Bitpix, hdu.Axes,
+                                      image ? hdu.BZero : null, image ? hdu.BScale : null, hdu.Header.Count, stats));
+        }
+        return result;
+    }
+
+    /// <summary>astropy's class name for an HDU.</summary>
+    public static string TypeName(FitsHdu hdu) => hdu.Type switch
+    {
+        FitsHduType.Image => hdu.IsPrimary ? "PrimaryHDU" : "ImageHDU",
+        FitsHduType.BinaryTable => "BinTableHDU",
+        FitsHduType.AsciiTable => "TableHDU",
+        FitsHduType.CompressedImage => "CompImageHDU",
+        FitsHduType.RandomGroups => "GroupsHDU",
+        _ => hdu.Xtension ?? "Unknown",
+    };
+
+    /// <summary>Statistics of an image HDU's physical values, streamed in row bands (no whole-image buffer).</summary>
+    /// <exception cref="FitsFormatException">Not an image, or truncated.</exception>
+    public static ImageStatistics Statistics(FitsFile file, FitsHdu hdu)
+    {
+        if (!hdu.HasImageData) return new ImageStatistics(0, 0, null, null, null, 0);
+        int width = checked((int)hdu.Width);
+        long height = hdu.Height;
+        int band = (int)Math.Clamp((1 << 18) / Math.Max(1, width), 1, height);
+        using var buffer = new Plane<double>(width, band, clear: false);
+        long count = 0, nan = 0;
+        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+        for (long row = 0; row < height; row += band)
+        {
+            int rows = (int)Math.Min(band, height - row);
+            var view = buffer.AsSpan2D()[..rows, ..];
+            file.ReadRows(hdu, row, view);
+            for (int y = 0; y < rows; y++)
+                foreach (double v in view.GetRowSpan(y))
+                {
+                    if (double.IsNaN(v)) { nan++; continue; }
+                    count++;
+                    sum += v;
+                    if (v < min) min = v;
+                    if (v > max) max = v;
+                }
+        }
+        return count == 0 ? new ImageStatistics(0, nan, null, null, null, 0) : new ImageStatistics(count, nan, min, max, sum / count, sum);
+    }
+}

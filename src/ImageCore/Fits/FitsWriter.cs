@@ -1,0 +1,270 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using CommunityToolkit.HighPerformance;
+using ImageCore.Simd;
+
+namespace ImageCore.Fits;
+
+/// <summary>
+/// Writes a FITS file HDU by HDU: the first HDU written is the primary, the rest IMAGE extensions.
+/// Mandatory keywords are written first and in order; CHECKSUM and DATASUM are written on every HDU.
+/// <see cref="Create"/> writes to a temporary name in the same directory and <see cref="Commit"/>
+/// renames it to the final name, so a failure never leaves a half-written file under that name.
+/// </summary>
+public sealed partial class FitsWriter : IDisposable
+{
+    private static readonly Regex Structural = new(@"^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|END|BZERO|BSCALE|BLANK|CHECKSUM|DATASUM)$", RegexOptions.CultureInvariant);
+
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private readonly string? _tempPath;
+    private readonly string? _finalPath;
+    private bool _committed;
+
+    /// <summary>Writes FITS data to a seekable stream (no temporary file; the caller owns the stream).</summary>
+    /// <param name="stream">A writable, seekable stream.</param>
+    /// <param name="name">Name for error messages.</param>
+    public FitsWriter(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanWrite || !stream.CanSeek) throw new ArgumentException("FITS writing needs a writable, seekable stream", nameof(stream));
+        _stream = stream;
+        Name = name;
+    }
+
+    private FitsWriter(FileStream stream, string tempPath, string finalPath)
+    {
+        _stream = stream;
+        _ownsStream = true;
+        _tempPath = tempPath;
+        _finalPath = finalPath;
+        Name = finalPath;
+    }
+
+    /// <summary>Starts a new file at <paramref name="path"/>: data go to a temporary file beside it
+    /// until <see cref="Commit"/>; disposing without committing deletes the temporary file.</summary>
+    /// <exception cref="IOException">The directory is not writable.</exception>
+    public static FitsWriter Create(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+        return new FitsWriter(fs, temp, full);
+    }
+
+    /// <summary>The file name used in messages (the final path for files).</summary>
+    public string Name { get; }
+
+    /// <summary>HDUs written so far.</summary>
+    public int HduCount { get; private set; }
+
+    /// <summary>Writes an HDU without data (NAXIS = 0): the empty primary HDU that holds metadata in
+    /// the afw layout, or an empty IMAGE extension.</summary>
+    /// <param name="header">User cards; structural keywords in it are ignored (the writer sets them).</param>
+    public void WriteEmpty(FitsHeader? header)
+    {
+        ThrowIfDone();
+        var (cards, start) = BeginHdu(Mandatory(8, []), header);
+        EndHdu(cards, start, 0, 0);
+    }
+
+    /// <summary>Writes an image HDU. The pixel type sets BITPIX: byte 8, short 16, int 32, long 64,
+    /// float -32, double -64; sbyte, ushort, uint and ulong use the BZERO conventions for signed bytes
+    /// and unsigned integers.</summary>
+    /// <param name="header">User cards (EXTNAME, metadata); structural keywords in it are ignored.</param>
+    /// <param name="pixels">The image; rows become NAXIS2.</param>
+    /// <param name="options">Axes, BSCALE/BZERO and BLANK for integer types.</param>
+    /// <exception cref="ArgumentException">Options that do not fit the pixel type.</exception>
+    /// <exception cref="IOException">Writing failed.</exception>
+    public void WriteImage<T>(FitsHeader? header, ReadOnlySpan2D<T> pixels, FitsImageOptions? options = null) where T : unmanaged, INumber<T>
+    {
+        ThrowIfDone();
+        options ??= new FitsImageOptions();
+        var (bitpix, conventionZero, xor) = Storage<T>();
+        long count = (long)pixels.Width * pixels.Height;
+        long[] axes = options.Axes ?? (options.OneDimensional && pixels.Height == 1 ? [pixels.Width] : [pixels.Width, pixels.Height]);
+        long product = axes.Length == 0 ? 0 : axes.Aggregate(1L, (a, b) => checked(a * b));
+        if (axes.Any(a => a < 0) || product != count)
+            throw new ArgumentException($"{Name}: axes [{string.Join(", ", axes)}] do not hold {pixels.Width} x {pixels.Height} pixels", nameof(options));
+
+        var scaling = new List<FitsCard>();
+        bool integer = bitpix > 0;
+        if (conventionZero is double cz)
+        {
+            if (options.BScale != 1 || options.BZero != 0)
+                throw new ArgumentException($"{typeof(T).Name} pixels use BZERO = {cz} already; BSCALE/BZERO options must stay 1/0", nameof(options));
+            scaling.Add(FitsCard.Real("BZERO", cz, "offset data range to that of unsigned integers"));
+            scaling.Add(FitsCard.Real("BSCALE", 1.0, "default scaling factor"));
+        }
+        else if (options.BScale != 1 || options.BZero != 0)
+        {
+            if (!integer) throw new ArgumentException($"{Name}: BSCALE/BZERO apply to integer pixels only, not {typeof(T).Name}", nameof(options));
+            if (options.BScale == 0 || !double.IsFinite(options.BScale) || !double.IsFinite(options.BZero))
+                throw new ArgumentException($"{Name}: BSCALE must be finite and non-zero, BZERO finite", nameof(options));
+            scaling.Add(FitsCard.Real("BZERO", options.BZero));
+            scaling.Add(FitsCard.Real("BSCALE", options.BScale));
+        }
+        if (options.Blank is long blank)
+        {
+            if (!integer) throw new ArgumentException($"{Name}: BLANK applies to integer pixels only, not {typeof(T).Name}", nameof(options));
+            scaling.Add(FitsCard.Integer("BLANK", blank, "stored value of undefined pixels"));
+        }
+
+        var cards = Mandatory(bitpix, axes);
+        cards.AddRange(scaling);
+        int size = Math.Abs(bitpix) / 8;
+        ulong reversedXor = size switch
+        {
+            1 => xor,
+            2 => BinaryPrimitives.ReverseEndianness((ushort)xor),
+            4 => BinaryPrimitives.ReverseEndianness((uint)xor),
+            _ => BinaryPrimitives.ReverseEndianness(xor),
+        };
+        var (all, start) = BeginHdu(cards, header);
+        ulong acc = WritePixels(_stream, pixels, size, reversedXor, 0);
+        EndHdu(all, start, count * size, acc);
+    }
+
+    /// <summary>Finishes the file: flushes it and renames the temporary file to the final name.</summary>
+    /// <exception cref="InvalidOperationException">Nothing was written.</exception>
+    public void Commit()
+    {
+        ThrowIfDone();
+        if (HduCount == 0) throw new InvalidOperationException($"{Name}: a FITS file needs at least a primary HDU");
+        _stream.Flush();
+        _committed = true;
+        if (_tempPath is not null)
+        {
+            if (_stream is FileStream fs) fs.Flush(flushToDisk: false);
+            _stream.Dispose();
+            File.Move(_tempPath, _finalPath!, overwrite: true);
+        }
+    }
+
+    /// <summary>Closes the file; without <see cref="Commit"/>, deletes the temporary file.</summary>
+    public void Dispose()
+    {
+        if (_ownsStream) _stream.Dispose();
+        if (!_committed && _tempPath is not null && File.Exists(_tempPath)) File.Delete(_tempPath);
+        _committed = true;
+    }
+
+    private void ThrowIfDone()
+    {
+        if (_committed) throw new InvalidOperationException($"{Name} is already committed or disposed");
+    }
+
+    private List<FitsCard> Mandatory(int bitpix, long[] axes)
+    {
+        var cards = new List<FitsCard>();
+        if (HduCount == 0) cards.Add(FitsCard.Logical("SIMPLE", true, "conforms to FITS standard"));
+        else cards.Add(FitsCard.String("XTENSION", "IMAGE", "image extension"));
+        cards.Add(FitsCard.Integer("BITPIX", bitpix, "array data type"));
+        cards.Add(FitsCard.Integer("NAXIS", axes.Length, "number of array dimensions"));
+        for (int i = 0; i < axes.Length; i++) cards.Add(FitsCard.Integer($"NAXIS{i + 1}", axes[i]));
+        if (HduCount == 0) cards.Add(FitsCard.Logical("EXTEND", true));
+        else
+        {
+            cards.Add(FitsCard.Integer("PCOUNT", 0, "number of parameters"));
+            cards.Add(FitsCard.Integer("GCOUNT", 1, "number of groups"));
+        }
+        return cards;
+    }
+
+    /// <summary>Writes header (with placeholder checksums), data and padding, then rewrites the header
+    /// with the real CHECKSUM and DATASUM.</summary>
+    private (List<FitsCard> Cards, long HeaderStart) BeginHdu(List<FitsCard> structural, FitsHeader? user)
+    {
+        var cards = new List<FitsCard>(structural);
+        if (user is not null)
+            foreach (var c in user)
+                if (c.Kind == FitsValueKind.Commentary || !Structural.IsMatch(c.Keyword)) cards.Add(c);
+        long headerStart = _stream.Position;
+        _stream.Write(EncodeHeader(cards, "0", FitsChecksum.Placeholder));
+        return (cards, headerStart);
+    }
+
+    private void EndHdu(List<FitsCard> cards, long headerStart, long dataBytes, ulong acc)
+    {
+        long pad = FitsConstants.PadToBlock(dataBytes) - dataBytes;
+        if (pad > 0) _stream.Write(new byte[pad]);
+        uint dataSum = OnesComplementSum.Fold(acc);
+
+        string datasum = dataSum.ToString(CultureInfo.InvariantCulture);
+        byte[] zeroed = EncodeHeader(cards, datasum, FitsChecksum.Placeholder);
+        uint headerSum = OnesComplementSum.Fold(OnesComplementSum.Add(0, zeroed));
+        string checksum = FitsChecksum.Encode(OnesComplementSum.Combine(headerSum, dataSum));
+        byte[] final = EncodeHeader(cards, datasum, checksum);
+        long end = _stream.Position;
+        _stream.Position = headerStart;
+        _stream.Write(final);
+        _stream.Position = end;
+        HduCount++;
+    }
+
+    private static byte[] EncodeHeader(List<FitsCard> cards, string datasum, string checksum)
+    {
+        var images = new List<string>();
+        foreach (var c in cards) images.AddRange(FitsCardFormat.Format(c));
+        images.AddRange(FitsCardFormat.Format(FitsCard.String("CHECKSUM", checksum, "HDU checksum")));
+        images.AddRange(FitsCardFormat.Format(FitsCard.String("DATASUM", datasum, "data unit checksum")));
+        return FitsCardFormat.Encode(images);
+    }
+
+    private static ulong WritePixels<T>(Stream stream, ReadOnlySpan2D<T> pixels, int size, ulong xor, ulong acc) where T : unmanaged
+    {
+        if (pixels.Width == 0 || pixels.Height == 0) return acc;
+        int chunk = Math.Max(size, FitsFile.ChunkBytes / size * size);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunk);
+        try
+        {
+            int filled = 0;
+            for (int y = 0; y < pixels.Height; y++)
+            {
+                var row = MemoryMarshal.AsBytes(pixels.GetRowSpan(y));
+                while (row.Length > 0)
+                {
+                    int take = Math.Min(row.Length, chunk - filled);
+                    Endian.Swap(row[..take], buffer.AsSpan(filled, take), size, xor);
+                    filled += take;
+                    row = row[take..];
+                    if (filled == chunk)
+                    {
+                        acc = Flush(stream, buffer, filled, acc);
+                        filled = 0;
+                    }
+                }
+            }
+            return filled > 0 ? Flush(stream, buffer, filled, acc) : acc;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static ulong Flush(Stream stream, byte[] buffer, int count, ulong acc)
+    {
+        stream.Write(buffer, 0, count);
+        return OnesComplementSum.Fold(OnesComplementSum.Add(acc, buffer.AsSpan(0, count)));
+    }
+
+    private static (int Bitpix, double? ConventionZero, ulong Xor) Storage<T>()
+    {
+        if (typeof(T) == typeof(byte)) return (8, null, 0);
+        if (typeof(T) == typeof(sbyte)) return (8, -128.0, 0x80);
+        if (typeof(T) == typeof(short)) return (16, null, 0);
+        if (typeof(T) == typeof(ushort)) return (16, 32768.0, 0x8000);
+        if (typeof(T) == typeof(int)) return (32, null, 0);
+        if (typeof(T) == typeof(uint)) return (32, 2147483648.0, 0x80000000);
+        if (typeof(T) == typeof(long)) return (64, null, 0);
+        if (typeof(T) == typeof(ulong)) return (64, 9223372036854775808.0, 0x8000000000000000);
+        if (typeof(T) == typeof(float)) return (-32, null, 0);
+        if (typeof(T) == typeof(double)) return (-64, null, 0);
+        throw new ArgumentException($"FITS has no BITPIX for {typeof(T).Name}");
+    }
+}

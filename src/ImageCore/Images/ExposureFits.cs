@@ -1,0 +1,130 @@
+using System.Text.RegularExpressions;
+using ImageCore.Fits;
+
+namespace ImageCore.Images;
+
+/// <summary>
+/// Reads and writes <see cref="Exposure"/>s in afw's FITS layout: an empty primary HDU holding the
+/// metadata, then IMAGE (float32), MASK (int32, one <c>MP_&lt;NAME&gt; = bit</c> card per plane) and
+/// VARIANCE (float32) extensions with EXTTYPE and EXTNAME set and xy0 recorded as LTV1/LTV2 = -xy0
+/// (and as afw's "A" pixel WCS, CRVAL1A/CRVAL2A = xy0).
+/// </summary>
+public static class ExposureFits
+{
+    private static readonly Regex MetadataSkip = new(@"^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|CHECKSUM|DATASUM)$", RegexOptions.CultureInvariant);
+
+    /// <summary>Writes <paramref name="exposure"/> to <paramref name="path"/> (temporary name, renamed when complete).</summary>
+    /// <exception cref="IOException">Writing failed; no file is left under <paramref name="path"/>.</exception>
+    public static void Write(string path, Exposure exposure)
+    {
+        ArgumentNullException.ThrowIfNull(exposure);
+        using var writer = FitsWriter.Create(path);
+        Write(writer, exposure);
+        writer.Commit();
+    }
+
+    /// <summary>Writes the four HDUs of <paramref name="exposure"/> to a new (empty) writer.</summary>
+    public static void Write(FitsWriter writer, Exposure exposure)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (writer.HduCount != 0) throw new InvalidOperationException("an exposure starts a new file: the writer already holds HDUs");
+        var mi = exposure.MaskedImage;
+        writer.WriteEmpty(exposure.Metadata);
+        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0), (CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>)mi.Image.Pixels);
+
+        var maskHeader = PlaneHeader("MASK", mi.Xy0);
+        foreach (var (name, bit) in mi.Mask.Planes.OrderBy(p => p.Value))
+            maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
+        writer.WriteImage(maskHeader, (CommunityToolkit.HighPerformance.ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
+
+        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0), (CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>)mi.Variance.Pixels);
+    }
+
+    /// <summary>Reads an exposure written in the afw layout.</summary>
+    /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
+    public static Exposure Read(string path)
+    {
+        using var file = FitsFile.Open(path);
+        return Read(file);
+    }
+
+    /// <summary>Reads an exposure from an open FITS file.</summary>
+    /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
+    public static Exposure Read(FitsFile file)
+    {
+        var primary = file[0];
+        var imageHdu = Require(file, "IMAGE");
+        var maskHdu = Require(file, "MASK");
+        var varianceHdu = Require(file, "VARIANCE");
+        foreach (var h in new[] { maskHdu, varianceHdu })
+            if (h.Width != imageHdu.Width || h.Height != imageHdu.Height)
+                throw new FitsFormatException(file.Name, h.Index, -1, "NAXIS",
+                    $"{h.ExtName} is {h.Width}x{h.Height} but IMAGE is {imageHdu.Width}x{imageHdu.Height}");
+        if (maskHdu.Bitpix != 32)
+            throw new FitsFormatException(file.Name, maskHdu.Index, -1, "BITPIX", $"MASK must be int32 (BITPIX 32), not BITPIX {maskHdu.Bitpix}");
+
+        var xy0 = ReadXy0(imageHdu);
+        Image<float>? image = null, variance = null;
+        Mask? mask = null;
+        try
+        {
+            image = new Image<float>(file.ReadImage<float>(imageHdu), xy0);
+            mask = new Mask(new Image<int>(file.ReadImage<int>(maskHdu), xy0));
+            variance = new Image<float>(file.ReadImage<float>(varianceHdu), xy0);
+            var planes = maskHdu.Header.Where(c => c.Keyword.StartsWith("MP_", StringComparison.Ordinal) && c.Kind == FitsValueKind.Integer).ToList();
+            if (planes.Count > 0)
+            {
+                mask.ClearPlanes();
+                foreach (var c in planes)
+                {
+                    long bit = (long)c.Value!;
+                    if (bit is < 0 or > 30)
+                        throw new FitsFormatException(file.Name, maskHdu.Index, -1, c.Keyword, $"mask plane bit {bit} is outside 0..30");
+                    mask.SetPlane(c.Keyword[3..], (int)bit);
+                }
+            }
+            var metadata = new FitsHeader(file.Name, 0);
+            foreach (var c in primary.Header)
+                if (c.Kind == FitsValueKind.Commentary || !MetadataSkip.IsMatch(c.Keyword)) metadata.Add(c);
+            return new Exposure(new MaskedImage(image, mask, variance), metadata);
+        }
+        catch
+        {
+            image?.Dispose();
+            mask?.Dispose();
+            variance?.Dispose();
+            throw;
+        }
+    }
+
+    private static FitsHdu Require(FitsFile file, string extname) =>
+        file.FindHdu(extname) ?? throw new FitsFormatException(file.Name, -1, -1, "EXTNAME", $"no {extname} extension: not an exposure in the afw layout");
+
+    private static Point2I ReadXy0(FitsHdu hdu)
+    {
+        var h = hdu.Header;
+        double ltv1 = h.GetDouble("LTV1", 0), ltv2 = h.GetDouble("LTV2", 0);
+        if (ltv1 != Math.Floor(ltv1) || ltv2 != Math.Floor(ltv2) || Math.Abs(ltv1) > int.MaxValue || Math.Abs(ltv2) > int.MaxValue)
+            throw new FitsFormatException(h.Source, hdu.Index, -1, "LTV1", $"LTV1/LTV2 = {ltv1}/{ltv2} are not integer offsets");
+        return new Point2I(-(int)ltv1, -(int)ltv2);
+    }
+
+    private static FitsHeader PlaneHeader(string extname, Point2I xy0)
+    {
+        var h = new FitsHeader();
+        h.Add(FitsCard.String("EXTTYPE", extname, "afw plane type"));
+        h.Add(FitsCard.String("EXTNAME", extname, "plane name"));
+        h.Add(FitsCard.Logical("INHERIT", true, "inherit the primary header"));
+        h.Add(FitsCard.Integer("LTV1", -xy0.X, "-(x origin) of the image in its parent"));
+        h.Add(FitsCard.Integer("LTV2", -xy0.Y, "-(y origin) of the image in its parent"));
+        h.Add(FitsCard.String("CTYPE1A", "LINEAR", "pixel coordinate in the parent image"));
+        h.Add(FitsCard.String("CTYPE2A", "LINEAR", "pixel coordinate in the parent image"));
+        h.Add(FitsCard.Real("CRPIX1A", 1.0));
+        h.Add(FitsCard.Real("CRPIX2A", 1.0));
+        h.Add(FitsCard.Real("CRVAL1A", xy0.X));
+        h.Add(FitsCard.Real("CRVAL2A", xy0.Y));
+        h.Add(FitsCard.String("CUNIT1A", "PIXEL"));
+        h.Add(FitsCard.String("CUNIT2A", "PIXEL"));
+        return h;
+    }
+}

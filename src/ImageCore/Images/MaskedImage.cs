@@ -1,0 +1,52 @@
+namespace ImageCore.Images;
+
+/// <summary>An image with its mask and variance, all the same size and origin (afw's MaskedImageF).</summary>
+public sealed class MaskedImage : IDisposable
+{
+    /// <summary>Zeroed planes of <paramref name="width"/> x <paramref name="height"/> at <paramref name="xy0"/>.</summary>
+    public MaskedImage(int width, int height, Point2I xy0 = default)
+        : this(new Image<float>(width, height, xy0), new Mask(width, height, xy0), new Image<float>(width, height, xy0)) { }
+
+    /// <summary>Wraps three planes (ownership passes to this object).</summary>
+    /// <exception cref="ArgumentException">Sizes or origins differ.</exception>
+    public MaskedImage(Image<float> image, Mask mask, Image<float> variance)
+    {
+        Image = image ?? throw new ArgumentNullException(nameof(image));
+        Mask = mask ?? throw new ArgumentNullException(nameof(mask));
+        Variance = variance ?? throw new ArgumentNullException(nameof(variance));
+        if (mask.Image.BBox != image.BBox || variance.BBox != image.BBox)
+            throw new ArgumentException($"image {image.BBox}, mask {mask.Image.BBox} and variance {variance.BBox} must share one box");
+    }
+
+    /// <summary>Pixel values (float32).</summary>
+    public Image<float> Image { get; }
+
+    /// <summary>Mask bits (int32).</summary>
+    public Mask Mask { get; }
+
+    /// <summary>Variance of each pixel (float32, image units squared).</summary>
+    public Image<float> Variance { get; }
+
+    /// <summary>The common box in parent coordinates.</summary>
+    public Box2I BBox => Image.BBox;
+
+    /// <summary>Moves all three planes' origin.</summary>
+    public Point2I Xy0
+    {
+        get => Image.Xy0;
+        set
+        {
+            Image.Xy0 = value;
+            Mask.Image.Xy0 = value;
+            Variance.Xy0 = value;
+        }
+    }
+
+    /// <summary>Returns all planes to their pool.</summary>
+    public void Dispose()
+    {
+        Image.Dispose();
+        Mask.Dispose();
+        Variance.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace ImageCore.Memory;
+
+/// <summary>
+/// A pool of 64-byte aligned native buffers for image planes. Buffers are bucketed by exact byte
+/// size (planes of one detector format recur), and the pool keeps at most
+/// <see cref="MaxRetainedBytes"/> bytes; buffers beyond that are freed on return.
+/// </summary>
+/// <remarks>Thread-safe. Buffers are not cleared on rent unless asked.</remarks>
+public sealed unsafe class PlanePool
+{
+    /// <summary>The alignment of every buffer, in bytes (one cache line, one AVX-512 vector).</summary>
+    public const int Alignment = 64;
+
+    private readonly ConcurrentDictionary<nuint, ConcurrentBag<nint>> _free = new();
+    private long _retainedBytes;
+    private long _outstanding;
+
+    /// <summary>Creates a pool that retains at most <paramref name="maxRetainedBytes"/> bytes of free buffers.</summary>
+    public PlanePool(long maxRetainedBytes) => MaxRetainedBytes = maxRetainedBytes;
+
+    /// <summary>The process-wide pool: retains up to 2 GiB of free planes.</summary>
+    public static PlanePool Shared { get; } = new(2L << 30);
+
+    /// <summary>Upper bound on the bytes held by free (returned) buffers.</summary>
+    public long MaxRetainedBytes { get; }
+
+    /// <summary>Bytes currently held by free buffers in the pool.</summary>
+    public long RetainedBytes => Interlocked.Read(ref _retainedBytes);
+
+    /// <summary>Number of buffers rented and not yet returned (for leak checks in tests).</summary>
+    public long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>Rents a buffer of exactly <paramref name="bytes"/> bytes, 64-byte aligned.</summary>
+    /// <param name="bytes">Size in bytes; 0 gives a valid non-null 64-byte buffer.</param>
+    /// <param name="clear">Zero the buffer before returning it.</param>
+    /// <exception cref="OutOfMemoryException">The allocation failed.</exception>
+    public void* Rent(nuint bytes, bool clear)
+    {
+        nuint size = bytes == 0 ? Alignment : bytes;
+        void* p = null;
+        if (_free.TryGetValue(size, out var bag) && bag.TryTake(out nint cached))
+        {
+            Interlocked.Add(ref _retainedBytes, -(long)size);
+            p = (void*)cached;
+        }
+        p = p != null ? p : NativeMemory.AlignedAlloc(size, Alignment);
+        if (clear) NativeMemory.Clear(p, size);
+        Interlocked.Increment(ref _outstanding);
+        return p;
+    }
+
+    /// <summary>Returns a buffer obtained from <see cref="Rent"/> with the same <paramref name="bytes"/>.</summary>
+    public void Return(void* buffer, nuint bytes)
+    {
+        if (buffer == null) return;
+        nuint size = bytes == 0 ? Alignment : bytes;
+        Interlocked.Decrement(ref _outstanding);
+        if (Interlocked.Add(ref _retainedBytes, (long)size) <= MaxRetainedBytes)
+        {
+            _free.GetOrAdd(size, static _ => new ConcurrentBag<nint>()).Add((nint)buffer);
+            return;
+        }
+        Interlocked.Add(ref _retainedBytes, -(long)size);
+        NativeMemory.AlignedFree(buffer);
+    }
+
+    /// <summary>Frees every retained buffer.</summary>
+    public void Trim()
+    {
+        foreach (var (size, bag) in _free)
+            while (bag.TryTake(out nint p))
+            {
+                Interlocked.Add(ref _retainedBytes, -(long)size);
+                NativeMemory.AlignedFree((void*)p);
+            }
+    }
+}
