@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ImageCore.Fits;
-using Spectre.Console;
 
 namespace ImageCore.Cli;
 
@@ -71,27 +70,32 @@ internal static class InfoCommand
         else w.WriteString(name, d.ToString(CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Plain aligned columns (one line per HDU, greppable on batch nodes).</summary>
     private static void WriteTable(IReadOnlyList<HduSummary> hdus, bool stats)
     {
-        var table = new Table().AddColumns("#", "EXTNAME", "type", "BITPIX", "dimensions", "BZERO", "BSCALE", "cards");
-        if (stats) table.AddColumns("count", "NaN", "min", "max", "mean", "sum");
+        var rows = new List<string[]>();
+        var head = new List<string> { "#", "EXTNAME", "type", "BITPIX", "dimensions", "BZERO", "BSCALE", "cards" };
+        if (stats) head.AddRange(["count", "NaN", "min", "max", "mean", "sum"]);
+        rows.Add([.. head]);
         foreach (var h in hdus)
         {
             var row = new List<string>
             {
-                h.Index.ToString(CultureInfo.InvariantCulture), h.ExtName ?? "", h.Type, h.Bitpix.ToString(CultureInfo.InvariantCulture),
-                h.Naxis.Count == 0 ? "" : string.Join(" x ", h.Naxis), Fmt(h.BZero), Fmt(h.BScale), h.Cards.ToString(CultureInfo.InvariantCulture),
+                h.Index.ToString(CultureInfo.InvariantCulture), h.ExtName ?? "-", h.Type, h.Bitpix.ToString(CultureInfo.InvariantCulture),
+                h.Naxis.Count == 0 ? "-" : string.Join("x", h.Naxis), Fmt(h.BZero), Fmt(h.BScale), h.Cards.ToString(CultureInfo.InvariantCulture),
             };
             if (stats)
             {
                 var s = h.Stats;
-                row.AddRange(s is null ? ["", "", "", "", "", ""] :
+                row.AddRange(s is null ? ["-", "-", "-", "-", "-", "-"] :
                     [s.Count.ToString(CultureInfo.InvariantCulture), s.NaN.ToString(CultureInfo.InvariantCulture), Fmt(s.Min), Fmt(s.Max), Fmt(s.Mean), Fmt(s.Sum)]);
             }
-            table.AddRow(row.Select(Markup.Escape).ToArray());
+            rows.Add([.. row]);
         }
-        AnsiConsole.Write(table);
+        int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var r in rows)
+            Console.WriteLine(string.Join("  ", r.Select((cell, c) => c is 0 or >= 3 && c != 4 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
     }
 
-    private static string Fmt(double? v) => v is double d ? d.ToString("G10", CultureInfo.InvariantCulture) : "";
+    private static string Fmt(double? v) => v is double d ? d.ToString("G10", CultureInfo.InvariantCulture) : "-";
 }
