@@ -2,7 +2,7 @@
 """Makes the small committed FITS fixtures in this folder with astropy (Debian's python3-astropy).
 
 Run from the repository root:  /usr/bin/python3 testdata/make_testdata.py
-Deterministic: fixed numpy seed; astropy writes no dates into these headers.
+Deterministic pixels and cards (fixed numpy seed); only the CHECKSUM comments carry the time of writing.
 """
 import os
 import numpy as np

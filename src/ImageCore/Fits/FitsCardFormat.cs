@@ -65,7 +65,10 @@ internal static class FitsCardFormat
         if (room < 1) throw new ArgumentException($"HIERARCH keyword '{card.Keyword}' leaves no room for a value");
         if (escaped.Length <= room)
         {
-            string quoted = "'" + escaped.PadRight(8) + "'";
+            // Fixed format as astropy and cfitsio write it: at least 8 characters between the quotes,
+            // the value field padded to column 30 before a comment. (astropy re-renders the CHECKSUM
+            // card this way when it verifies, so the layout must match for its check to pass.)
+            string quoted = ("'" + escaped.PadRight(8) + "'").PadRight(20);
             if (prefix.Length + quoted.Length > CardLength) quoted = "'" + escaped + "'";
             result.Add(WithComment(card, prefix + quoted));
             return;

@@ -97,16 +97,18 @@ public sealed partial class FitsWriter : IDisposable
         {
             if (options.BScale != 1 || options.BZero != 0)
                 throw new ArgumentException($"{typeof(T).Name} pixels use BZERO = {cz} already; BSCALE/BZERO options must stay 1/0", nameof(options));
-            scaling.Add(FitsCard.Real("BZERO", cz, "offset data range to that of unsigned integers"));
-            scaling.Add(FitsCard.Real("BSCALE", 1.0, "default scaling factor"));
+            // Integer cards, as astropy and cfitsio write them (astropy 5.2 cannot read int8 data whose
+            // BZERO is the real -128.0).
+            scaling.Add(FitsCard.Integer("BSCALE", 1, "default scaling factor"));
+            scaling.Add(FitsCard.Integer("BZERO", new BigInteger(cz), "offset data range to that of unsigned integers"));
         }
         else if (options.BScale != 1 || options.BZero != 0)
         {
             if (!integer) throw new ArgumentException($"{Name}: BSCALE/BZERO apply to integer pixels only, not {typeof(T).Name}", nameof(options));
             if (options.BScale == 0 || !double.IsFinite(options.BScale) || !double.IsFinite(options.BZero))
                 throw new ArgumentException($"{Name}: BSCALE must be finite and non-zero, BZERO finite", nameof(options));
-            scaling.Add(FitsCard.Real("BZERO", options.BZero));
             scaling.Add(FitsCard.Real("BSCALE", options.BScale));
+            scaling.Add(FitsCard.Real("BZERO", options.BZero));
         }
         if (options.Blank is long blank)
         {
