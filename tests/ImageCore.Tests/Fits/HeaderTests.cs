@@ -71,6 +71,14 @@ public class HeaderTests
         Assert.Equal(2, h.Count);
     }
 
+    [Fact]
+    public void A_blank_before_the_continuation_ampersand_is_part_of_the_value()
+    {
+        // FITS 4.0 4.2.1.2: only the '&' is dropped. (astropy 5.2 also drops the blank before it.)
+        var h = Parse("LONG    = 'two words &'", "CONTINUE  'here'");
+        Assert.Equal("two words here", h.GetString("LONG"));
+    }
+
     [Theory]
     [InlineData(0), InlineData(1), InlineData(8), InlineData(67), InlineData(68), InlineData(69), InlineData(200), InlineData(1000)]
     public void Strings_of_any_length_round_trip_through_card_images(int length)
