@@ -31,20 +31,25 @@ public class PeerWrittenFilesTests
         using var dir = new TempDir();
         var (code, stdout, stderr) = Peers.Run("bash", $"\"{Path.Combine(Peers.ToolsDir, "make_cfitsio.sh")}\" \"{dir.Path}\"");
         Assert.True(code == 0, $"make_cfitsio.sh failed:\n{stdout}\n{stderr}");
-        CompareAll(dir.Path, ["cfitsio_mef.fits", "cfitsio_tiled.fits"]);
+        // astropy 5.2 cuts this CONTINUEd string short (a doubled quote in a continuation card);
+        // cfitsio's own fits_read_key_longstr is the reference for it.
+        string longstr = File.ReadAllText(Path.Combine(dir.Path, "cfitsio_mef.LONGSTR.txt"));
+        using (var f = FitsFile.Open(Path.Combine(dir.Path, "cfitsio_mef.fits")))
+            Assert.Equal(longstr, f[0].Header.GetString("LONGSTR"));
+        CompareAll(dir.Path, ["cfitsio_mef.fits", "cfitsio_tiled.fits"], skipValueOf: "LONGSTR");
     }
 
-    private static void CompareAll(string dir, string[] names)
+    private static void CompareAll(string dir, string[] names, string? skipValueOf = null)
     {
         foreach (string name in names)
         {
             string fits = Path.Combine(dir, name);
             Assert.True(File.Exists(fits), $"{name} was not made");
-            CompareFile(fits, AstropyDump.Load(Path.Combine(dir, Path.GetFileNameWithoutExtension(name))));
+            CompareFile(fits, AstropyDump.Load(Path.Combine(dir, Path.GetFileNameWithoutExtension(name))), skipValueOf);
         }
     }
 
-    internal static void CompareFile(string path, AstropyDump dump)
+    internal static void CompareFile(string path, AstropyDump dump, string? skipValueOf = null)
     {
         using var f = FitsFile.Open(path);
         Assert.Equal(dump.HduCount, f.Hdus.Count);
@@ -56,7 +61,7 @@ public class PeerWrittenFilesTests
             Assert.True(FitsSummary.TypeName(hdu) == expected.GetProperty("class").GetString(), $"{where}: type {FitsSummary.TypeName(hdu)}");
             var extname = expected.GetProperty("extname");
             Assert.Equal(extname.ValueKind == JsonValueKind.Null ? null : extname.GetString(), hdu.ExtName);
-            CompareCards(where, hdu.Header, expected.GetProperty("cards"));
+            CompareCards(where, hdu.Header, expected.GetProperty("cards"), skipValueOf);
             if (expected.GetProperty("checksum").GetString() != "absent")
                 Assert.True(f.VerifyChecksum(hdu).IsValid, $"{where}: checksum");
             if (expected.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
@@ -67,7 +72,7 @@ public class PeerWrittenFilesTests
         }
     }
 
-    private static void CompareCards(string where, FitsHeader header, JsonElement cards)
+    private static void CompareCards(string where, FitsHeader header, JsonElement cards, string? skipValueOf)
     {
         var list = cards.EnumerateArray().ToList();
         Assert.True(list.Count == header.Count, $"{where}: {header.Count} cards, astropy has {list.Count}: " +
@@ -80,6 +85,7 @@ public class PeerWrittenFilesTests
             Assert.True(e.GetProperty("keyword").GetString() == card.Keyword, $"{at}: astropy keyword {e.GetProperty("keyword").GetString()}");
             string kind = e.GetProperty("kind").GetString()!;
             var v = e.GetProperty("value");
+            if (card.Keyword == skipValueOf) continue;   // checked against another reference by the caller
             switch (kind)
             {
                 case "bool": Assert.Equal(v.GetBoolean(), (bool)card.Value!); break;
