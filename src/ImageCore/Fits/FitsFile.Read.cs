@@ -63,11 +63,20 @@ public sealed partial class FitsFile
             long remaining = (long)destination.Height * width;
             int row = 0, col = 0;
             long pixel = firstRow * width;
+            bool contiguous = destination.TryGetSpan(out Span<T> flat);
             while (remaining > 0)
             {
                 int n = (int)Math.Min(chunkPixels, remaining);
                 var bytes = buffer.AsSpan(0, n * size);
                 ReadFully(bytes, hdu.Index);
+                if (contiguous)
+                {
+                    // Rows without gaps (no padding, or a width that fills whole cache lines): one call per chunk.
+                    codec.Decode(bytes, flat.Slice((int)(pixel - firstRow * width), n), scratch, pixel, where);
+                    pixel += n;
+                    remaining -= n;
+                    continue;
+                }
                 int used = 0;
                 while (used < n)
                 {

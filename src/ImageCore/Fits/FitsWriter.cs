@@ -225,9 +225,11 @@ public sealed partial class FitsWriter : IDisposable
         try
         {
             int filled = 0;
-            for (int y = 0; y < pixels.Height; y++)
+            // Rows without gaps are converted as one run; otherwise row by row.
+            bool contiguous = pixels.TryGetSpan(out ReadOnlySpan<T> flat);
+            for (int y = 0; y < (contiguous ? 1 : pixels.Height); y++)
             {
-                var row = MemoryMarshal.AsBytes(pixels.GetRowSpan(y));
+                var row = MemoryMarshal.AsBytes(contiguous ? flat : pixels.GetRowSpan(y));
                 while (row.Length > 0)
                 {
                     int take = Math.Min(row.Length, chunk - filled);

@@ -144,4 +144,27 @@ public class ReaderTests
         Assert.False(r.Datasum);
         Assert.True(f.VerifyChecksum(f.GetHdu("A")).IsValid);
     }
+
+    [Theory]
+    [InlineData(1000, 300, 7)]   // gap-free rows, chunks that end mid-row
+    [InlineData(64, 40, 0)]      // a plane whose rows fill whole cache lines (no padding)
+    [InlineData(37, 23, 5)]      // padded plane rows
+    public void Partial_reads_into_contiguous_and_padded_destinations_agree(int width, int height, int firstRow)
+    {
+        var data = Enumerable.Range(0, width * height).Select(i => (float)(i * 0.5)).ToArray();
+        using var ms = new MemoryStream();
+        using (var w = new FitsWriter(ms, "mem"))
+        {
+            w.WriteImage(null, new ReadOnlySpan2D<float>(data, height, width));
+            w.Commit();
+        }
+        using var f = new FitsFile(new MemoryStream(ms.ToArray()), "mem");
+        int rows = height - firstRow;
+        var flat = new float[rows * width];
+        f.ReadRows(f[0], firstRow, new Span2D<float>(flat, rows, width));
+        Assert.Equal(data.AsSpan(firstRow * width).ToArray(), flat);
+        using var plane = new ImageCore.Memory.Plane<float>(width, rows);
+        f.ReadRows(f[0], firstRow, plane.AsSpan2D());
+        for (int y = 0; y < rows; y++) Assert.Equal(data.AsSpan((firstRow + y) * width, width).ToArray(), plane.GetRowSpan(y).ToArray());
+    }
 }
