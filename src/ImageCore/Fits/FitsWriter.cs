@@ -182,9 +182,19 @@ public sealed partial class FitsWriter : IDisposable
     private (List<FitsCard> Cards, long HeaderStart) BeginHdu(List<FitsCard> structural, FitsHeader? user)
     {
         var cards = new List<FitsCard>(structural);
+        bool announced = user?.Contains("LONGSTRN") == true;
         if (user is not null)
             foreach (var c in user)
-                if (c.Kind == FitsValueKind.Commentary || !Structural.IsMatch(c.Keyword)) cards.Add(c);
+            {
+                if (c.Kind != FitsValueKind.Commentary && Structural.IsMatch(c.Keyword)) continue;
+                if (!announced && c.Kind == FitsValueKind.String && FitsCardFormat.Format(c).Count > 1)
+                {
+                    // Announce the CONTINUE convention before its first use, as cfitsio does (fitsverify warns otherwise).
+                    cards.Add(FitsCard.String("LONGSTRN", "OGIP 1.0", "The OGIP long string convention may be used"));
+                    announced = true;
+                }
+                cards.Add(c);
+            }
         long headerStart = _stream.Position;
         _stream.Write(EncodeHeader(cards, "0", FitsChecksum.Placeholder));
         return (cards, headerStart);

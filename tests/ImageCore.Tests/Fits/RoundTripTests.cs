@@ -208,7 +208,6 @@ public class RoundTripTests
         h.Set("REAL2", -1.5e-300);
         h.Set("REAL3", 6.02214076e23);
         h.Set("CPLX", new FitsComplex(1.5, -2));
-        h.Set("UNDEF", null, "no value");
         h.AddCommentary("COMMENT", "a comment card");
         h.AddCommentary("HISTORY", "a history card");
         h.AddCommentary("", "blank keyword commentary");
@@ -232,6 +231,30 @@ public class RoundTripTests
             }
         }
         Peers.AssertFitsverifyClean(path);
+        var dump = AstropyDump.Of(path, dir.File("dump"));
+        dump.AssertChecksumsOk();
+        ImageCore.Tests.Interop.PeerWrittenFilesTests.CompareFile(path, dump);
+        using var f2 = FitsFile.Open(path);
+        Assert.Equal("OGIP 1.0", f2[0].Header.GetString("LONGSTRN"));   // announced before the first CONTINUE
+        Assert.True(f2[0].Header.IndexOf("LONGSTRN") < f2[0].Header.IndexOf("LONGSTR"));
+    }
+
+    [SkippableFact]
+    public void An_undefined_value_is_written_as_astropy_reads_it()
+    {
+        // fitsverify warns about any keyword without a value ("has a null value") although FITS allows it,
+        // so this file is checked for errors only.
+        using var dir = new TempDir();
+        string path = dir.File("undef.fits");
+        var h = new FitsHeader();
+        h.Set("UNDEF", null, "no value");
+        using (var w = FitsWriter.Create(path))
+        {
+            w.WriteEmpty(h);
+            w.Commit();
+        }
+        var (errors, warnings, report) = Peers.Fitsverify(path);
+        Assert.True(errors == 0 && warnings == 1 && report.Contains("UNDEF has a null value"), report);
         var dump = AstropyDump.Of(path, dir.File("dump"));
         dump.AssertChecksumsOk();
         ImageCore.Tests.Interop.PeerWrittenFilesTests.CompareFile(path, dump);

@@ -19,10 +19,13 @@ internal sealed class AstropyDump
 
     public int HduCount => Root.GetProperty("hdus").GetArrayLength();
 
-    /// <summary>Dumps <paramref name="fits"/> with astropy into <paramref name="outDir"/>.</summary>
+    /// <summary>Has astropy verify <paramref name="fits"/> (verify('exception'), every CHECKSUM and
+    /// DATASUM, no warning while reading any HDU's data), then dumps it into <paramref name="outDir"/>.</summary>
     public static AstropyDump Of(string fits, string outDir)
     {
         Peers.RequireAstropy();
+        var (vcode, vout, verr) = Peers.Run(Peers.Python, $"\"{Path.Combine(Peers.ToolsDir, "verify_astropy.py")}\" \"{fits}\"");
+        Assert.True(vcode == 0, $"astropy does not accept {fits}:\n{vout}\n{verr}");
         Directory.CreateDirectory(outDir);
         var (code, stdout, stderr) = Peers.Run(Peers.Python, $"\"{Path.Combine(Peers.ToolsDir, "dump_astropy.py")}\" \"{fits}\" \"{outDir}\"");
         Assert.True(code == 0, $"dump_astropy.py failed ({code}):\n{stdout}\n{stderr}");

@@ -59,7 +59,7 @@ internal static class Peers
     public static (int Errors, int Warnings, string Report) Fitsverify(string path)
     {
         RequireFitsverify();
-        var (_, stdout, stderr) = Run("fitsverify", $"-e \"{path}\"");
+        var (_, stdout, stderr) = Run("fitsverify", $"\"{path}\"");   // no -e: warnings count too
         string report = stdout + stderr;
         // fitsverify ends with "**** Verification found N warning(s) and M error(s). ****"
         var m = System.Text.RegularExpressions.Regex.Match(report, @"found (\d+) warning\(s\) and (\d+) error\(s\)");

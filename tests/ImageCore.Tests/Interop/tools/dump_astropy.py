@@ -21,9 +21,9 @@ def card_entry(card):
     kw = card.keyword
     value = card.value
     entry = {"keyword": kw, "comment": card.comment}
-    if kw in ("COMMENT", "HISTORY", "") or (card.is_blank if hasattr(card, "is_blank") else False):
+    if kw in ("COMMENT", "HISTORY", ""):
         entry.update(kind="commentary", value=str(value))
-    elif isinstance(value, Undefined) or value is None:
+    elif isinstance(value, Undefined) or value is None:   # astropy's UNDEFINED sentinel
         entry.update(kind="undefined", value=None)
     elif isinstance(value, (bool, np.bool_)):
         entry.update(kind="bool", value=bool(value))
@@ -32,7 +32,7 @@ def card_entry(card):
     elif isinstance(value, (float, np.floating)):
         entry.update(kind="float", value=float(value), text=repr(float(value)))
     elif isinstance(value, (complex, np.complexfloating)):
-        entry.update(kind="complex", value=[value.real, value.imag])
+        entry.update(kind="complex", value=[float(value.real), float(value.imag)])
     elif isinstance(value, str):
         entry.update(kind="str", value=value)
     else:
@@ -55,7 +55,9 @@ def dump(path, outdir):
     os.makedirs(outdir, exist_ok=True)
     hdus = []
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")   # judging the file is verify_astropy.py's job, not this one's
+        # raw: the headers as stored (a compressed image's BINTABLE header); stored: pixels without
+        # BZERO/BSCALE; physical: astropy's default view (uint=True, BLANK -> NaN when scaled).
         raw = fits.open(path, disable_image_compression=True, do_not_scale_image_data=True, uint=False)
         stored = fits.open(path, do_not_scale_image_data=True, uint=False)
         physical = fits.open(path)
@@ -76,6 +78,8 @@ def dump(path, outdir):
                     "physical": save(outdir, f"hdu{i}.physical.bin", p.data),
                 }
             hdus.append(entry)
+        for hdul in (raw, stored, physical):
+            hdul.close()
     with open(os.path.join(outdir, "dump.json"), "w") as f:
         json.dump({"file": path, "hdus": hdus}, f, indent=1)
 

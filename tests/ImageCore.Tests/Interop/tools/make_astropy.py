@@ -2,7 +2,8 @@
 """make_astropy.py OUTDIR: FITS files written by astropy for ImageCore's interop tests.
 
 Each OUTDIR/<name>.fits is followed by astropy's own dump of it in OUTDIR/<name>/ (dump_astropy.py),
-which the C# tests compare ImageCore's reading against. Seeded, so the pixels are always the same.
+which the C# tests compare ImageCore's reading against. Seeded, and checksums carry a fixed comment
+instead of a time stamp, so the files are byte-for-byte the same on every run.
 """
 import os
 import sys
@@ -11,6 +12,7 @@ import warnings
 import numpy as np
 from astropy.io import fits
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dump_astropy import dump  # noqa: E402
 
@@ -29,8 +31,9 @@ def mef():
     h = p.header
     h["QUOTED"] = ("it's", "embedded quote")
     h["EMPTY"] = ""
-    # No blank before a chunk boundary: astropy 5.2 drops a blank that precedes the '&' when reading,
-    # which the standard keeps (ImageCore keeps it; see HeaderTests).
+    h["LONGSTRN"] = ("OGIP 1.0", "CONTINUE convention used")   # fitsverify warns without it
+    # No blank before a chunk boundary: astropy 5.2 reads a chunk ending in "'' &" without the blank
+    # before the '&', which the standard keeps (ImageCore keeps it; see HeaderTests).
     h["LONGSTR"] = ("x" * 40 + "'quoted'" + "y" * 150, "a long comment too")
     h["LOGT"] = True
     h["LOGF"] = (False, "false")
@@ -68,7 +71,7 @@ def mef():
     scaled.header["BZERO"] = -100.0
     hdus.append(scaled)
     blanked = rng.integers(-500, 500, size=(4, 9)).astype(np.int32)
-    blanked[1, 2] = -999
+    blanked[1, 2] = blanked[0, 0] = blanked[3, 8] = -999
     bh = fits.ImageHDU(blanked, name="BLANKED", do_not_scale_image_data=True)
     bh.header["BLANK"] = -999
     bh.header["BSCALE"] = 0.5
@@ -104,6 +107,14 @@ def ascii_table():
     return fits.HDUList([fits.PrimaryHDU(), t, image("AFTER", np.arange(4, dtype=np.int32).reshape(2, 2))])
 
 
+def add_checksums(path):
+    """CHECKSUM/DATASUM by astropy on every HDU, as writeto(checksum=True) makes them but with a fixed
+    comment in place of the time stamp, so that the file is the same on every run."""
+    with fits.open(path, mode="update") as hdul:
+        for hdu in hdul:
+            hdu.add_checksum(when="checksum for ImageCore interop tests")
+
+
 def main(outdir):
     os.makedirs(outdir, exist_ok=True)
     makers = {"mef": mef, "checksummed": checksummed, "groups": groups, "compressed": compressed,
@@ -112,7 +123,9 @@ def main(outdir):
         path = os.path.join(outdir, name + ".fits")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            make().writeto(path, overwrite=True, checksum=(name == "checksummed"))
+            make().writeto(path, overwrite=True)
+        if name == "checksummed":
+            add_checksums(path)
         dump(path, os.path.join(outdir, name))
         print("wrote", path)
 

@@ -3,11 +3,13 @@
  *   gcc -O1 -o make_cfitsio make_cfitsio.c -lcfitsio && ./make_cfitsio OUTDIR
  *
  * OUTDIR/cfitsio_mef.fits: a primary header with every card form cfitsio writes (long string with
- * CONTINUE, quotes, logical, 64-bit integer, double, complex, COMMENT/HISTORY, HIERARCH) and one
- * image extension per BITPIX (8, 16, unsigned 16, 32, unsigned 32, 64, -32 with NaN, -64), a binary
- * table in the middle, and CHECKSUM/DATASUM on every HDU.
+ * CONTINUE and LONGSTRN, quotes, logical, 64-bit integer, double, complex, COMMENT/HISTORY, HIERARCH)
+ * and one image extension per BITPIX (8, 16, unsigned 16, 32, unsigned 32, 64, -32 with NaN, -64),
+ * a binary table in the middle, and CHECKSUM/DATASUM on every HDU.
+ * OUTDIR/cfitsio_mef.LONGSTR.txt: LONGSTR as cfitsio's fits_read_key_longstr reads it back.
  * OUTDIR/cfitsio_tiled.fits: a RICE tile-compressed int16 image followed by a plain image.
- * Pixel values come from a fixed linear congruential generator, so the files never change.
+ * Pixel values come from a fixed linear congruential generator and the checksum comments are fixed
+ * text, so the files are byte-for-byte the same on every run.
  */
 #include <fitsio.h>
 #include <math.h>
@@ -29,14 +31,31 @@ static void check(int status, const char *what) {
     }
 }
 
+/* CHECKSUM/DATASUM by fits_write_chksum, whose comments carry the time of writing; those are then
+   set to a fixed text and CHECKSUM recomputed (cfitsio's fits_get_chksum/fits_encode_chksum), so
+   the file is the same on every run. */
+static void checksum(fitsfile *f, const char *what) {
+    int status = 0;
+    unsigned long datasum, hdusum;
+    char ascii[FLEN_VALUE];
+    fits_write_chksum(f, &status);
+    fits_modify_comment(f, "DATASUM", "data unit checksum for ImageCore interop tests", &status);
+    fits_modify_comment(f, "CHECKSUM", "HDU checksum for ImageCore interop tests", &status);
+    fits_modify_key_str(f, "CHECKSUM", "0000000000000000", "&", &status);
+    fits_get_chksum(f, &datasum, &hdusum, &status);
+    fits_encode_chksum(hdusum, 1, ascii);
+    fits_modify_key_str(f, "CHECKSUM", ascii, "&", &status);
+    check(status, what);
+}
+
 static void image(fitsfile *f, int bitpix, int datatype, const char *name, long nx, long ny, void *data) {
     int status = 0;
     long naxes[2] = {nx, ny};
     fits_create_img(f, bitpix, 2, naxes, &status);
     fits_write_key(f, TSTRING, "EXTNAME", (void *)name, "extension name", &status);
     fits_write_img(f, datatype, 1, nx * ny, data, &status);
-    fits_write_chksum(f, &status);
     check(status, name);
+    checksum(f, name);
 }
 
 int main(int argc, char **argv) {
@@ -59,14 +78,15 @@ int main(int argc, char **argv) {
     fits_write_key(f, TDOUBLE, "REAL", &real, "Avogadro", &status);
     fits_write_key(f, TDOUBLE, "SMALL", &small, NULL, &status);
     fits_write_key(f, TDBLCOMPLEX, "CPLX", cplx, "complex", &status);
+    fits_write_key_longwarn(f, &status);   /* LONGSTRN: fitsverify warns without it */
     fits_write_key_longstr(f, "LONGSTR",
         "A long string value written by cfitsio with the CONTINUE convention: it is much longer than the "
         "sixty-eight characters that fit on one card, and contains 'quotes' too.", "long string", &status);
     fits_write_comment(f, "a comment card written by cfitsio", &status);
     fits_write_history(f, "a history card written by cfitsio", &status);
     fits_write_key(f, TSTRING, "HIERARCH MY LONG KEYWORD NAME", "hierarch value", "hierarch", &status);
-    fits_write_chksum(f, &status);
     check(status, "primary");
+    checksum(f, "primary");
 
     enum { NX = 29, NY = 13, N = NX * NY };
     static unsigned char u8[N]; static short i16[N]; static unsigned short u16[N];
@@ -92,8 +112,8 @@ int main(int argc, char **argv) {
     fits_write_col(f, TINT, 1, 1, 1, 3, ids, &status);
     fits_write_col(f, TDOUBLE, 2, 1, 1, 3, flux, &status);
     fits_write_col(f, TSTRING, 3, 1, 1, 3, names, &status);
-    fits_write_chksum(f, &status);
     check(status, "table");
+    checksum(f, "table");
 
     image(f, ULONG_IMG, TUINT, "U32", NX, NY, u32);
     image(f, LONGLONG_IMG, TLONGLONG, "I64", NX, NY, i64);
@@ -121,7 +141,8 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "!%s/cfitsio_tiled.fits", argv[1]);
     fits_create_file(&f, path, &status);
     fits_create_img(f, BYTE_IMG, 0, NULL, &status);
-    fits_write_chksum(f, &status);
+    check(status, "tiled primary");
+    checksum(f, "tiled primary");
     fits_set_compression_type(f, RICE_1, &status);
     image(f, SHORT_IMG, TSHORT, "COMP", NX, NY, i16);
     fits_set_compression_type(f, 0, &status);

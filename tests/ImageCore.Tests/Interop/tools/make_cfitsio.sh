@@ -2,7 +2,7 @@
 # make_cfitsio.sh OUTDIR: build make_cfitsio.c against the system cfitsio, write its files into
 # OUTDIR, and dump each with astropy into OUTDIR/<name>/ for the C# comparison.
 set -euo pipefail
-out=$1
+out=${1:?usage: make_cfitsio.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 gcc -O1 -Wall -o "$out/make_cfitsio" "$here/make_cfitsio.c" -lcfitsio -lm
