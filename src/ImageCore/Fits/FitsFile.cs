@@ -1,9 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using CommunityToolkit.HighPerformance;
-using ImageCore.Memory;
-using ImageCore.Simd;
-
 namespace ImageCore.Fits;
 
 /// <summary>

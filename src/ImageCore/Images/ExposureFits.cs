@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
 
 namespace ImageCore.Images;
@@ -30,14 +31,14 @@ public static class ExposureFits
         if (writer.HduCount != 0) throw new InvalidOperationException("an exposure starts a new file: the writer already holds HDUs");
         var mi = exposure.MaskedImage;
         writer.WriteEmpty(exposure.Metadata);
-        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0), (CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>)mi.Image.Pixels);
+        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0), (ReadOnlySpan2D<float>)mi.Image.Pixels);
 
         var maskHeader = PlaneHeader("MASK", mi.Xy0);
         foreach (var (name, bit) in mi.Mask.Planes.OrderBy(p => p.Value))
             maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
-        writer.WriteImage(maskHeader, (CommunityToolkit.HighPerformance.ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
+        writer.WriteImage(maskHeader, (ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
 
-        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0), (CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>)mi.Variance.Pixels);
+        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0), (ReadOnlySpan2D<float>)mi.Variance.Pixels);
     }
 
     /// <summary>Reads an exposure written in the afw layout.</summary>
