@@ -27,7 +27,20 @@ public sealed class Amplifier
         RawSerialPrescanBBox = Place(layout.SerialPrescan, layout);
         RawSerialOverscanBBox = Place(layout.SerialOverscan, layout);
         RawParallelOverscanBBox = Place(layout.ParallelOverscan, layout);
+        DataSec = new IrafSection(layout.Data);
+        BiasSec = new IrafSection(layout.SerialOverscan);
+        DetSec = new IrafSection(BBox, FlipX, FlipY);
     }
+
+    /// <summary>DATASEC of the segment's raw HDU: the imaging pixels in the segment's file coordinates.</summary>
+    public IrafSection DataSec { get; }
+
+    /// <summary>BIASSEC of the segment's raw HDU: the serial overscan in the segment's file coordinates.</summary>
+    public IrafSection BiasSec { get; }
+
+    /// <summary>DETSEC of the segment's raw HDU: where DATASEC lands in the trimmed detector image,
+    /// ranges written high-to-low on mirrored axes.</summary>
+    public IrafSection DetSec { get; }
 
     /// <summary>Segment name, C10..C17 (top row) or C00..C07 (bottom row).</summary>
     public string Name { get; }
