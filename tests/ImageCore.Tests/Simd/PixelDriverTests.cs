@@ -42,6 +42,9 @@ public class PixelDriverTests
     [Theory, MemberData(nameof(Lengths))]
     public void ScaledDivide_matches_its_scalar_reference(int n) => Check<ScaledDivide>(n, 1.25f);
 
+    [Theory, MemberData(nameof(Lengths))]
+    public void ScaledAdd_matches_its_scalar_reference(int n) => Check<ScaledAdd>(n, 0.1369f);
+
     [Fact]
     public void Bias_of_one_from_ten_leaves_nine()
     {
