@@ -68,6 +68,21 @@ public sealed class CameraModel
     /// <exception cref="KeyNotFoundException">No such detector.</exception>
     public Detector this[string name] => _byName.TryGetValue(name, out var d) ? d : throw new KeyNotFoundException($"{Name} has no detector '{name}'");
 
+    /// <summary>The same focal plane with every amplifier segment shrunk by <paramref name="scale"/>
+    /// (<see cref="AmplifierLayout.Scaled"/>): same detectors, ids, electronics and flips.</summary>
+    /// <exception cref="ArgumentException">The scale does not fit the segments.</exception>
+    public CameraModel Scaled(int scale)
+    {
+        if (scale == 1) return this;
+        var detectors = Detectors.Select(d =>
+        {
+            var layout = d.Layout.Scaled(scale);
+            var amps = d.Amplifiers.Select(a => new Amplifier(a.Name, a.HduIndex, layout, a.Gain, a.ReadNoise, a.Saturation)).ToList();
+            return new Detector(d.Id, d.Name, d.Raft, d.Slot, d.Vendor, d.Serial, d.CenterMm, d.YawDeg, layout, amps);
+        }).ToList();
+        return new CameraModel($"{Name} (1/{scale} scale)", PixelSizeMm * scale, PlateScaleArcsecPerMm, detectors);
+    }
+
     /// <summary>Reads a camera from a JSON file (the schema of <c>Camera/Data/lsstcam.json</c>).</summary>
     /// <exception cref="CameraFormatException">A field is missing or invalid.</exception>
     public static CameraModel Load(string path)

@@ -40,10 +40,13 @@ public class CameraModelTests
         }
     }
 
-    [Fact]
-    public void Amplifier_boxes_tile_the_raw_and_the_assembled_images_exactly()
+    [Theory]
+    [InlineData(1), InlineData(2), InlineData(4), InlineData(8)]
+    public void Amplifier_boxes_tile_the_raw_and_the_assembled_images_exactly(int scale)
     {
-        foreach (var d in Cam.Detectors)
+        var cam = Cam.Scaled(scale);
+        Assert.Equal(189, cam.Detectors.Count);
+        foreach (var d in cam.Detectors)
         {
             AssertTiles(d.RawBBox, d.Amplifiers.Select(a => a.RawBBox), $"{d.Name} raw");
             AssertTiles(d.BBox, d.Amplifiers.Select(a => a.BBox), $"{d.Name} trimmed");
@@ -62,6 +65,22 @@ public class CameraModelTests
                 Assert.Equal((a.RawDataBBox.MinX, a.RawDataBBox.Width), (a.RawParallelOverscanBBox.MinX, a.RawParallelOverscanBBox.Width));
             }
         }
+    }
+
+    [Fact]
+    public void Scaled_cameras_shrink_every_segment()
+    {
+        Assert.Same(Cam, Cam.Scaled(1));
+        var c8 = Cam.Scaled(8);
+        Assert.Equal(new Box2I(0, 0, 576, 512), c8["R22_S11"].RawBBox);
+        Assert.Equal(new Box2I(0, 0, 512, 500), c8["R22_S11"].BBox);
+        Assert.Equal(new Box2I(0, 0, 512, 500), c8["R01_S00"].BBox);
+        var l = c8["R22_S11"].Layout;
+        Assert.Equal((72, 256, 1, 64, 7, 6), (l.RawWidth, l.RawHeight, l.SerialPrescan.Width, l.Data.Width, l.SerialOverscan.Width, l.ParallelOverscan.Height));
+        Assert.Equal(1.6, c8.PixelScaleArcsec, 3);
+        Assert.Equal(Cam[7]["C03"].Gain, c8[7]["C03"].Gain);
+        Assert.Throws<ArgumentException>(() => Cam.Scaled(3));
+        Assert.Throws<ArgumentException>(() => Cam.Scaled(64));
     }
 
     [Fact]
