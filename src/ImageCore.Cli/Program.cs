@@ -4,5 +4,6 @@ using ImageCore.Cli;
 var root = new RootCommand("imagecore: FITS I/O and image processing for survey astronomy")
 {
     InfoCommand.Create(),
+    SimulateCommand.Create(),
 };
 return root.Parse(args).Invoke();

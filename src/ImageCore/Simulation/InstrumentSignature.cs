@@ -36,16 +36,20 @@ public static class InstrumentSignature
     /// <param name="expectedElectrons">Truth: the expected post-ISR image, e-, of <see cref="Detector.BBox"/>.</param>
     /// <param name="flatResponse">Relative response per pixel (the master flat), same size.</param>
     /// <param name="darkCurrent">Dark current per pixel, e-/s, same size.</param>
+    /// <param name="biasStructure">The 2-D bias pattern left after overscan subtraction, e-, same size
+    /// (what the master bias records).</param>
     /// <param name="config">Bias levels, row noise, dark time.</param>
     /// <param name="noise">The seeded noise source.</param>
     /// <returns>Segments in <see cref="Detector.Amplifiers"/> order; the caller disposes them.</returns>
     /// <exception cref="ArgumentException">An input is not the detector's size.</exception>
     public static List<Plane<int>> MakeRawSegments(Detector detector, ReadOnlySpan2D<float> expectedElectrons, ReadOnlySpan2D<float> flatResponse,
-                                                   ReadOnlySpan2D<float> darkCurrent, SignatureConfig config, Noise noise)
+                                                   ReadOnlySpan2D<float> darkCurrent, ReadOnlySpan2D<float> biasStructure,
+                                                   SignatureConfig config, Noise noise)
     {
         var box = detector.BBox;
         foreach (var (w, h, what) in new[] { (expectedElectrons.Width, expectedElectrons.Height, "expected image"),
-                                             (flatResponse.Width, flatResponse.Height, "flat"), (darkCurrent.Width, darkCurrent.Height, "dark") })
+                                             (flatResponse.Width, flatResponse.Height, "flat"), (darkCurrent.Width, darkCurrent.Height, "dark"),
+                                             (biasStructure.Width, biasStructure.Height, "bias structure") })
             if (w != box.Width || h != box.Height)
                 throw new ArgumentException($"{detector.Name}: the {what} is {w}x{h} px, the detector {box.Width}x{box.Height}");
 
@@ -71,7 +75,7 @@ public static class InstrumentSignature
                         int tx = amp.BBox.MinX + (amp.FlipX ? layout.Data.Width - 1 - dx : dx);
                         int ty = amp.BBox.MinY + (amp.FlipY ? layout.Data.Height - 1 - dy : dy);
                         double electrons = expectedElectrons[ty, tx] * flatResponse[ty, tx] + darkCurrent[ty, tx] * config.DarkTime;
-                        adu += noise.Poisson(electrons) / amp.Gain;
+                        adu += (noise.Poisson(electrons) + biasStructure[ty, tx]) / amp.Gain;
                     }
                     row[fx] = (int)Math.Round(Math.Min(adu, amp.Saturation));
                 }

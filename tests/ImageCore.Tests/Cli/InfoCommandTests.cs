@@ -100,4 +100,18 @@ public class InfoCommandTests
         Assert.Equal(1, blanked.GetProperty("nan").GetInt64());
         Assert.Equal("Infinity", doc.RootElement[1].GetProperty("stats").GetProperty("max").GetString());
     }
+
+    [Fact]
+    public void Simulate_writes_a_repository_and_names_bad_options()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, stderr) = Imagecore($"simulate --out \"{dir.Path}\" --detectors R22_S11 --scale 8 --seed 3");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("wrote 1 raw files", stdout);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "raw", "000000", "R22_S11.fits")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "calib", "flat", "r", "R22_S11.fits")));
+        var (code2, _, stderr2) = Imagecore($"simulate --out \"{dir.Path}\" --scale 5");
+        Assert.NotEqual(0, code2);
+        Assert.Contains("--scale", stderr2);
+    }
 }

@@ -34,7 +34,7 @@ public class MiniIsrChainTests(Xunit.Abstractions.ITestOutputHelper output)
         var config = new SignatureConfig { DarkTime = 30 };
         using var dir = new TempDir();
         string path = dir.File("raw.fits");
-        var segments = InstrumentSignature.MakeRawSegments(det, new(truth), new(flat), new(dark), config, new Noise(42));
+        var segments = InstrumentSignature.MakeRawSegments(det, new(truth), new(flat), new(dark), new(new float[h, w]), config, new Noise(42));
         try { RawFile.Write(path, det, new FitsHeader(), segments); }
         finally { segments.ForEach(s => s.Dispose()); }
 

@@ -1,0 +1,50 @@
+namespace ImageCore.Simulation;
+
+/// <summary>What <see cref="Simulator"/> makes (the options of <c>imagecore simulate</c>).</summary>
+public sealed record SimulationConfig
+{
+    /// <summary>Number of visits.</summary>
+    public int Visits { get; init; } = 1;
+
+    /// <summary>Detectors: "all", a raft ("R22"), or detector names ("R22_S11,R01_S00").</summary>
+    public string Detectors { get; init; } = "R22_S11";
+
+    /// <summary>Shrink every amplifier dimension by this factor (1, 2, 4 or 8); 1 is full size.</summary>
+    public int Scale { get; init; } = 8;
+
+    /// <summary>Seed of every random draw: the same seed gives the same files.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Filter band (u, g, r, i, z, y).</summary>
+    public string Band { get; init; } = "r";
+
+    /// <summary>Exposure time, s.</summary>
+    public double ExposureTime { get; init; } = 30;
+
+    /// <summary>Dark time (exposure plus readout), s.</summary>
+    public double DarkTime { get; init; } = 31;
+
+    /// <summary>Sky level of a full-size pixel in one exposure, e- (scaled pixels collect scale^2 times more).</summary>
+    public double SkyElectrons { get; init; } = 1000;
+
+    /// <summary>Dark current, e-/s per full-size pixel.</summary>
+    public double DarkCurrent { get; init; } = 0.02;
+
+    /// <summary>Stars per full-size detector.</summary>
+    public int StarsPerDetector { get; init; } = 2000;
+
+    /// <summary>Galaxies per full-size detector.</summary>
+    public int GalaxiesPerDetector { get; init; } = 1000;
+
+    /// <summary>Median seeing FWHM, arcsec (each visit draws its own around it).</summary>
+    public double SeeingFwhmArcsec { get; init; } = 0.8;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option for out-of-range values.</summary>
+    public void Validate()
+    {
+        if (Visits < 1) throw new ArgumentException($"--visits must be at least 1 (is {Visits})");
+        if (Scale is not (1 or 2 or 4 or 8)) throw new ArgumentException($"--scale must be 1, 2, 4 or 8 (is {Scale})");
+        if (!"ugrizy".Contains(Band) || Band.Length != 1) throw new ArgumentException($"--band must be one of u, g, r, i, z, y (is '{Band}')");
+        if (!(ExposureTime > 0) || !(DarkTime >= ExposureTime)) throw new ArgumentException("exposure time must be > 0 and dark time at least the exposure time");
+    }
+}

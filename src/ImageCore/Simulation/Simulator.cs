@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text.Json;
+using CommunityToolkit.HighPerformance;
+using ImageCore.Camera;
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Simulation;
+
+/// <summary>The files one simulation wrote.</summary>
+/// <param name="Raws">Raw files, one per (visit, detector).</param>
+/// <param name="Calibrations">Master bias, dark and flat exposures and amplifier tables.</param>
+/// <param name="Truth">Expected images, catalogues and visit descriptions.</param>
+public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<string> Calibrations, IReadOnlyList<string> Truth);
+
+/// <summary>
+/// Writes a small repository of LSSTCam-like data, deterministic for a seed:
+/// <c>raw/VVVVVV/DET.fits</c> (16 int32 segments), <c>calib/bias|dark/DET.fits</c> and
+/// <c>calib/flat/BAND/DET.fits</c> (afw-layout exposures, electrons; the dark per second),
+/// <c>calib/amps/DET.json</c> (gain, read noise, saturation per amplifier), and the truth:
+/// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c> and
+/// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
+/// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
+/// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
+/// gain, saturation. Not simulated yet: crosstalk, non-linearity, bad columns, bleed trails, cosmic rays.
+/// </summary>
+public static class Simulator
+{
+    /// <summary>Focal-plane radius at which the simulated vignetting reaches its full depth, mm.</summary>
+    private const double VignettingRadiusMm = 320;
+
+    /// <summary>The detectors named by <paramref name="spec"/>: "all", a raft ("R22"), or names separated by commas.</summary>
+    /// <exception cref="ArgumentException">An unknown raft or detector.</exception>
+    public static IReadOnlyList<Detector> SelectDetectors(CameraModel camera, string spec)
+    {
+        if (spec == "all") return camera.Detectors;
+        var result = new List<Detector>();
+        foreach (string part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Length == 3 && part[0] == 'R')
+            {
+                var raft = camera.Detectors.Where(d => d.Raft == part).ToList();
+                if (raft.Count == 0) throw new ArgumentException($"--detectors: {camera.Name} has no raft '{part}'");
+                result.AddRange(raft);
+            }
+            else
+            {
+                try { result.Add(camera[part]); }
+                catch (KeyNotFoundException) { throw new ArgumentException($"--detectors: {camera.Name} has no detector '{part}'"); }
+            }
+        }
+        if (result.Count == 0) throw new ArgumentException("--detectors names no detector");
+        return result.DistinctBy(d => d.Id).ToList();
+    }
+
+    /// <summary>Writes the repository under <paramref name="outDir"/>.</summary>
+    /// <exception cref="ArgumentException">Bad configuration.</exception>
+    /// <exception cref="IOException">Writing failed (no partial file is left under a final name).</exception>
+    public static SimulationResult Run(string outDir, SimulationConfig config, CameraModel? camera = null, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        var cam = (camera ?? CameraModel.LsstCam).Scaled(config.Scale);
+        var detectors = SelectDetectors(cam, config.Detectors);
+        var raws = new List<string>();
+        var calibs = new List<string>();
+        var truths = new List<string>();
+        double s2 = config.Scale * (double)config.Scale;
+
+        foreach (var det in detectors)
+        {
+            int w = det.BBox.Width, h = det.BBox.Height;
+            var bias = new float[h, w];
+            var dark = new float[h, w];
+            var flat = new float[h, w];
+            MakeCalibrations(det, cam, config, bias, dark, flat);
+            calibs.Add(WriteCalibration(outDir, "bias", null, det, bias, config));
+            calibs.Add(WriteCalibration(outDir, "dark", null, det, dark, config));
+            calibs.Add(WriteCalibration(outDir, "flat", config.Band, det, flat, config));
+            calibs.Add(WriteAmplifierTable(outDir, det));
+
+            for (int visit = 0; visit < config.Visits; visit++)
+            {
+                var v = new Noise(Seed(config.Seed, visit, -1, 1));
+                var pointing = (Ra: 150 + 10 * v.Uniform(), Dec: -30 + 10 * v.Uniform(), RotPa: 360 * v.Uniform());
+                double seeing = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
+                double psfSigma = seeing / 2.3548 / cam.PixelScaleArcsec;
+                var noise = new Noise(Seed(config.Seed, visit, det.Id, 2));
+                var catalog = SkyScene.Catalog(w, h, (int)Math.Round(config.StarsPerDetector / s2), (int)Math.Round(config.GalaxiesPerDetector / s2), psfSigma, noise);
+                var truth = new float[h, w];
+                SkyScene.Render(new Span2D<float>(truth), config.SkyElectrons * s2, catalog);
+
+                string visitDir = $"{visit:000000}";
+                var header = VisitHeader(config, visit, pointing, det);
+                var segments = InstrumentSignature.MakeRawSegments(det, new(truth), new(flat), new(dark), new(bias),
+                    new SignatureConfig { DarkTime = config.DarkTime }, noise);
+                string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
+                Directory.CreateDirectory(Path.GetDirectoryName(rawPath)!);
+                try { RawFile.Write(rawPath, det, header, segments); }
+                finally { segments.ForEach(s => s.Dispose()); }
+                raws.Add(rawPath);
+
+                string truthDir = Path.Combine(outDir, "truth", visitDir);
+                Directory.CreateDirectory(truthDir);
+                string truthPath = Path.Combine(truthDir, det.Name + ".fits");
+                using (var tw = FitsWriter.Create(truthPath))
+                {
+                    var th = header.Clone();
+                    th.Set("DETNAME", det.Name);
+                    th.Set("BUNIT", "electron", "noise-free expected post-ISR image");
+                    tw.WriteImage(th, new ReadOnlySpan2D<float>(truth));
+                    tw.Commit();
+                }
+                truths.Add(truthPath);
+                string catalogPath = Path.Combine(truthDir, det.Name + ".catalog.csv");
+                WriteAtomically(catalogPath, "x,y,flux_electrons,sigma_pixels,galaxy\n" + string.Concat(catalog.Select(c =>
+                    string.Create(CultureInfo.InvariantCulture, $"{c.X:R},{c.Y:R},{c.FluxElectrons:R},{c.SigmaPixels:R},{(c.IsGalaxy ? 1 : 0)}\n"))));
+                truths.Add(catalogPath);
+                string visitPath = Path.Combine(truthDir, "visit.json");
+                WriteAtomically(visitPath, JsonSerializer.Serialize(new
+                {
+                    visit, band = config.Band, exptime = config.ExposureTime, darktime = config.DarkTime,
+                    ra = pointing.Ra, dec = pointing.Dec, rotpa = pointing.RotPa, seeingFwhmArcsec = seeing,
+                    psfSigmaPixels = psfSigma, pixelScaleArcsec = cam.PixelScaleArcsec,
+                }, new JsonSerializerOptions { WriteIndented = true }));
+                if (!truths.Contains(visitPath)) truths.Add(visitPath);
+                progress?.Report($"visit {visit} {det.Name}");
+            }
+        }
+        return new SimulationResult(raws, calibs, truths);
+    }
+
+    /// <summary>Deterministic per-stream seed (HashCode is randomised per process, so not used).</summary>
+    private static int Seed(int seed, int visit, int detector, int stream) =>
+        unchecked((int)((uint)seed * 2654435761u ^ (uint)(visit + 1) * 40503u ^ (uint)(detector + 2) * 9973u ^ (uint)stream * 7919u));
+
+    private static void MakeCalibrations(Detector det, CameraModel cam, SimulationConfig config, float[,] bias, float[,] dark, float[,] flat)
+    {
+        var noise = new Noise(Seed(config.Seed, -1, det.Id, 3));
+        int w = det.BBox.Width, h = det.BBox.Height;
+        double pixelMm = cam.PixelSizeMm, s2 = config.Scale * (double)config.Scale;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bias[y, x] = (float)(2 * noise.Gaussian() + 3.0 * y / h);                  // e-: fixed pattern plus a gentle gradient
+                bool hot = noise.Uniform() < 1e-3;
+                dark[y, x] = (float)(config.DarkCurrent * s2 * (hot ? 200 : 1 + 0.1 * noise.Gaussian()));
+                double fx = det.CenterMm.X + (x - w / 2.0) * pixelMm, fy = det.CenterMm.Y + (y - h / 2.0) * pixelMm;
+                double r = Math.Sqrt(fx * fx + fy * fy) / VignettingRadiusMm;
+                flat[y, x] = (float)((1 - 0.3 * r * r) * (1 + 0.01 * noise.Gaussian()));
+            }
+    }
+
+    private static string WriteCalibration(string outDir, string kind, string? band, Detector det, float[,] pixels, SimulationConfig config)
+    {
+        string dir = band is null ? Path.Combine(outDir, "calib", kind) : Path.Combine(outDir, "calib", kind, band);
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, det.Name + ".fits");
+        int w = det.BBox.Width, h = det.BBox.Height;
+        using var mi = new MaskedImage(w, h);
+        new ReadOnlySpan2D<float>(pixels).CopyTo(mi.Image.Pixels);
+        var md = new FitsHeader();
+        md.Set("CALIBTYP", kind, "master calibration type");
+        md.Set("DETNAME", det.Name);
+        md.Set("DETECTOR", det.Id);
+        md.Set("LSST ISR UNITS", kind == "flat" ? "" : "electron");
+        if (band is not null) md.Set("BAND", band);
+        if (kind == "dark") md.Set("DARKTIME", 1.0, "combined darks are per second");
+        md.Set("SIMSCALE", config.Scale, "amplifier dimensions divided by this");
+        md.AddCommentary("HISTORY", "ImageCore simulator: noise-free master (zero variance)");
+        using var exposure = new Exposure(new MaskedImage(mi.Image.Clone(), new Mask(w, h), new Image<float>(w, h)), md);
+        ExposureFits.Write(path, exposure);
+        return path;
+    }
+
+    private static string WriteAmplifierTable(string outDir, Detector det)
+    {
+        string dir = Path.Combine(outDir, "calib", "amps");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, det.Name + ".json");
+        WriteAtomically(path, JsonSerializer.Serialize(new
+        {
+            detector = det.Name, id = det.Id, vendor = det.Vendor,
+            amplifiers = det.Amplifiers.Select(a => new { name = a.Name, gain = a.Gain, readNoise = a.ReadNoise, saturation = a.Saturation }),
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        return path;
+    }
+
+    private static FitsHeader VisitHeader(SimulationConfig config, int visit, (double Ra, double Dec, double RotPa) p, Detector det)
+    {
+        var h = new FitsHeader();
+        h.Set("EXPTIME", config.ExposureTime, "exposure time (s)");
+        h.Set("DARKTIME", config.DarkTime, "dark time (s)");
+        h.Set("MJD-OBS", 61000.0 + visit * 0.0004, "start of the exposure (MJD, TAI)");
+        h.Set("BAND", config.Band, "filter band");
+        h.Set("VISIT", visit);
+        h.Set("RA", p.Ra, "boresight right ascension (deg)");
+        h.Set("DEC", p.Dec, "boresight declination (deg)");
+        h.Set("ROTPA", p.RotPa, "rotation angle (deg)");
+        h.Set("SIMSEED", config.Seed, "simulator seed");
+        h.Set("SIMSCALE", config.Scale, "amplifier dimensions divided by this");
+        return h;
+    }
+
+    private static void WriteAtomically(string path, string text)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+}
