@@ -12,7 +12,7 @@ internal static class CliErrors
             body();
             return 0;
         }
-        catch (Exception e) when (e is FitsFormatException or IOException or UnauthorizedAccessException
+        catch (Exception e) when (e is FitsFormatException or ImageCore.Isr.CalibrationException or ImageCore.Camera.CameraFormatException or IOException or UnauthorizedAccessException
                                       or NotSupportedException or KeyNotFoundException or ArgumentException)
         {
             Console.Error.WriteLine($"imagecore: error: {e.Message}");

@@ -25,12 +25,16 @@ public sealed record SignatureConfig
 /// electrons (the truth, flat-fielded) to raw int32 segments in ADU. Per pixel: expected electrons
 /// times the flat response plus dark current times the dark time, a Poisson draw, Gaussian read
 /// noise, divided by the amplifier gain, plus the amplifier's bias level and a row offset common to
-/// the row's data and overscan; clipped to the amplifier's saturation. Prescan and overscan pixels
+/// the row's data and overscan; the signal clips at <see cref="FullWellOverSaturation"/> times the
+/// amplifier's saturation above the row's bias level. Prescan and overscan pixels
 /// carry bias, row offset and read noise only. Segments are written in file orientation (the flips of
 /// the camera undone), ready for <see cref="RawFile.Write"/>.
 /// </summary>
 public static class InstrumentSignature
 {
+    /// <summary>Where the simulated signal clips, as a multiple of the amplifier's saturation (ADU above bias).</summary>
+    public const double FullWellOverSaturation = 1.05;
+
     /// <summary>Makes the 16 raw segments of <paramref name="detector"/>.</summary>
     /// <param name="detector">The detector (its layout may be scaled).</param>
     /// <param name="expectedElectrons">Truth: the expected post-ISR image, e-, of <see cref="Detector.BBox"/>.</param>
@@ -77,7 +81,8 @@ public static class InstrumentSignature
                         double electrons = expectedElectrons[ty, tx] * flatResponse[ty, tx] + darkCurrent[ty, tx] * config.DarkTime;
                         adu += (noise.Poisson(electrons) + biasStructure[ty, tx]) / amp.Gain;
                     }
-                    row[fx] = (int)Math.Round(Math.Min(adu, amp.Saturation));
+                    // The full well: signal saturates 5% above the amplifier's nominal saturation level.
+                    row[fx] = (int)Math.Round(Math.Min(adu, rowLevel + FullWellOverSaturation * amp.Saturation));
                 }
             }
         }

@@ -19,7 +19,7 @@ public class InfoCommandTests
         return dll;
     }
 
-    private static (int Code, string Out, string Err) Imagecore(string args) => Peers.Run("dotnet", $"\"{CliDll()}\" {args}");
+    internal static (int Code, string Out, string Err) Imagecore(string args) => Peers.Run("dotnet", $"\"{CliDll()}\" {args}");
 
     [Fact]
     public void Json_output_has_exactly_the_documented_keys_and_values()

@@ -1,0 +1,62 @@
+namespace ImageCore.Isr;
+
+/// <summary>A step that can be switched off.</summary>
+public sealed record IsrStepConfig
+{
+    /// <summary>Run the step.</summary>
+    public bool Enabled { get; init; } = true;
+}
+
+/// <summary>Dark subtraction (step 15).</summary>
+public sealed record DarkConfig
+{
+    /// <summary>Subtract the dark.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Scale the dark by DARKTIME(science) / DARKTIME(dark) first (combined darks carry 1 s).</summary>
+    public bool ScaleByDarkTime { get; init; } = true;
+}
+
+/// <summary>
+/// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
+/// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
+/// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): crosstalk, parallel
+/// overscan, linearity, interpolation over defects.
+/// </summary>
+public sealed record IsrConfig
+{
+    /// <summary>Step 4: serial overscan, per amplifier.</summary>
+    public OverscanConfig Overscan { get; init; } = new();
+
+    /// <summary>Step 5: SAT where the overscan-subtracted pixel is at or above the amplifier's saturation.</summary>
+    public IsrStepConfig Saturation { get; init; } = new();
+
+    /// <summary>Step 6: ADU to electrons with the amplifier gains.</summary>
+    public IsrStepConfig Gain { get; init; } = new();
+
+    /// <summary>Step 14: master bias (electrons).</summary>
+    public IsrStepConfig Bias { get; init; } = new();
+
+    /// <summary>Step 15: master dark (electrons per second of dark time).</summary>
+    public DarkConfig Dark { get; init; } = new();
+
+    /// <summary>Step 16: BAD over the defect boxes of the calibrations.</summary>
+    public IsrStepConfig Defects { get; init; } = new();
+
+    /// <summary>Step 17: UNMASKEDNAN where image or variance is not finite.</summary>
+    public IsrStepConfig NanMasking { get; init; } = new();
+
+    /// <summary>Step 19: variance += image + read noise^2 (electrons), per amplifier.</summary>
+    public IsrStepConfig Variance { get; init; } = new();
+
+    /// <summary>Step 20: divide by the master flat of the exposure's band.</summary>
+    public IsrStepConfig Flat { get; init; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field for inconsistent settings.</summary>
+    public void Validate()
+    {
+        Overscan.Validate();
+        if ((Bias.Enabled || Dark.Enabled || Variance.Enabled) && !Gain.Enabled)
+            throw new ArgumentException("IsrConfig.Gain.Enabled must be true when bias, dark or variance run: the calibrations are in electrons");
+    }
+}

@@ -1,0 +1,91 @@
+using ImageCore.Camera;
+using ImageCore.Fits;
+using ImageCore.Images;
+using ImageCore.Isr;
+using ImageCore.Simulation;
+using ImageCore.Tests.Support;
+
+namespace ImageCore.Tests.Isr;
+
+public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static SimulationResult Simulate(TempDir dir, string detectors = "R22_S11,R10_S02") =>
+        Simulator.Run(dir.Path, new SimulationConfig { Detectors = detectors, Scale = 8, Seed = 5 });
+
+    [Fact]
+    public void Isr_of_simulated_raws_recovers_the_truth_within_the_noise()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir);
+        foreach (string rawPath in sim.Raws)
+        {
+            using var raw = FitsFile.Open(rawPath);
+            using var exposure = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(Path.Combine(dir.Path, "calib")), new IsrConfig());
+            string name = exposure.Metadata.GetString("DETNAME");
+            Assert.Equal("electron", exposure.Metadata.GetString("LSST ISR UNITS"));
+            using var truthFile = FitsFile.Open(Path.Combine(dir.Path, "truth", "000000", name + ".fits"));
+            using var truth = truthFile.ReadImage<float>(truthFile[0]);
+            var mi = exposure.MaskedImage;
+            int sat = mi.Mask.GetBitMask("SAT");
+            double sum = 0, sum2 = 0;
+            long n = 0, saturated = 0, nanInGood = 0;
+            for (int y = 0; y < mi.BBox.Height; y++)
+                for (int x = 0; x < mi.BBox.Width; x++)
+                {
+                    if ((mi.Mask.Image[x, y] & sat) != 0) { saturated++; continue; }
+                    if (!float.IsFinite(mi.Image[x, y]) || !float.IsFinite(mi.Variance[x, y])) nanInGood++;
+                    double z = (mi.Image[x, y] - truth[x, y]) / Math.Sqrt(mi.Variance[x, y]);
+                    sum += z; sum2 += z * z; n++;
+                }
+            double mean = sum / n, std = Math.Sqrt(sum2 / n - mean * mean);
+            output.WriteLine($"{name}: z over {n} good pixels ({saturated} SAT): mean {mean:F4}, std {std:F4}");
+            Assert.Equal(0, nanInGood);
+            Assert.True(saturated > 0, "the brightest stars saturate and are masked");
+            Assert.InRange(mean, -0.02, 0.02);
+            Assert.InRange(std, 0.95, 1.05);
+        }
+    }
+
+    [SkippableFact]
+    public void Cli_isr_writes_an_exposure_that_fitsverify_accepts()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R01_S00");
+        string post = dir.File("post.fits");
+        string config = dir.File("isr.json");
+        File.WriteAllText(config, """{ "Dark": { "Enabled": false }, "Overscan": { "FitType": "MeanPerRow" } }""");
+        var (code, _, stderr) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        Assert.True(code == 0, stderr);
+        Peers.AssertFitsverifyClean(post);
+        using var e = ExposureFits.Read(post);
+        Assert.Contains("ImageCore ISR step: overscan MeanPerRow", e.Metadata.Commentary("HISTORY"));
+        Assert.DoesNotContain("ImageCore ISR step: dark", e.Metadata.Commentary("HISTORY"));
+        File.WriteAllText(config, """{ "Dark": { "Enable": false } }""");
+        var (code2, _, stderr2) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        Assert.NotEqual(0, code2);
+        Assert.Contains("Enable", stderr2);
+    }
+
+    [Fact]
+    public void Missing_or_mismatched_calibrations_are_named()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R22_S11,R22_S12");
+        string calib = Path.Combine(dir.Path, "calib");
+        using var raw = FitsFile.Open(sim.Raws[0]);   // R22_S11
+        File.Delete(Path.Combine(calib, "dark", "R22_S11.fits"));
+        var missing = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig()));
+        Assert.Equal("dark", missing.Calibration);
+        Assert.Contains("R22_S11", missing.Message);
+        File.Copy(Path.Combine(calib, "bias", "R22_S12.fits"), Path.Combine(calib, "bias", "R22_S11.fits"), overwrite: true);
+        var wrong = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig { Dark = new DarkConfig { Enabled = false } }));
+        Assert.Equal("bias", wrong.Calibration);
+        Assert.Contains("R22_S12", wrong.Message);
+        // A flat of another band.
+        Directory.CreateDirectory(Path.Combine(calib, "flat", "g"));
+        var cfg = new IsrConfig { Dark = new DarkConfig { Enabled = false }, Bias = new IsrStepConfig { Enabled = false } };
+        File.Move(Path.Combine(calib, "flat", "r", "R22_S11.fits"), Path.Combine(calib, "flat", "g", "x.fits"));
+        Assert.Equal("flat", Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg)).Calibration);
+        Assert.Throws<ArgumentException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg with { Gain = new IsrStepConfig { Enabled = false } }));
+    }
+}
