@@ -16,6 +16,12 @@ internal static class Peers
     public static void RequireAstropy() => Require(Run(Python, "-c \"import astropy, numpy\"").ExitCode == 0,
         "Debian's python3-astropy (/usr/bin/python3 with astropy) is not installed");
 
+    public static void RequireCcdproc() => Require(Run(Python, "-c \"import ccdproc\"").ExitCode == 0,
+        "Debian's python3-ccdproc is not installed");
+
+    /// <summary>The repository root (tests/ImageCore.Tests/bin/CONFIG/TFM/ is five levels below it).</summary>
+    public static string RepoRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
+
     public static void RequireFitsverify() => Require(Which("fitsverify"), "cfitsio's fitsverify is not installed");
 
     public static void RequireCfitsioDev() => Require(Which("gcc") && File.Exists("/usr/include/fitsio.h"),
