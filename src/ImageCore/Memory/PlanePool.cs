@@ -46,7 +46,18 @@ public sealed unsafe class PlanePool
             Interlocked.Add(ref _retainedBytes, -(long)size);
             p = (void*)cached;
         }
-        p = p != null ? p : NativeMemory.AlignedAlloc(size, Alignment);
+        if (p == null)
+        {
+            if (HugePages.Worthwhile(size))
+            {
+                // Whole huge pages: the buffer starts on a 2 MiB boundary and its length is rounded up,
+                // so the advice covers only memory this buffer owns.
+                nuint rounded = (size + HugePages.Size - 1) & ~(HugePages.Size - 1);
+                p = NativeMemory.AlignedAlloc(rounded, HugePages.Size);
+                HugePages.Advise(p, rounded);
+            }
+            else p = NativeMemory.AlignedAlloc(size, Alignment);
+        }
         if (clear) NativeMemory.Clear(p, size);
         Interlocked.Increment(ref _outstanding);
         return p;
