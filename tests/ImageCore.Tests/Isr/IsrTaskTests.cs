@@ -41,6 +41,9 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             output.WriteLine($"{name}: z over {n} good pixels ({saturated} SAT): mean {mean:F4}, std {std:F4}");
             Assert.Equal(0, nanInGood);
             Assert.True(saturated > 0, "the brightest stars saturate and are masked");
+            // E[z] is not exactly 0: ip_isr's variance comes from the measured image, which correlates with
+            // the residual, giving E[z] = -1 / (2 sqrt(signal)): -0.016 at 1000 e-, -0.002 at this 1/8-scale
+            // sky of 64,000 e-. Fainter skies at full scale will need that in mind.
             Assert.InRange(mean, -0.02, 0.02);
             Assert.InRange(std, 0.95, 1.05);
         }
