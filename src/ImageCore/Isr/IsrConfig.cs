@@ -21,7 +21,7 @@ public sealed record DarkConfig
 /// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
 /// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
 /// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): crosstalk, parallel
-/// overscan, linearity, interpolation over defects.
+/// overscan, linearity.
 /// </summary>
 public sealed record IsrConfig
 {
@@ -51,6 +51,9 @@ public sealed record IsrConfig
 
     /// <summary>Step 20: divide by the master flat of the exposure's band.</summary>
     public IsrStepConfig Flat { get; init; } = new();
+
+    /// <summary>Step 22: grow SAT by one pixel, interpolate over SAT, BAD and UNMASKEDNAN along rows, set INTRP.</summary>
+    public IsrStepConfig Interpolation { get; init; } = new();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the field for inconsistent settings.</summary>
     public void Validate()

@@ -8,7 +8,7 @@ namespace ImageCore.Isr;
 /// <summary>
 /// Runs instrument signature removal on one raw detector file: per amplifier serial overscan,
 /// saturation masking and gain on the assembled untrimmed image; then trim, bias, dark, defects, NaN
-/// masking, variance and flat on the detector image. Returns the post-ISR exposure in electrons.
+/// masking, variance, flat and interpolation on the detector image. Returns the post-ISR exposure in electrons.
 /// </summary>
 public static class IsrTask
 {
@@ -70,6 +70,9 @@ public static class IsrTask
                                            amp.ReadNoise, science.Mask.GetBitMask("BAD"));
             if (config.Flat.Enabled)
                 using (var flat = calibrations.GetFlat(detector, band)) CalibrationSteps.DivideFlat(science, flat.MaskedImage);
+            if (config.Interpolation.Enabled)
+                Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
+                                                   (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
 
             var metadata = new FitsHeader(raw.Name, 0);
             foreach (var c in primary)
@@ -133,6 +136,6 @@ public static class IsrTask
         {
             (c.Overscan.Enabled, $"overscan {c.Overscan.FitType}"), (c.Saturation.Enabled, "saturation"), (c.Gain.Enabled, "gain"),
             (c.Bias.Enabled, "bias"), (c.Dark.Enabled, "dark"), (c.Defects.Enabled, "defects"), (c.NanMasking.Enabled, "nan"),
-            (c.Variance.Enabled, "variance"), (c.Flat.Enabled, "flat"),
+            (c.Variance.Enabled, "variance"), (c.Flat.Enabled, "flat"), (c.Interpolation.Enabled, "interpolation"),
         }.Where(s => s.On).Select(s => "ImageCore ISR step: " + s.Name);
 }

@@ -22,7 +22,8 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
 /// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
-/// gain, saturation. Not simulated yet: crosstalk, non-linearity, bad columns, bleed trails, cosmic rays.
+/// gain, saturation, hot columns (listed in <c>calib/defects/DET.json</c>). Not simulated yet: crosstalk,
+/// non-linearity, bleed trails, cosmic rays.
 /// </summary>
 public static class Simulator
 {
@@ -78,6 +79,8 @@ public static class Simulator
             calibs.Add(WriteCalibration(outDir, "dark", null, det, dark, config));
             calibs.Add(WriteCalibration(outDir, "flat", config.Band, det, flat, config));
             calibs.Add(WriteAmplifierTable(outDir, det));
+            var defects = BadColumns(det, config);
+            calibs.Add(WriteDefects(outDir, det, defects));
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
@@ -92,7 +95,11 @@ public static class Simulator
 
                 string visitDir = $"{visit:000000}";
                 var header = VisitHeader(config, visit, pointing, det);
-                var segments = InstrumentSignature.MakeRawSegments(det, new(truth), new(flat), new(dark), new(bias),
+                // Hot columns add charge the flat cannot explain; the truth stays the sky's.
+                var signal = (float[,])truth.Clone();
+                foreach (var d in defects)
+                    for (int y = d.MinY; y <= d.MaxY; y++) signal[y, d.MinX] += HotColumnElectrons;
+                var segments = InstrumentSignature.MakeRawSegments(det, new(signal), new(flat), new(dark), new(bias),
                     new SignatureConfig { DarkTime = config.DarkTime }, noise);
                 string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
                 Directory.CreateDirectory(Path.GetDirectoryName(rawPath)!);
@@ -128,6 +135,33 @@ public static class Simulator
             }
         }
         return new SimulationResult(raws, calibs, truths);
+    }
+
+    /// <summary>Extra charge in a hot column, e- per pixel.</summary>
+    private const float HotColumnElectrons = 5000;
+
+    /// <summary>A few hot columns per detector (whole or partial), the same for every visit.</summary>
+    private static List<Box2I> BadColumns(Detector det, SimulationConfig config)
+    {
+        var noise = new Noise(Seed(config.Seed, -1, det.Id, 4));
+        int w = det.BBox.Width, h = det.BBox.Height, count = Math.Max(1, 4 / config.Scale);
+        var boxes = new List<Box2I>();
+        for (int i = 0; i < count; i++)
+        {
+            int x = 1 + (int)(noise.Uniform() * (w - 2));
+            int y0 = noise.Uniform() < 0.5 ? 0 : (int)(noise.Uniform() * h / 2);
+            boxes.Add(new Box2I(x, y0, 1, h - y0));
+        }
+        return boxes;
+    }
+
+    private static string WriteDefects(string outDir, Detector det, List<Box2I> defects)
+    {
+        string dir = Path.Combine(outDir, "calib", "defects");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, det.Name + ".json");
+        WriteAtomically(path, JsonSerializer.Serialize(defects.Select(d => new[] { d.MinX, d.MinY, d.Width, d.Height })));
+        return path;
     }
 
     /// <summary>Deterministic per-stream seed (HashCode is randomised per process, so not used).</summary>

@@ -26,7 +26,12 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             using var truthFile = FitsFile.Open(Path.Combine(dir.Path, "truth", "000000", name + ".fits"));
             using var truth = truthFile.ReadImage<float>(truthFile[0]);
             var mi = exposure.MaskedImage;
-            int sat = mi.Mask.GetBitMask("SAT");
+            int sat = mi.Mask.GetBitMask("SAT", "BAD");
+            var defects = new CalibrationDirectory(Path.Combine(dir.Path, "calib")).GetDefects(IsrTask.FindDetector(raw, CameraModel.LsstCam));
+            Assert.NotEmpty(defects);
+            foreach (var d in defects)
+                for (int y = d.MinY; y <= d.MaxY; y++)
+                    Assert.Equal(mi.Mask.GetBitMask("BAD", "INTRP"), mi.Mask.Image[d.MinX, y] & mi.Mask.GetBitMask("BAD", "INTRP"));
             double sum = 0, sum2 = 0;
             long n = 0, saturated = 0, nanInGood = 0;
             for (int y = 0; y < mi.BBox.Height; y++)
@@ -38,7 +43,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
                     sum += z; sum2 += z * z; n++;
                 }
             double mean = sum / n, std = Math.Sqrt(sum2 / n - mean * mean);
-            output.WriteLine($"{name}: z over {n} good pixels ({saturated} SAT): mean {mean:F4}, std {std:F4}");
+            output.WriteLine($"{name}: z over {n} good pixels ({saturated} SAT or BAD): mean {mean:F4}, std {std:F4}");
             Assert.Equal(0, nanInGood);
             Assert.True(saturated > 0, "the brightest stars saturate and are masked");
             // E[z] is not exactly 0: ip_isr's variance comes from the measured image, which correlates with
