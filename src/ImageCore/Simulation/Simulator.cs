@@ -18,12 +18,13 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// <c>raw/VVVVVV/DET.fits</c> (16 int32 segments), <c>calib/bias|dark/DET.fits</c> and
 /// <c>calib/flat/BAND/DET.fits</c> (afw-layout exposures, electrons; the dark per second),
 /// <c>calib/amps/DET.json</c> (gain, read noise, saturation per amplifier), and the truth:
-/// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c> and
+/// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c>,
+/// <c>DET.cosmics.fits</c> and
 /// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
 /// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
-/// gain, saturation, hot columns (listed in <c>calib/defects/DET.json</c>). Not simulated yet: crosstalk,
-/// non-linearity, bleed trails, cosmic rays.
+/// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
+/// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). Not simulated yet: crosstalk, non-linearity.
 /// </summary>
 public static class Simulator
 {
@@ -95,10 +96,22 @@ public static class Simulator
 
                 string visitDir = $"{visit:000000}";
                 var header = VisitHeader(config, visit, pointing, det);
-                // Hot columns add charge the flat cannot explain; the truth stays the sky's.
+                // What the CCD collects: the sky's charge through the flat, plus hot columns, cosmic rays and
+                // bleed trails; the truth stays the sky's. (The flat is applied again to the signal by the
+                // instrument model, so the extra charge is divided by it here.)
                 var signal = (float[,])truth.Clone();
                 foreach (var d in defects)
-                    for (int y = d.MinY; y <= d.MaxY; y++) signal[y, d.MinX] += HotColumnElectrons;
+                    for (int y = d.MinY; y <= d.MaxY; y++) signal[y, d.MinX] += HotColumnElectrons / flat[y, d.MinX];
+                var crHits = new bool[h, w];
+                ChargeEffects.CosmicRays(signal, crHits, (int)Math.Round(CosmicRaysPerFullDetector / s2 * config.ExposureTime / 30), noise);
+                var fullWell = new float[h, w];
+                foreach (var amp in det.Amplifiers)
+                    for (int y = amp.BBox.MinY; y <= amp.BBox.MaxY; y++)
+                        for (int x = amp.BBox.MinX; x <= amp.BBox.MaxX; x++)
+                            fullWell[y, x] = (float)(amp.Saturation * amp.Gain * InstrumentSignature.FullWellOverSaturation);
+                for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) signal[y, x] *= flat[y, x];
+                ChargeEffects.Bleed(signal, fullWell);
+                for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) signal[y, x] /= flat[y, x];
                 var segments = InstrumentSignature.MakeRawSegments(det, new(signal), new(flat), new(dark), new(bias),
                     new SignatureConfig { DarkTime = config.DarkTime }, noise);
                 string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
@@ -123,6 +136,18 @@ public static class Simulator
                 WriteAtomically(catalogPath, "x,y,flux_electrons,sigma_pixels,galaxy\n" + string.Concat(catalog.Select(c =>
                     string.Create(CultureInfo.InvariantCulture, $"{c.X:R},{c.Y:R},{c.FluxElectrons:R},{c.SigmaPixels:R},{(c.IsGalaxy ? 1 : 0)}\n"))));
                 truths.Add(catalogPath);
+                string crPath = Path.Combine(truthDir, det.Name + ".cosmics.fits");
+                using (var cw = FitsWriter.Create(crPath))
+                {
+                    var ch = new FitsHeader();
+                    ch.Set("DETNAME", det.Name);
+                    ch.AddCommentary("COMMENT", "1 where a simulated cosmic ray deposited charge");
+                    var hitsBytes = new byte[h, w];
+                    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) hitsBytes[y, x] = crHits[y, x] ? (byte)1 : (byte)0;
+                    cw.WriteImage(ch, new ReadOnlySpan2D<byte>(hitsBytes));
+                    cw.Commit();
+                }
+                truths.Add(crPath);
                 string visitPath = Path.Combine(truthDir, "visit.json");
                 WriteAtomically(visitPath, JsonSerializer.Serialize(new
                 {
@@ -136,6 +161,9 @@ public static class Simulator
         }
         return new SimulationResult(raws, calibs, truths);
     }
+
+    /// <summary>Cosmic rays per full-size detector in a 30 s exposure.</summary>
+    private const double CosmicRaysPerFullDetector = 300;
 
     /// <summary>Extra charge in a hot column, e- per pixel.</summary>
     private const float HotColumnElectrons = 5000;
