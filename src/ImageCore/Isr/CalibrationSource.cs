@@ -30,12 +30,15 @@ public interface ICalibrationSource
 
     /// <summary>Defect boxes of <paramref name="detector"/> (trimmed frame); empty when there are none.</summary>
     IReadOnlyList<Box2I> GetDefects(Detector detector);
+
+    /// <summary>Crosstalk coefficients [source, target] in amplifier order, ADU per ADU.</summary>
+    double[,] GetCrosstalk(Detector detector);
 }
 
 /// <summary>
 /// Calibrations in a directory, as <c>imagecore simulate</c> writes them: <c>bias/DET.fits</c>,
-/// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures) and optionally
-/// <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
+/// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>
+/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
 /// </summary>
 public sealed class CalibrationDirectory(string root) : ICalibrationSource
@@ -65,6 +68,32 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         catch (System.Text.Json.JsonException e)
         {
             throw new CalibrationException("defects", path, e.Message);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>From <c>crosstalk/DET.json</c>: <c>{"coefficients": [[...], ...]}</c>, rows the sources.</remarks>
+    public double[,] GetCrosstalk(Detector detector)
+    {
+        string path = Path.Combine(Root, "crosstalk", detector.Name + ".json");
+        if (!File.Exists(path)) throw new CalibrationException("crosstalk", path, $"no crosstalk for {detector.Name}");
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var rows = doc.RootElement.GetProperty("coefficients");
+            int n = detector.Amplifiers.Count;
+            if (rows.GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"needs {n} rows, has {rows.GetArrayLength()}");
+            var c = new double[n, n];
+            for (int i = 0; i < n; i++)
+            {
+                if (rows[i].GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"row {i} needs {n} coefficients");
+                for (int j = 0; j < n; j++) c[i, j] = rows[i][j].GetDouble();
+            }
+            return c;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new CalibrationException("crosstalk", path, e.Message);
         }
     }
 

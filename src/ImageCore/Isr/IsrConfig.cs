@@ -20,8 +20,8 @@ public sealed record DarkConfig
 /// <summary>
 /// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
 /// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
-/// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): crosstalk, parallel
-/// overscan, linearity.
+/// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): parallel overscan,
+/// linearity, crosstalk's quadratic terms.
 /// </summary>
 public sealed record IsrConfig
 {
@@ -30,6 +30,9 @@ public sealed record IsrConfig
 
     /// <summary>Step 5: SAT where the overscan-subtracted pixel is at or above the amplifier's saturation.</summary>
     public IsrStepConfig Saturation { get; init; } = new();
+
+    /// <summary>Step 7 (linear terms, applied in ADU before the gain): intra-detector crosstalk.</summary>
+    public IsrStepConfig Crosstalk { get; init; } = new();
 
     /// <summary>Step 6: ADU to electrons with the amplifier gains.</summary>
     public IsrStepConfig Gain { get; init; } = new();

@@ -7,7 +7,7 @@ namespace ImageCore.Isr;
 
 /// <summary>
 /// Runs instrument signature removal on one raw detector file: per amplifier serial overscan,
-/// saturation masking and gain on the assembled untrimmed image; then trim, bias, dark, defects, NaN
+/// saturation masking, crosstalk and gain on the assembled untrimmed image; then trim, bias, dark, defects, NaN
 /// masking, variance, flat and interpolation on the detector image. Returns the post-ISR exposure in electrons.
 /// </summary>
 public static class IsrTask
@@ -42,9 +42,11 @@ public static class IsrTask
             }
             if (config.Saturation.Enabled)
                 PixelSteps.MaskAtOrAbove(untrimmed.View(amp.RawDataBBox), untrimmedMask.Image.View(amp.RawDataBBox), (float)amp.Saturation, sat);
-            if (config.Gain.Enabled)
-                PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
         }
+        if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
+        if (config.Gain.Enabled)
+            foreach (var amp in detector.Amplifiers)
+                PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
         history.AddRange(Steps(config));
 
         var science = new MaskedImage(RawAssembly.Trim(untrimmed, detector), TrimMask(untrimmedMask, detector), RawAssembly.Trim(untrimmedVariance, detector));
@@ -134,7 +136,7 @@ public static class IsrTask
     private static IEnumerable<string> Steps(IsrConfig c) =>
         new (bool On, string Name)[]
         {
-            (c.Overscan.Enabled, $"overscan {c.Overscan.FitType}"), (c.Saturation.Enabled, "saturation"), (c.Gain.Enabled, "gain"),
+            (c.Overscan.Enabled, $"overscan {c.Overscan.FitType}"), (c.Saturation.Enabled, "saturation"), (c.Crosstalk.Enabled, "crosstalk"), (c.Gain.Enabled, "gain"),
             (c.Bias.Enabled, "bias"), (c.Dark.Enabled, "dark"), (c.Defects.Enabled, "defects"), (c.NanMasking.Enabled, "nan"),
             (c.Variance.Enabled, "variance"), (c.Flat.Enabled, "flat"), (c.Interpolation.Enabled, "interpolation"),
         }.Where(s => s.On).Select(s => "ImageCore ISR step: " + s.Name);

@@ -26,7 +26,8 @@ public sealed record SignatureConfig
 /// times the flat response plus dark current times the dark time, a Poisson draw, Gaussian read
 /// noise, divided by the amplifier gain, plus the amplifier's bias level and a row offset common to
 /// the row's data and overscan; the signal clips at <see cref="FullWellOverSaturation"/> times the
-/// amplifier's saturation above the row's bias level. Prescan and overscan pixels
+/// amplifier's saturation above the row's bias level; crosstalk adds c[source, target] times the source
+/// amplifier's signal at the same file position. Prescan and overscan pixels
 /// carry bias, row offset and read noise only. Segments are written in file orientation (the flips of
 /// the camera undone), ready for <see cref="RawFile.Write"/>.
 /// </summary>
@@ -44,11 +45,12 @@ public static class InstrumentSignature
     /// (what the master bias records).</param>
     /// <param name="config">Bias levels, row noise, dark time.</param>
     /// <param name="noise">The seeded noise source.</param>
+    /// <param name="crosstalk">Coefficients [source, target] in amplifier order (ADU per ADU), or null for none.</param>
     /// <returns>Segments in <see cref="Detector.Amplifiers"/> order; the caller disposes them.</returns>
     /// <exception cref="ArgumentException">An input is not the detector's size.</exception>
     public static List<Plane<int>> MakeRawSegments(Detector detector, ReadOnlySpan2D<float> expectedElectrons, ReadOnlySpan2D<float> flatResponse,
                                                    ReadOnlySpan2D<float> darkCurrent, ReadOnlySpan2D<float> biasStructure,
-                                                   SignatureConfig config, Noise noise)
+                                                   SignatureConfig config, Noise noise, double[,]? crosstalk = null)
     {
         var box = detector.BBox;
         foreach (var (w, h, what) in new[] { (expectedElectrons.Width, expectedElectrons.Height, "expected image"),
@@ -58,9 +60,51 @@ public static class InstrumentSignature
                 throw new ArgumentException($"{detector.Name}: the {what} is {w}x{h} px, the detector {box.Width}x{box.Height}");
 
         var layout = detector.Layout;
-        var segments = new List<Plane<int>>();
-        foreach (var amp in detector.Amplifiers)
+        int n = detector.Amplifiers.Count;
+        if (crosstalk is not null && (crosstalk.GetLength(0) != n || crosstalk.GetLength(1) != n))
+            throw new ArgumentException($"{detector.Name}: crosstalk is {crosstalk.GetLength(0)}x{crosstalk.GetLength(1)}, needs {n}x{n}");
+
+        // Pass 1: each amplifier's signal in ADU, in file orientation, clipped at the full well.
+        var signal = new float[n][];
+        for (int a = 0; a < n; a++)
         {
+            var amp = detector.Amplifiers[a];
+            var sig = signal[a] = new float[layout.RawWidth * layout.RawHeight];
+            double fullWell = FullWellOverSaturation * amp.Saturation;
+            for (int dy = 0; dy < layout.Data.Height; dy++)
+                for (int dx = 0; dx < layout.Data.Width; dx++)
+                {
+                    // The file pixel's place in the trimmed detector image (the camera's flips).
+                    int tx = amp.BBox.MinX + (amp.FlipX ? layout.Data.Width - 1 - dx : dx);
+                    int ty = amp.BBox.MinY + (amp.FlipY ? layout.Data.Height - 1 - dy : dy);
+                    double electrons = expectedElectrons[ty, tx] * flatResponse[ty, tx] + darkCurrent[ty, tx] * config.DarkTime;
+                    double adu = (noise.Poisson(electrons) + biasStructure[ty, tx]) / amp.Gain;
+                    sig[(layout.Data.MinY + dy) * layout.RawWidth + layout.Data.MinX + dx] = (float)Math.Min(adu, fullWell);
+                }
+        }
+
+        // Pass 2: crosstalk. Amplifiers are read in step, so a source pixel couples into the target pixel
+        // at the same file position: target += c[source, target] * source (ADU).
+        var coupled = new float[n][];
+        for (int t = 0; t < n; t++)
+        {
+            coupled[t] = (float[])signal[t].Clone();
+            if (crosstalk is null) continue;
+            for (int src = 0; src < n; src++)
+            {
+                double c = crosstalk[src, t];
+                if (src == t || c == 0) continue;
+                var from = signal[src];
+                var to = coupled[t];
+                for (int i = 0; i < to.Length; i++) to[i] += (float)(c * from[i]);
+            }
+        }
+
+        // Pass 3: bias level, row-correlated offsets, read noise, and the ADC's view of it.
+        var segments = new List<Plane<int>>();
+        for (int a = 0; a < n; a++)
+        {
+            var amp = detector.Amplifiers[a];
             var seg = new Plane<int>(layout.RawWidth, layout.RawHeight);
             segments.Add(seg);
             double bias = config.BiasLevelAdu + config.BiasLevelSpreadAdu * noise.Gaussian();
@@ -70,20 +114,7 @@ public static class InstrumentSignature
                 double rowLevel = bias + config.RowNoiseAdu * noise.Gaussian();
                 var row = seg.GetRowSpan(fy);
                 for (int fx = 0; fx < layout.RawWidth; fx++)
-                {
-                    double adu = rowLevel + readAdu * noise.Gaussian();
-                    if (layout.Data.Contains(new Images.Point2I(fx, fy)))
-                    {
-                        // The file pixel's place in the trimmed detector image (the camera's flips).
-                        int dx = fx - layout.Data.MinX, dy = fy - layout.Data.MinY;
-                        int tx = amp.BBox.MinX + (amp.FlipX ? layout.Data.Width - 1 - dx : dx);
-                        int ty = amp.BBox.MinY + (amp.FlipY ? layout.Data.Height - 1 - dy : dy);
-                        double electrons = expectedElectrons[ty, tx] * flatResponse[ty, tx] + darkCurrent[ty, tx] * config.DarkTime;
-                        adu += (noise.Poisson(electrons) + biasStructure[ty, tx]) / amp.Gain;
-                    }
-                    // The full well: signal saturates 5% above the amplifier's nominal saturation level.
-                    row[fx] = (int)Math.Round(Math.Min(adu, rowLevel + FullWellOverSaturation * amp.Saturation));
-                }
+                    row[fx] = (int)Math.Round(rowLevel + readAdu * noise.Gaussian() + coupled[a][fy * layout.RawWidth + fx]);
             }
         }
         return segments;

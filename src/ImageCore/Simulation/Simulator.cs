@@ -24,7 +24,7 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
 /// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
-/// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). Not simulated yet: crosstalk, non-linearity.
+/// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). crosstalk within each row of segments (<c>calib/crosstalk/DET.json</c>). Not simulated yet: non-linearity.
 /// </summary>
 public static class Simulator
 {
@@ -82,6 +82,8 @@ public static class Simulator
             calibs.Add(WriteAmplifierTable(outDir, det));
             var defects = BadColumns(det, config);
             calibs.Add(WriteDefects(outDir, det, defects));
+            var crosstalk = CrosstalkCoefficients(det);
+            calibs.Add(WriteCrosstalk(outDir, det, crosstalk));
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
@@ -113,7 +115,7 @@ public static class Simulator
                 ChargeEffects.Bleed(signal, fullWell);
                 for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) signal[y, x] /= flat[y, x];
                 var segments = InstrumentSignature.MakeRawSegments(det, new(signal), new(flat), new(dark), new(bias),
-                    new SignatureConfig { DarkTime = config.DarkTime }, noise);
+                    new SignatureConfig { DarkTime = config.DarkTime }, noise, crosstalk);
                 string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
                 Directory.CreateDirectory(Path.GetDirectoryName(rawPath)!);
                 try { RawFile.Write(rawPath, det, header, segments); }
@@ -181,6 +183,33 @@ public static class Simulator
             boxes.Add(new Box2I(x, y0, 1, h - y0));
         }
         return boxes;
+    }
+
+    /// <summary>Crosstalk between amplifiers of one row of segments: 2e-4 between neighbours, 5e-5 further
+    /// along the row, none across the two rows (ADU per ADU, [source, target]).</summary>
+    private static double[,] CrosstalkCoefficients(Detector det)
+    {
+        int n = det.Amplifiers.Count;
+        var c = new double[n, n];
+        for (int s = 0; s < n; s++)
+            for (int t = 0; t < n; t++)
+            {
+                var (a, b) = (det.Amplifiers[s], det.Amplifiers[t]);
+                if (s == t || a.Iy != b.Iy) continue;
+                c[s, t] = Math.Abs(a.Ix - b.Ix) == 1 ? 2e-4 : 5e-5;
+            }
+        return c;
+    }
+
+    private static string WriteCrosstalk(string outDir, Detector det, double[,] c)
+    {
+        string dir = Path.Combine(outDir, "calib", "crosstalk");
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, det.Name + ".json");
+        int n = c.GetLength(0);
+        var rows = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => c[i, j]).ToArray()).ToArray();
+        WriteAtomically(path, JsonSerializer.Serialize(new { detector = det.Name, convention = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00", coefficients = rows }));
+        return path;
     }
 
     private static string WriteDefects(string outDir, Detector det, List<Box2I> defects)
