@@ -33,11 +33,15 @@ public interface ICalibrationSource
 
     /// <summary>Crosstalk coefficients [source, target] in amplifier order, ADU per ADU.</summary>
     double[,] GetCrosstalk(Detector detector);
+
+    /// <summary>Per-amplifier quadratic non-linearity k (1/ADU, amplifier order; see <see cref="Linearity"/>).</summary>
+    IReadOnlyList<double> GetLinearity(Detector detector);
 }
 
 /// <summary>
 /// Calibrations in a directory, as <c>imagecore simulate</c> writes them: <c>bias/DET.fits</c>,
-/// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>
+/// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>,
+/// <c>linearity/DET.json</c>
 /// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
 /// </summary>
@@ -94,6 +98,25 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new CalibrationException("crosstalk", path, e.Message);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>From <c>linearity/DET.json</c>: <c>{"k": [16 values]}</c>.</remarks>
+    public IReadOnlyList<double> GetLinearity(Detector detector)
+    {
+        string path = Path.Combine(Root, "linearity", detector.Name + ".json");
+        if (!File.Exists(path)) throw new CalibrationException("linearity", path, $"no linearity for {detector.Name}");
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var k = doc.RootElement.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            if (k.Count != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Count}");
+            return k;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new CalibrationException("linearity", path, e.Message);
         }
     }
 

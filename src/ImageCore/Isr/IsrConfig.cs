@@ -21,7 +21,7 @@ public sealed record DarkConfig
 /// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
 /// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
 /// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): parallel overscan,
-/// linearity, crosstalk's quadratic terms.
+/// crosstalk's quadratic terms, the other linearizer types (lookup table, spline).
 /// </summary>
 public sealed record IsrConfig
 {
@@ -33,6 +33,9 @@ public sealed record IsrConfig
 
     /// <summary>Step 7 (linear terms, applied in ADU before the gain): intra-detector crosstalk.</summary>
     public IsrStepConfig Crosstalk { get; init; } = new();
+
+    /// <summary>Step 10 (applied in ADU before the gain): quadratic non-linearity, exact inverse.</summary>
+    public IsrStepConfig Linearity { get; init; } = new();
 
     /// <summary>Step 6: ADU to electrons with the amplifier gains.</summary>
     public IsrStepConfig Gain { get; init; } = new();

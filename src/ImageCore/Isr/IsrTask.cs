@@ -7,7 +7,7 @@ namespace ImageCore.Isr;
 
 /// <summary>
 /// Runs instrument signature removal on one raw detector file: per amplifier serial overscan,
-/// saturation masking, crosstalk and gain on the assembled untrimmed image; then trim, bias, dark, defects, NaN
+/// saturation masking, crosstalk, linearity and gain on the assembled untrimmed image; then trim, bias, dark, defects, NaN
 /// masking, variance, flat and interpolation on the detector image. Returns the post-ISR exposure in electrons.
 /// </summary>
 public static class IsrTask
@@ -44,6 +44,11 @@ public static class IsrTask
                 PixelSteps.MaskAtOrAbove(untrimmed.View(amp.RawDataBBox), untrimmedMask.Image.View(amp.RawDataBBox), (float)amp.Saturation, sat);
         }
         if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
+        if (config.Linearity.Enabled)
+        {
+            var k = calibrations.GetLinearity(detector);
+            for (int a = 0; a < detector.Amplifiers.Count; a++) Linearity.Correct(untrimmed.View(detector.Amplifiers[a].RawBBox), k[a]);
+        }
         if (config.Gain.Enabled)
             foreach (var amp in detector.Amplifiers)
                 PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
@@ -136,7 +141,7 @@ public static class IsrTask
     private static IEnumerable<string> Steps(IsrConfig c) =>
         new (bool On, string Name)[]
         {
-            (c.Overscan.Enabled, $"overscan {c.Overscan.FitType}"), (c.Saturation.Enabled, "saturation"), (c.Crosstalk.Enabled, "crosstalk"), (c.Gain.Enabled, "gain"),
+            (c.Overscan.Enabled, $"overscan {c.Overscan.FitType}"), (c.Saturation.Enabled, "saturation"), (c.Crosstalk.Enabled, "crosstalk"), (c.Linearity.Enabled, "linearity"), (c.Gain.Enabled, "gain"),
             (c.Bias.Enabled, "bias"), (c.Dark.Enabled, "dark"), (c.Defects.Enabled, "defects"), (c.NanMasking.Enabled, "nan"),
             (c.Variance.Enabled, "variance"), (c.Flat.Enabled, "flat"), (c.Interpolation.Enabled, "interpolation"),
         }.Where(s => s.On).Select(s => "ImageCore ISR step: " + s.Name);

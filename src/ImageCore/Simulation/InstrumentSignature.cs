@@ -26,7 +26,8 @@ public sealed record SignatureConfig
 /// times the flat response plus dark current times the dark time, a Poisson draw, Gaussian read
 /// noise, divided by the amplifier gain, plus the amplifier's bias level and a row offset common to
 /// the row's data and overscan; the signal clips at <see cref="FullWellOverSaturation"/> times the
-/// amplifier's saturation above the row's bias level; crosstalk adds c[source, target] times the source
+/// amplifier's saturation above the row's bias level, then bends with the amplifier's quadratic
+/// non-linearity; crosstalk adds c[source, target] times the source
 /// amplifier's signal at the same file position. Prescan and overscan pixels
 /// carry bias, row offset and read noise only. Segments are written in file orientation (the flips of
 /// the camera undone), ready for <see cref="RawFile.Write"/>.
@@ -46,11 +47,13 @@ public static class InstrumentSignature
     /// <param name="config">Bias levels, row noise, dark time.</param>
     /// <param name="noise">The seeded noise source.</param>
     /// <param name="crosstalk">Coefficients [source, target] in amplifier order (ADU per ADU), or null for none.</param>
+    /// <param name="nonLinearity">Per-amplifier k of <c>measured = true (1 - k true)</c> (1/ADU), or null for a linear response.</param>
     /// <returns>Segments in <see cref="Detector.Amplifiers"/> order; the caller disposes them.</returns>
     /// <exception cref="ArgumentException">An input is not the detector's size.</exception>
     public static List<Plane<int>> MakeRawSegments(Detector detector, ReadOnlySpan2D<float> expectedElectrons, ReadOnlySpan2D<float> flatResponse,
                                                    ReadOnlySpan2D<float> darkCurrent, ReadOnlySpan2D<float> biasStructure,
-                                                   SignatureConfig config, Noise noise, double[,]? crosstalk = null)
+                                                   SignatureConfig config, Noise noise, double[,]? crosstalk = null,
+                                                   IReadOnlyList<double>? nonLinearity = null)
     {
         var box = detector.BBox;
         foreach (var (w, h, what) in new[] { (expectedElectrons.Width, expectedElectrons.Height, "expected image"),
@@ -79,7 +82,9 @@ public static class InstrumentSignature
                     int ty = amp.BBox.MinY + (amp.FlipY ? layout.Data.Height - 1 - dy : dy);
                     double electrons = expectedElectrons[ty, tx] * flatResponse[ty, tx] + darkCurrent[ty, tx] * config.DarkTime;
                     double adu = (noise.Poisson(electrons) + biasStructure[ty, tx]) / amp.Gain;
-                    sig[(layout.Data.MinY + dy) * layout.RawWidth + layout.Data.MinX + dx] = (float)Math.Min(adu, fullWell);
+                    double clipped = Math.Min(adu, fullWell);
+                    sig[(layout.Data.MinY + dy) * layout.RawWidth + layout.Data.MinX + dx] =
+                        (float)(nonLinearity is null ? clipped : Isr.Linearity.Apply(clipped, nonLinearity[a]));
                 }
         }
 

@@ -24,7 +24,8 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
 /// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
-/// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). crosstalk within each row of segments (<c>calib/crosstalk/DET.json</c>). Not simulated yet: non-linearity.
+/// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). crosstalk within each row of segments (<c>calib/crosstalk/DET.json</c>), a mild quadratic
+/// non-linearity per amplifier (<c>calib/linearity/DET.json</c>).
 /// </summary>
 public static class Simulator
 {
@@ -84,6 +85,8 @@ public static class Simulator
             calibs.Add(WriteDefects(outDir, det, defects));
             var crosstalk = CrosstalkCoefficients(det);
             calibs.Add(WriteCrosstalk(outDir, det, crosstalk));
+            var nonLinearity = NonLinearity(det, config);
+            calibs.Add(WriteJson(outDir, "linearity", det, new { detector = det.Name, model = "measured = true * (1 - k * true), ADU above bias", k = nonLinearity }));
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
@@ -115,7 +118,7 @@ public static class Simulator
                 ChargeEffects.Bleed(signal, fullWell);
                 for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) signal[y, x] /= flat[y, x];
                 var segments = InstrumentSignature.MakeRawSegments(det, new(signal), new(flat), new(dark), new(bias),
-                    new SignatureConfig { DarkTime = config.DarkTime }, noise, crosstalk);
+                    new SignatureConfig { DarkTime = config.DarkTime }, noise, crosstalk, nonLinearity);
                 string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
                 Directory.CreateDirectory(Path.GetDirectoryName(rawPath)!);
                 try { RawFile.Write(rawPath, det, header, segments); }
@@ -209,6 +212,22 @@ public static class Simulator
         int n = c.GetLength(0);
         var rows = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => c[i, j]).ToArray()).ToArray();
         WriteAtomically(path, JsonSerializer.Serialize(new { detector = det.Name, convention = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00", coefficients = rows }));
+        return path;
+    }
+
+    /// <summary>Mild quadratic non-linearity per amplifier: about 1% low at 100,000 ADU.</summary>
+    private static double[] NonLinearity(Detector det, SimulationConfig config)
+    {
+        var noise = new Noise(Seed(config.Seed, -1, det.Id, 5));
+        return det.Amplifiers.Select(_ => 1e-7 * (0.8 + 0.4 * noise.Uniform())).ToArray();
+    }
+
+    private static string WriteJson(string outDir, string kind, Detector det, object content)
+    {
+        string dir = Path.Combine(outDir, "calib", kind);
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, det.Name + ".json");
+        WriteAtomically(path, JsonSerializer.Serialize(content));
         return path;
     }
 

@@ -31,7 +31,8 @@ public class CcdprocComparisonTests(Xunit.Abstractions.ITestOutputHelper output)
             Saturation = new IsrStepConfig { Enabled = false },
             Defects = new IsrStepConfig { Enabled = false },
             Interpolation = new IsrStepConfig { Enabled = false },   // ccdproc leaves the hot columns as they are
-            Crosstalk = new IsrStepConfig { Enabled = false },       // and does not know crosstalk
+            Crosstalk = new IsrStepConfig { Enabled = false },       // and knows neither crosstalk
+            Linearity = new IsrStepConfig { Enabled = false },       // nor non-linearity
         };
         using var raw = FitsFile.Open(sim.Raws[0]);
         using var ours = IsrTask.Run(raw, ImageCore.Camera.CameraModel.LsstCam, new CalibrationDirectory(calib), config);

@@ -99,4 +99,31 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal("flat", Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg)).Calibration);
         Assert.Throws<ArgumentException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg with { Gain = new IsrStepConfig { Enabled = false } }));
     }
+
+    [Fact]
+    public void Each_instrument_effect_shows_when_its_step_is_switched_off()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R22_S11");
+        string calib = Path.Combine(dir.Path, "calib");
+        using var truthFile = FitsFile.Open(Path.Combine(dir.Path, "truth", "000000", "R22_S11.fits"));
+        using var truth = truthFile.ReadImage<float>(truthFile[0]);
+        double MeanZ(IsrConfig config)
+        {
+            using var raw = FitsFile.Open(sim.Raws[0]);
+            using var e = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), config);
+            var mi = e.MaskedImage;
+            int skip = mi.Mask.GetBitMask("SAT", "BAD");
+            double sum = 0;
+            long n = 0;
+            for (int y = 0; y < mi.BBox.Height; y++)
+                for (int x = 0; x < mi.BBox.Width; x++)
+                    if ((mi.Mask.Image[x, y] & skip) == 0) { sum += (mi.Image[x, y] - truth[x, y]) / Math.Sqrt(mi.Variance[x, y]); n++; }
+            return sum / n;
+        }
+        Assert.InRange(MeanZ(new IsrConfig()), -0.02, 0.02);
+        Assert.True(MeanZ(new IsrConfig { Linearity = new IsrStepConfig { Enabled = false } }) < -0.1, "uncorrected non-linearity reads low");
+        Assert.True(MeanZ(new IsrConfig { Dark = new DarkConfig { Enabled = false } }) > 0.001, "an unsubtracted dark reads high");
+        Assert.True(Math.Abs(MeanZ(new IsrConfig { Flat = new IsrStepConfig { Enabled = false } })) > 0.1, "an undivided flat is off");
+    }
 }

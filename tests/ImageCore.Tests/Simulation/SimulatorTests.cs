@@ -16,7 +16,7 @@ public class SimulatorTests
         using var dir = new TempDir();
         var result = Simulator.Run(dir.Path, Small);
         Assert.Equal(4, result.Raws.Count);
-        Assert.Equal(12, result.Calibrations.Count);   // bias, dark, flat, amplifier table, defects, crosstalk per detector
+        Assert.Equal(14, result.Calibrations.Count);   // bias, dark, flat, amplifier table, defects, crosstalk, linearity per detector
         foreach (string f in result.Raws.Concat(result.Calibrations).Concat(result.Truth).Where(p => p.EndsWith(".fits")))
             Peers.AssertFitsverifyClean(f);
         var cam = CameraModel.LsstCam.Scaled(8);
