@@ -54,7 +54,7 @@ public static class IsrTask
                 PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
         history.AddRange(Steps(config));
 
-        var science = new MaskedImage(RawAssembly.Trim(untrimmed, detector), TrimMask(untrimmedMask, detector), RawAssembly.Trim(untrimmedVariance, detector));
+        var science = new MaskedImage(RawAssembly.Trim(untrimmed, detector), new Mask(RawAssembly.Trim(untrimmedMask.Image, detector)), RawAssembly.Trim(untrimmedVariance, detector));
         try
         {
             string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
@@ -122,13 +122,6 @@ public static class IsrTask
             if (lead >= trail && lead > 0) lead--; else trail--;
         }
         return c with { LeadingToSkip = lead, TrailingToSkip = trail };
-    }
-
-    private static Mask TrimMask(Mask untrimmed, Detector detector)
-    {
-        var trimmed = new Mask(new Image<int>(detector.BBox));
-        foreach (var amp in detector.Amplifiers) untrimmed.Image.View(amp.RawDataBBox).CopyTo(trimmed.Image.View(amp.BBox));
-        return trimmed;
     }
 
     private static double RequireTime(FitsHeader primary, string file)

@@ -47,13 +47,13 @@ public static class RawAssembly
         }
     }
 
-    /// <summary>The trimmed detector image: each amplifier's imaging pixels moved to its place.</summary>
+    /// <summary>The trimmed detector plane (image, variance or mask pixels): each amplifier's imaging pixels moved to its place.</summary>
     /// <exception cref="ArgumentException"><paramref name="untrimmed"/> is not the detector's raw box.</exception>
-    public static Image<float> Trim(Image<float> untrimmed, Detector detector)
+    public static Image<T> Trim<T>(Image<T> untrimmed, Detector detector) where T : unmanaged
     {
         if (untrimmed.BBox != detector.RawBBox)
             throw new ArgumentException($"{detector.Name}: untrimmed image is {untrimmed.BBox}, expected {detector.RawBBox}", nameof(untrimmed));
-        var trimmed = new Image<float>(detector.BBox);
+        var trimmed = new Image<T>(detector.BBox);
         foreach (var amp in detector.Amplifiers)
             untrimmed.View(amp.RawDataBBox).CopyTo(trimmed.View(amp.BBox));
         return trimmed;

@@ -80,11 +80,20 @@ public static class Simulator
             calibs.Add(WriteCalibration(outDir, "bias", null, det, bias, config));
             calibs.Add(WriteCalibration(outDir, "dark", null, det, dark, config));
             calibs.Add(WriteCalibration(outDir, "flat", config.Band, det, flat, config));
-            calibs.Add(WriteAmplifierTable(outDir, det));
+            calibs.Add(WriteJson(outDir, "amps", det, new
+            {
+                detector = det.Name, id = det.Id, vendor = det.Vendor,
+                amplifiers = det.Amplifiers.Select(a => new { name = a.Name, gain = a.Gain, readNoise = a.ReadNoise, saturation = a.Saturation }),
+            }, indented: true));
             var defects = BadColumns(det, config);
-            calibs.Add(WriteDefects(outDir, det, defects));
+            calibs.Add(WriteJson(outDir, "defects", det, defects.Select(d => new[] { d.MinX, d.MinY, d.Width, d.Height })));
             var crosstalk = CrosstalkCoefficients(det);
-            calibs.Add(WriteCrosstalk(outDir, det, crosstalk));
+            int n = crosstalk.GetLength(0);
+            calibs.Add(WriteJson(outDir, "crosstalk", det, new
+            {
+                detector = det.Name, convention = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00",
+                coefficients = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => crosstalk[i, j]).ToArray()),
+            }));
             var nonLinearity = NonLinearity(det, config);
             calibs.Add(WriteJson(outDir, "linearity", det, new { detector = det.Name, model = "measured = true * (1 - k * true), ADU above bias", k = nonLinearity }));
 
@@ -154,13 +163,16 @@ public static class Simulator
                 }
                 truths.Add(crPath);
                 string visitPath = Path.Combine(truthDir, "visit.json");
-                WriteAtomically(visitPath, JsonSerializer.Serialize(new
+                if (!truths.Contains(visitPath))   // one per visit, not per detector
                 {
-                    visit, band = config.Band, exptime = config.ExposureTime, darktime = config.DarkTime,
-                    ra = pointing.Ra, dec = pointing.Dec, rotpa = pointing.RotPa, seeingFwhmArcsec = seeing,
-                    psfSigmaPixels = psfSigma, pixelScaleArcsec = cam.PixelScaleArcsec,
-                }, new JsonSerializerOptions { WriteIndented = true }));
-                if (!truths.Contains(visitPath)) truths.Add(visitPath);
+                    WriteAtomically(visitPath, JsonSerializer.Serialize(new
+                    {
+                        visit, band = config.Band, exptime = config.ExposureTime, darktime = config.DarkTime,
+                        ra = pointing.Ra, dec = pointing.Dec, rotpa = pointing.RotPa, seeingFwhmArcsec = seeing,
+                        psfSigmaPixels = psfSigma, pixelScaleArcsec = cam.PixelScaleArcsec,
+                    }, new JsonSerializerOptions { WriteIndented = true }));
+                    truths.Add(visitPath);
+                }
                 progress?.Report($"visit {visit} {det.Name}");
             }
         }
@@ -204,17 +216,6 @@ public static class Simulator
         return c;
     }
 
-    private static string WriteCrosstalk(string outDir, Detector det, double[,] c)
-    {
-        string dir = Path.Combine(outDir, "calib", "crosstalk");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, det.Name + ".json");
-        int n = c.GetLength(0);
-        var rows = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => c[i, j]).ToArray()).ToArray();
-        WriteAtomically(path, JsonSerializer.Serialize(new { detector = det.Name, convention = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00", coefficients = rows }));
-        return path;
-    }
-
     /// <summary>Mild quadratic non-linearity per amplifier: about 1% low at 100,000 ADU.</summary>
     private static double[] NonLinearity(Detector det, SimulationConfig config)
     {
@@ -222,21 +223,13 @@ public static class Simulator
         return det.Amplifiers.Select(_ => 1e-7 * (0.8 + 0.4 * noise.Uniform())).ToArray();
     }
 
-    private static string WriteJson(string outDir, string kind, Detector det, object content)
+    /// <summary>Writes <c>calib/KIND/DET.json</c> atomically.</summary>
+    private static string WriteJson(string outDir, string kind, Detector det, object content, bool indented = false)
     {
         string dir = Path.Combine(outDir, "calib", kind);
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, det.Name + ".json");
-        WriteAtomically(path, JsonSerializer.Serialize(content));
-        return path;
-    }
-
-    private static string WriteDefects(string outDir, Detector det, List<Box2I> defects)
-    {
-        string dir = Path.Combine(outDir, "calib", "defects");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, det.Name + ".json");
-        WriteAtomically(path, JsonSerializer.Serialize(defects.Select(d => new[] { d.MinX, d.MinY, d.Width, d.Height })));
+        WriteAtomically(path, JsonSerializer.Serialize(content, new JsonSerializerOptions { WriteIndented = indented }));
         return path;
     }
 
@@ -280,19 +273,6 @@ public static class Simulator
         md.AddCommentary("HISTORY", "ImageCore simulator: noise-free master (zero variance)");
         using var exposure = new Exposure(new MaskedImage(mi.Image.Clone(), new Mask(w, h), new Image<float>(w, h)), md);
         ExposureFits.Write(path, exposure);
-        return path;
-    }
-
-    private static string WriteAmplifierTable(string outDir, Detector det)
-    {
-        string dir = Path.Combine(outDir, "calib", "amps");
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, det.Name + ".json");
-        WriteAtomically(path, JsonSerializer.Serialize(new
-        {
-            detector = det.Name, id = det.Id, vendor = det.Vendor,
-            amplifiers = det.Amplifiers.Select(a => new { name = a.Name, gain = a.Gain, readNoise = a.ReadNoise, saturation = a.Saturation }),
-        }, new JsonSerializerOptions { WriteIndented = true }));
         return path;
     }
 
