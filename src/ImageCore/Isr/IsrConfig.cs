@@ -17,11 +17,22 @@ public sealed record DarkConfig
     public bool ScaleByDarkTime { get; init; } = true;
 }
 
+/// <summary>SUSPECT masking (step 5).</summary>
+public sealed record SuspectConfig
+{
+    /// <summary>Flag SUSPECT pixels.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Threshold as a fraction of the amplifier's saturation. ip_isr takes the PTC turnoff, which
+    /// ImageCore does not have; 0.9 of saturation stands in for it.</summary>
+    public double FractionOfSaturation { get; init; } = 0.9;
+}
+
 /// <summary>
 /// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
 /// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
-/// overscan-subtracted), not from a PTC. Not available yet (issue 3 continues): parallel overscan,
-/// crosstalk's quadratic terms, the other linearizer types (lookup table, spline).
+/// overscan-subtracted), not from a PTC. Not available: crosstalk's quadratic terms, the other
+/// linearizer types (lookup table, spline), dithering, deferred charge, brighter-fatter, vendor masks.
 /// </summary>
 public sealed record IsrConfig
 {
@@ -31,8 +42,14 @@ public sealed record IsrConfig
     /// <summary>Step 5: SAT where the overscan-subtracted pixel is at or above the amplifier's saturation.</summary>
     public IsrStepConfig Saturation { get; init; } = new();
 
+    /// <summary>Step 5: SUSPECT where the overscan-subtracted pixel is at or above a fraction of saturation.</summary>
+    public SuspectConfig Suspect { get; init; } = new();
+
     /// <summary>Step 7 (linear terms, applied in ADU before the gain): intra-detector crosstalk.</summary>
     public IsrStepConfig Crosstalk { get; init; } = new();
+
+    /// <summary>Step 9 (measured and applied in ADU, after crosstalk): parallel overscan, per amplifier.</summary>
+    public ParallelOverscanConfig ParallelOverscan { get; init; } = new();
 
     /// <summary>Step 10 (applied in ADU before the gain): quadratic non-linearity, exact inverse.</summary>
     public IsrStepConfig Linearity { get; init; } = new();
@@ -65,6 +82,8 @@ public sealed record IsrConfig
     public void Validate()
     {
         Overscan.Validate();
+        ParallelOverscan.Validate();
+        if (!(Suspect.FractionOfSaturation > 0)) throw new ArgumentException($"IsrConfig.Suspect.FractionOfSaturation must be > 0 (is {Suspect.FractionOfSaturation})");
         if ((Bias.Enabled || Dark.Enabled || Variance.Enabled) && !Gain.Enabled)
             throw new ArgumentException("IsrConfig.Gain.Enabled must be true when bias, dark or variance run: the calibrations are in electrons");
     }

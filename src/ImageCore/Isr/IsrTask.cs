@@ -1,7 +1,9 @@
 using System.Text.RegularExpressions;
+using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Images;
+using ImageCore.Memory;
 
 namespace ImageCore.Isr;
 
@@ -15,58 +17,217 @@ public static class IsrTask
     private static readonly Regex RawOnly = new(@"^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|CHECKSUM|DATASUM)$", RegexOptions.CultureInvariant);
 
     /// <summary>ISR of <paramref name="raw"/>. The detector comes from DETNAME; a scaled simulation is
-    /// recognised from the segment width.</summary>
+    /// recognised from the segment width. With gain, bias, dark, variance and flat all on (the default), the
+    /// per-pixel steps after crosstalk run as one fused pass (<see cref="IsrPixelPass.Calibrate"/>);
+    /// otherwise they run one step per pass. Both give the same pixels.</summary>
+    /// <param name="raw">The raw detector file.</param>
+    /// <param name="camera">The camera it was taken with.</param>
+    /// <param name="calibrations">Where the master calibrations come from.</param>
+    /// <param name="config">Which steps, with what settings.</param>
+    /// <param name="maxDegreeOfParallelism">Threads for the per-amplifier work and for reading the
+    /// calibrations while the raw is processed; 1 (the default) runs everything on the calling thread.</param>
     /// <exception cref="FitsFormatException">The raw file is malformed or does not fit the camera.</exception>
     /// <exception cref="CalibrationException">A calibration is missing or does not fit.</exception>
     /// <exception cref="ArgumentException">An invalid configuration.</exception>
-    public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config)
+    public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(calibrations);
         config.Validate();
+        if (maxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "must be >= 1");
         var primary = raw[0].Header;
         var detector = FindDetector(raw, camera);
-        var layout = detector.Layout;
+        string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
+        bool fused = config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
-        using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
-        using var untrimmedVariance = new Image<float>(detector.RawBBox);
-        using var untrimmedMask = new Mask(new Image<int>(detector.RawBBox));
-        int sat = untrimmedMask.GetBitMask("SAT");
-        var history = new List<string>();
-        foreach (var amp in detector.Amplifiers)
+        // The calibration frames are read while the raw is processed when there is a second thread.
+        Task<(Exposure? Bias, Exposure? Dark, Exposure? Flat)>? pending = null;
+        if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band));
+        (Exposure? Bias, Exposure? Dark, Exposure? Flat) frames = default;
+        try
         {
-            if (config.Overscan.Enabled)
+            using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
+            using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: true), detector.RawBBox.Min));
+            SerialOverscanAndSaturation(untrimmed, untrimmedMask, detector, config, parallel);
+            if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
+            var columnLevels = config.ParallelOverscan.Enabled ? MeasureParallelOverscan(untrimmed, untrimmedMask, detector, config, parallel) : null;
+            var k = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
+
+            MaskedImage science;
+            if (fused)
             {
-                var levels = new float[amp.RawSerialOverscanBBox.Height];
-                Overscan.MeasureRows(untrimmed.View(amp.RawSerialOverscanBBox), dataOnLeft: !amp.FlipX, ScaleSkips(config.Overscan, layout), levels);
-                Overscan.SubtractRows(untrimmed.View(amp.RawDataBBox with { MinX = amp.RawBBox.MinX, Width = amp.RawBBox.Width }), levels);
+                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band);
+                science = CalibrateFused(untrimmed, untrimmedMask, detector, columnLevels, k, frames,
+                                         config.Defects.Enabled ? calibrations.GetDefects(detector) : null, primary, raw.Name, config, parallel);
             }
-            if (config.Saturation.Enabled)
-                PixelSteps.MaskAtOrAbove(untrimmed.View(amp.RawDataBBox), untrimmedMask.Image.View(amp.RawDataBBox), (float)amp.Saturation, sat);
+            else
+            {
+                science = CalibrateStepwise(untrimmed, untrimmedMask, detector, columnLevels, k, calibrations, band, primary, raw.Name, config);
+            }
+            try
+            {
+                if (config.Interpolation.Enabled)
+                    Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
+                                                       (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
+                var metadata = new FitsHeader(raw.Name, 0);
+                foreach (var c in primary)
+                    if (c.Kind == FitsValueKind.Commentary || !RawOnly.IsMatch(c.Keyword)) metadata.Add(c);
+                metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
+                foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
+                return new Exposure(science, metadata);
+            }
+            catch
+            {
+                science.Dispose();
+                throw;
+            }
         }
-        if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
-        if (config.Linearity.Enabled)
+        finally
         {
-            var k = calibrations.GetLinearity(detector);
-            for (int a = 0; a < detector.Amplifiers.Count; a++) Linearity.Correct(untrimmed.View(detector.Amplifiers[a].RawBBox), k[a]);
+            if (pending is not null)
+            {
+                try { frames = pending.GetAwaiter().GetResult(); }
+                catch (Exception) when (frames.Bias is null) { /* the failure is already on its way, or the raw failed first */ }
+            }
+            frames.Bias?.Dispose();
+            frames.Dark?.Dispose();
+            frames.Flat?.Dispose();
         }
-        if (config.Gain.Enabled)
-            foreach (var amp in detector.Amplifiers)
-                PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
-        history.AddRange(Steps(config));
+    }
 
+    /// <summary>Steps 4 and 5 per amplifier: the serial overscan level of every row (data and parallel-overscan
+    /// rows) subtracted across the amplifier, and SAT/SUSPECT flagged, in one pass.</summary>
+    private static void SerialOverscanAndSaturation(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
+    {
+        int sat = config.Saturation.Enabled ? mask.GetBitMask("SAT") : 0, suspect = config.Suspect.Enabled ? mask.GetBitMask("SUSPECT") : 0;
+        var overscanConfig = ScaleSkips(config.Overscan, detector.Layout.SerialOverscan.Width);
+        Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
+        {
+            var amp = detector.Amplifiers[a];
+            var box = amp.RawBBox;
+            var levels = new float[box.Height];
+            if (config.Overscan.Enabled)
+                Overscan.MeasureRows(untrimmed.View(amp.RawSerialOverscanBBox with { MinY = box.MinY, Height = box.Height }), dataOnLeft: !amp.FlipX, overscanConfig, levels);
+            float saturation = (float)amp.Saturation, suspectLevel = (float)(config.Suspect.FractionOfSaturation * amp.Saturation);
+            var pixels = untrimmed.View(box);
+            var bits = mask.Image.View(box);
+            for (int y = 0; y < box.Height; y++)
+                IsrPixelPass.SubtractOverscanAndFlag(pixels.GetRowSpan(y), levels[y], bits.GetRowSpan(y), saturation, sat, suspectLevel, suspect);
+        });
+    }
+
+    /// <summary>Step 9: the per-column level of each amplifier's parallel overscan (ADU), in the order of its imaging columns.</summary>
+    private static float[][] MeasureParallelOverscan(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
+    {
+        var c = config.ParallelOverscan with { Overscan = ScaleSkips(config.ParallelOverscan.Overscan, detector.Layout.ParallelOverscan.Height) };
+        var levels = new float[detector.Amplifiers.Count][];
+        int sat = mask.GetBitMask("SAT");
+        Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
+        {
+            var amp = detector.Amplifiers[a];
+            levels[a] = new float[amp.RawDataBBox.Width];
+            ParallelOverscan.MeasureColumns(untrimmed.View(amp.RawParallelOverscanBBox), mask.Image.View(amp.RawParallelOverscanBBox), untrimmed.View(amp.RawDataBBox),
+                                            dataBelow: !amp.FlipY, amp.Saturation, sat, c, levels[a]);
+        });
+        return levels;
+    }
+
+    private static (Exposure? Bias, Exposure? Dark, Exposure? Flat) LoadFrames(ICalibrationSource calibrations, Detector detector, string band)
+    {
+        Exposure? bias = null, dark = null;
+        try
+        {
+            bias = calibrations.GetBias(detector);
+            dark = calibrations.GetDark(detector);
+            return (bias, dark, calibrations.GetFlat(detector, band));
+        }
+        catch
+        {
+            bias?.Dispose();
+            dark?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Steps 9, 10, 6, 12, 14, 15, 17, 19 and 20 in one pass per amplifier row, then 16 (defect boxes).</summary>
+    private static MaskedImage CalibrateFused(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                              (Exposure? Bias, Exposure? Dark, Exposure? Flat) frames, IReadOnlyList<Box2I>? defects, FitsHeader primary, string rawName, IsrConfig config, ParallelOptions parallel)
+    {
+        var bias = frames.Bias!.MaskedImage;
+        var dark = frames.Dark!.MaskedImage;
+        var flat = frames.Flat!.MaskedImage;
+        float darkScale = (float)DarkScale(config.Dark, primary, rawName, frames.Dark!.Metadata);
+        var box = detector.BBox;
+        var science = new MaskedImage(new Image<float>(new Plane<float>(box.Width, box.Height, clear: false), box.Min),
+                                      new Mask(new Image<int>(new Plane<int>(box.Width, box.Height, clear: false), box.Min)),
+                                      new Image<float>(new Plane<float>(box.Width, box.Height, clear: false), box.Min));
+        try
+        {
+            int nanBit = config.NanMasking.Enabled ? 1 << science.Mask.AddPlane("UNMASKEDNAN") : 0, badBit = science.Mask.GetBitMask("BAD");
+            float[] zeros = new float[detector.Layout.Data.Width];
+            Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
+            {
+                var amp = detector.Amplifiers[a];
+                var scalars = new IsrAmplifierScalars(k is null ? 0f : (float)k[a], (float)amp.Gain, darkScale, (float)(amp.ReadNoise * amp.ReadNoise), nanBit, badBit);
+                if (!(amp.Gain > 0) || double.IsInfinity(amp.Gain)) throw new ArgumentException($"{detector.Name} {amp.Name}: gain {amp.Gain} e-/ADU must be finite and > 0");
+                if (!(scalars.LinearityK >= 0) || float.IsInfinity(scalars.LinearityK)) throw new ArgumentException($"{detector.Name} {amp.Name}: linearity coefficient {scalars.LinearityK} must be finite and >= 0");
+                var raw = untrimmed.View(amp.RawDataBBox);
+                var rawMask = untrimmedMask.Image.View(amp.RawDataBBox);
+                var b = amp.BBox;
+                Span2D<float> bi = bias.Image.View(b), bv = bias.Variance.View(b);
+                var bm = bias.Mask.Image.View(b);
+                Span2D<float> di = dark.Image.View(b), dv = dark.Variance.View(b);
+                var dm = dark.Mask.Image.View(b);
+                Span2D<float> fi = flat.Image.View(b), fv = flat.Variance.View(b);
+                var fm = flat.Mask.Image.View(b);
+                Span2D<float> si = science.Image.View(b), sv = science.Variance.View(b);
+                var sm = science.Mask.Image.View(b);
+                ReadOnlySpan<float> columns = columnLevels is null ? zeros : columnLevels[a];
+                for (int y = 0; y < b.Height; y++)
+                {
+                    var row = new IsrPixelRow
+                    {
+                        Raw = raw.GetRowSpan(y), RawMask = rawMask.GetRowSpan(y), ColumnLevel = columns,
+                        Bias = bi.GetRowSpan(y), BiasVariance = bv.GetRowSpan(y), BiasMask = bm.GetRowSpan(y),
+                        Dark = di.GetRowSpan(y), DarkVariance = dv.GetRowSpan(y), DarkMask = dm.GetRowSpan(y),
+                        Flat = fi.GetRowSpan(y), FlatVariance = fv.GetRowSpan(y), FlatMask = fm.GetRowSpan(y),
+                        Image = si.GetRowSpan(y), Variance = sv.GetRowSpan(y), Mask = sm.GetRowSpan(y),
+                    };
+                    IsrPixelPass.Calibrate(ref row, scalars);
+                }
+            });
+            if (config.Defects.Enabled)
+                PixelSteps.MaskDefects(science.Mask, defects!, badBit);
+            return science;
+        }
+        catch
+        {
+            science.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The same steps as <see cref="CalibrateFused"/>, one pass each (the naive form; any configuration).</summary>
+    private static MaskedImage CalibrateStepwise(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                                 ICalibrationSource calibrations, string band, FitsHeader primary, string rawName, IsrConfig config)
+    {
+        using var untrimmedVariance = new Image<float>(detector.RawBBox);
+        for (int a = 0; a < detector.Amplifiers.Count; a++)
+        {
+            var amp = detector.Amplifiers[a];
+            if (columnLevels is not null) ParallelOverscan.SubtractColumns(untrimmed.View(amp.RawDataBBox), columnLevels[a]);
+            if (k is not null) Linearity.Correct(untrimmed.View(amp.RawBBox), k[a]);
+            if (config.Gain.Enabled) PixelSteps.ApplyGain(untrimmed.View(amp.RawBBox), untrimmedVariance.View(amp.RawBBox), amp.Gain);
+        }
         var science = new MaskedImage(RawAssembly.Trim(untrimmed, detector), new Mask(RawAssembly.Trim(untrimmedMask.Image, detector)), RawAssembly.Trim(untrimmedVariance, detector));
         try
         {
-            string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
             if (config.Bias.Enabled)
                 using (var bias = calibrations.GetBias(detector)) CalibrationSteps.SubtractBias(science, bias.MaskedImage);
             if (config.Dark.Enabled)
                 using (var dark = calibrations.GetDark(detector))
-                {
-                    double scienceTime = config.Dark.ScaleByDarkTime ? RequireTime(primary, raw.Name) : 1;
-                    double darkTime = config.Dark.ScaleByDarkTime ? dark.Metadata.GetDouble("DARKTIME", 1) : 1;
-                    CalibrationSteps.SubtractDark(science, dark.MaskedImage, scienceTime, darkTime);
-                }
+                    CalibrationSteps.SubtractDark(science, dark.MaskedImage, DarkScale(config.Dark, primary, rawName, dark.Metadata), 1);
             if (config.Defects.Enabled)
                 PixelSteps.MaskDefects(science.Mask, calibrations.GetDefects(detector), science.Mask.GetBitMask("BAD"));
             if (config.NanMasking.Enabled)
@@ -77,22 +238,22 @@ public static class IsrTask
                                            amp.ReadNoise, science.Mask.GetBitMask("BAD"));
             if (config.Flat.Enabled)
                 using (var flat = calibrations.GetFlat(detector, band)) CalibrationSteps.DivideFlat(science, flat.MaskedImage);
-            if (config.Interpolation.Enabled)
-                Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
-                                                   (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
-
-            var metadata = new FitsHeader(raw.Name, 0);
-            foreach (var c in primary)
-                if (c.Kind == FitsValueKind.Commentary || !RawOnly.IsMatch(c.Keyword)) metadata.Add(c);
-            metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
-            foreach (var h in history) metadata.AddCommentary("HISTORY", h);
-            return new Exposure(science, metadata);
+            return science;
         }
         catch
         {
             science.Dispose();
             throw;
         }
+    }
+
+    /// <summary>DARKTIME(science) / DARKTIME(dark) (1 when not scaling).</summary>
+    private static double DarkScale(DarkConfig config, FitsHeader primary, string rawName, FitsHeader darkMetadata)
+    {
+        if (!config.ScaleByDarkTime) return 1;
+        double darkTime = darkMetadata.GetDouble("DARKTIME", 1);
+        if (!(darkTime > 0)) throw new CalibrationException("dark", darkMetadata.Source, $"DARKTIME {darkTime} s must be > 0");
+        return RequireTime(primary, rawName) / darkTime;
     }
 
     /// <summary>The camera's detector named by the raw's DETNAME, at the scale its segments have.</summary>
@@ -112,10 +273,10 @@ public static class IsrTask
         catch (ArgumentException e) { throw new FitsFormatException(raw.Name, first.Index, -1, "NAXIS1", e.Message); }
     }
 
-    /// <summary>The skips of a scaled layout shrink with it (at least one column each, if any were asked).</summary>
-    private static OverscanConfig ScaleSkips(OverscanConfig c, AmplifierLayout layout)
+    /// <summary>Skips shrink (one at a time, the larger first) until at least one of <paramref name="available"/>
+    /// overscan columns or rows is left: the scaled layouts of the simulator have narrow overscans.</summary>
+    private static OverscanConfig ScaleSkips(OverscanConfig c, int available)
     {
-        int available = layout.SerialOverscan.Width;
         int lead = c.LeadingToSkip, trail = c.TrailingToSkip;
         while (lead + trail >= available && (lead > 0 || trail > 0))
         {

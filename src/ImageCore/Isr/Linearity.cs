@@ -17,13 +17,18 @@ public static class Linearity
     {
         if (!(k >= 0) || double.IsInfinity(k)) throw new ArgumentException($"linearity coefficient {k} must be finite and >= 0", nameof(k));
         if (k == 0) return;
-        double turn = 1 / (4 * k);
+        float k4 = (float)(4 * k), turn = 1 / k4;
         for (int y = 0; y < pixels.Height; y++)
-            foreach (ref float v in pixels.GetRowSpan(y))
-            {
-                double m = Math.Min(v, turn);
-                v = (float)(2 * m / (1 + Math.Sqrt(1 - 4 * k * m)));   // the same root, without cancellation for small k m
-            }
+            foreach (ref float v in pixels.GetRowSpan(y)) v = Invert(v, k4, turn);
+    }
+
+    /// <summary>One pixel, in float: <c>2 m / (1 + sqrt(1 - k4 m))</c> with m capped at <paramref name="turn"/> = 1 / k4
+    /// (the same root as <c>(1 - sqrt(1 - 4 k m)) / (2 k)</c>, without its cancellation for small k m).
+    /// The fused pass runs exactly this arithmetic.</summary>
+    internal static float Invert(float measured, float k4, float turn)
+    {
+        float m = measured > turn ? turn : measured;
+        return 2f * m / (1f + MathF.Sqrt(1f - k4 * m));
     }
 
     /// <summary>The forward model the simulator uses: <c>true (1 - k true)</c>.</summary>

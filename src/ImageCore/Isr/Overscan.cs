@@ -40,6 +40,7 @@ public static class Overscan
         float[] scratch = ArrayPool<float>.Shared.Rent(Math.Max(rows * cols, rows));
         float[] sigmas = ArrayPool<float>.Shared.Rent(rows);
         bool[] good = ArrayPool<bool>.Shared.Rent(rows);
+        int[] counts = ArrayPool<int>.Shared.Rent(rows);
         try
         {
             var v = values.AsSpan(0, rows * cols);
@@ -53,7 +54,7 @@ public static class Overscan
                 return;
             }
             foreach (ref float p in v)
-                if (Math.Abs(p - globalMedian) > config.MaxDeviation) p = float.NaN;
+                if ((config.MaxDeviationPositiveOnly ? p - globalMedian : Math.Abs(p - globalMedian)) > config.MaxDeviation) p = float.NaN;
 
             if (config.FitType is OverscanFitType.Mean or OverscanFitType.Median)
             {
@@ -62,9 +63,21 @@ public static class Overscan
                 return;
             }
 
-            // (c) per-row robust sigma, capped at twice the median sigma.
+            // (c) per-row robust sigma, capped at twice the median sigma. Each row's usable values are sorted
+            // once (in place in `values`, NaNs dropped, count in `counts`); the clipped set is then a
+            // contiguous run of the sorted row, so its median and mean need no second sort.
             var sig = sigmas.AsSpan(0, rows);
-            for (int y = 0; y < rows; y++) sig[y] = (float)(IqrToSigma * NanIqr(v.Slice(y * cols, cols), scratch));
+            var count = counts.AsSpan(0, rows);
+            for (int y = 0; y < rows; y++)
+            {
+                var row = v.Slice(y * cols, cols);
+                int n = 0;
+                foreach (float x in row) if (!float.IsNaN(x)) row[n++] = x;
+                var sorted = row[..n];
+                sorted.Sort();
+                count[y] = n;
+                sig[y] = n < 2 ? float.NaN : (float)(IqrToSigma * (Quantile(sorted, 0.75) - Quantile(sorted, 0.25)));
+            }
             float medianSigma = NanMedian(sig, scratch);
             for (int y = 0; y < rows; y++)
                 if (!(sig[y] <= 2 * medianSigma)) sig[y] = medianSigma;
@@ -72,29 +85,24 @@ public static class Overscan
             var ok = good.AsSpan(0, rows);
             for (int y = 0; y < rows; y++)
             {
-                var row = v.Slice(y * cols, cols);
-                float median = NanMedian(row, scratch);
+                var sorted = v.Slice(y * cols, count[y]);
+                float median = MedianOfSorted(sorted);
                 if (!float.IsNaN(median) && sig[y] > 0)
                 {
                     float limit = (float)(config.NumSigmaClip * sig[y]);
-                    foreach (ref float p in row)
-                        if (Math.Abs(p - median) > limit) p = float.NaN;
+                    int lo = 0, hi = sorted.Length;
+                    while (lo < hi && Math.Abs(sorted[lo] - median) > limit) lo++;
+                    while (hi > lo && Math.Abs(sorted[hi - 1] - median) > limit) hi--;
+                    sorted = sorted[lo..hi];
                 }
                 // (d) the row's value.
-                float level = config.FitType == OverscanFitType.MeanPerRow ? NanMean(row) : NanMedian(row, scratch);
+                float level = config.FitType == OverscanFitType.MeanPerRow ? NanMean(sorted) : MedianOfSorted(sorted);
                 rowLevels[y] = level;
                 ok[y] = !float.IsNaN(level);
             }
 
             // (e) rows with nothing left: median of up to five good neighbours each side, else the overscan median.
-            for (int y = 0; y < rows; y++)
-            {
-                if (ok[y]) continue;
-                int n = 0;
-                for (int k = Math.Max(0, y - 5); k <= Math.Min(rows - 1, y + 5); k++)
-                    if (k != y && ok[k]) scratch[n++] = rowLevels[k];
-                rowLevels[y] = n > 0 ? NanMedian(scratch.AsSpan(0, n), sigmas.AsSpan(0, n)) : globalMedian;
-            }
+            FillFromNeighbours(rowLevels, ok, globalMedian, scratch, sigmas);
 
             if (config.FitType == OverscanFitType.Polynomial) FitPolynomial(rowLevels, config.PolynomialOrder);
         }
@@ -104,6 +112,22 @@ public static class Overscan
             ArrayPool<float>.Shared.Return(scratch);
             ArrayPool<float>.Shared.Return(sigmas);
             ArrayPool<bool>.Shared.Return(good);
+            ArrayPool<int>.Shared.Return(counts);
+        }
+    }
+
+    /// <summary>Levels that are not <paramref name="ok"/> become the median of up to five good neighbours on
+    /// each side, else <paramref name="fallback"/>.</summary>
+    internal static void FillFromNeighbours(Span<float> levels, ReadOnlySpan<bool> ok, float fallback, Span<float> scratch, Span<float> scratch2)
+    {
+        int rows = levels.Length;
+        for (int y = 0; y < rows; y++)
+        {
+            if (ok[y]) continue;
+            int n = 0;
+            for (int k = Math.Max(0, y - 5); k <= Math.Min(rows - 1, y + 5); k++)
+                if (k != y && ok[k]) scratch[n++] = levels[k];
+            levels[y] = n > 0 ? NanMedian(scratch[..n], scratch2) : fallback;
         }
     }
 
@@ -126,8 +150,55 @@ public static class Overscan
         foreach (float x in values) if (!float.IsNaN(x)) scratch[n++] = x;
         if (n == 0) return float.NaN;
         var s = scratch[..n];
-        s.Sort();
+        if (n <= 64)
+        {
+            s.Sort();
+            return MedianOfSorted(s);
+        }
+        float upper = Select(s, n / 2);   // leaves every smaller value before n / 2
+        if ((n & 1) == 1) return upper;
+        float lower = s[0];
+        foreach (float x in s[..(n / 2)]) if (x > lower) lower = x;
+        return (float)(0.5 * ((double)lower + upper));
+    }
+
+    /// <summary>Median of sorted values (NaN for none; the mean of the middle two for an even count).</summary>
+    private static float MedianOfSorted(ReadOnlySpan<float> s)
+    {
+        int n = s.Length;
+        if (n == 0) return float.NaN;
         return (n & 1) == 1 ? s[n / 2] : (float)(0.5 * ((double)s[n / 2 - 1] + s[n / 2]));
+    }
+
+    /// <summary>Quickselect (Hoare partition, median-of-three pivot): the k-th smallest of non-NaN
+    /// <paramref name="s"/>, which is reordered so that s[..k] &lt;= s[k] &lt;= s[(k+1)..].</summary>
+    private static float Select(Span<float> s, int k)
+    {
+        int lo = 0, hi = s.Length - 1;
+        while (hi > lo)
+        {
+            int mid = lo + (hi - lo) / 2;
+            if (s[mid] < s[lo]) (s[mid], s[lo]) = (s[lo], s[mid]);
+            if (s[hi] < s[lo]) (s[hi], s[lo]) = (s[lo], s[hi]);
+            if (s[hi] < s[mid]) (s[hi], s[mid]) = (s[mid], s[hi]);
+            float pivot = s[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (s[i] < pivot) i++;
+                while (s[j] > pivot) j--;
+                if (i <= j)
+                {
+                    (s[i], s[j]) = (s[j], s[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return s[k];
+        }
+        return s[k];
     }
 
     private static double NanIqr(ReadOnlySpan<float> values, Span<float> scratch)

@@ -36,6 +36,10 @@ public sealed record OverscanConfig
     /// <summary>Pixels further than this from the overscan median are masked first, ADU.</summary>
     public double MaxDeviation { get; init; } = 1000;
 
+    /// <summary>Mask only pixels above the overscan median by more than <see cref="MaxDeviation"/> (the parallel
+    /// overscan's one-sided test); false masks both sides.</summary>
+    public bool MaxDeviationPositiveOnly { get; init; }
+
     /// <summary>Polynomial order for <see cref="OverscanFitType.Polynomial"/>.</summary>
     public int PolynomialOrder { get; init; } = 1;
 
@@ -47,5 +51,57 @@ public sealed record OverscanConfig
         if (!(NumSigmaClip > 0)) throw new ArgumentException($"OverscanConfig.NumSigmaClip must be > 0 (is {NumSigmaClip})");
         if (!(MaxDeviation > 0)) throw new ArgumentException($"OverscanConfig.MaxDeviation must be > 0 ADU (is {MaxDeviation})");
         if (PolynomialOrder is < 0 or > 10) throw new ArgumentException($"OverscanConfig.PolynomialOrder must be 0..10 (is {PolynomialOrder})");
+    }
+}
+
+/// <summary>
+/// Parallel overscan correction (ISR step 9), defaults as IsrTaskLSST's for LSSTCam: the rows read after
+/// the imaging rows give one level per column (<see cref="OverscanFitType.MedianPerRow"/> on the
+/// transposed box, 3 rows skipped at each end, pixels more than 100 ADU above the median masked), after
+/// the pixels at or above 0.75 x saturation (grown by 7) are flagged SAT and left out. Column levels
+/// further than 5 ADU from their 5-column running median are rejected, grown by 2, and refilled from
+/// their good neighbours. ImageCore measures and subtracts it in ADU (before linearity and gain), so the
+/// ADU thresholds apply as they are; ip_isr works in electrons and scales them by the gain.
+/// </summary>
+public sealed record ParallelOverscanConfig
+{
+    /// <summary>Subtract the parallel overscan.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The per-column measurement (leading rows are those next to the imaging pixels).</summary>
+    public OverscanConfig Overscan { get; init; } = new() { MaxDeviation = 100, MaxDeviationPositiveOnly = true };
+
+    /// <summary>Parallel-overscan pixels at or above this fraction of the amplifier's saturation are SAT.</summary>
+    public double SaturationFraction { get; init; } = 0.75;
+
+    /// <summary>Pixels by which those SAT pixels are grown (square), within the parallel overscan.</summary>
+    public int SaturationGrow { get; init; } = 7;
+
+    /// <summary>Width of the running median the column levels are compared with (odd).</summary>
+    public int ColumnSmoothingKernel { get; init; } = 5;
+
+    /// <summary>Column levels further than this from the running median are rejected, ADU.</summary>
+    public double ColumnRejectThreshold { get; init; } = 5;
+
+    /// <summary>Columns by which each rejected column is grown on each side.</summary>
+    public int ColumnRejectGrow { get; init; } = 2;
+
+    /// <summary>The step is skipped for an amplifier whose overscan median exceeds this fraction of its image
+    /// median while that image median is above <see cref="SkipImageMedian"/> (a bright, bleeding amplifier).</summary>
+    public double SkipOverscanToImageRatio { get; init; } = 0.5;
+
+    /// <summary>See <see cref="SkipOverscanToImageRatio"/>, ADU.</summary>
+    public double SkipImageMedian { get; init; } = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field for out-of-range values.</summary>
+    public void Validate()
+    {
+        Overscan.Validate();
+        if (Overscan.FitType is not (OverscanFitType.MedianPerRow or OverscanFitType.MeanPerRow))
+            throw new ArgumentException($"ParallelOverscanConfig.Overscan.FitType must be MedianPerRow or MeanPerRow (is {Overscan.FitType})");
+        if (!(SaturationFraction > 0)) throw new ArgumentException($"ParallelOverscanConfig.SaturationFraction must be > 0 (is {SaturationFraction})");
+        if (SaturationGrow < 0 || ColumnRejectGrow < 0) throw new ArgumentException("ParallelOverscanConfig.SaturationGrow and ColumnRejectGrow must be >= 0");
+        if (ColumnSmoothingKernel < 1 || ColumnSmoothingKernel % 2 == 0) throw new ArgumentException($"ParallelOverscanConfig.ColumnSmoothingKernel must be odd and >= 1 (is {ColumnSmoothingKernel})");
+        if (!(ColumnRejectThreshold > 0)) throw new ArgumentException($"ParallelOverscanConfig.ColumnRejectThreshold must be > 0 ADU (is {ColumnRejectThreshold})");
     }
 }

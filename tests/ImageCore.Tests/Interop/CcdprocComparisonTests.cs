@@ -33,6 +33,7 @@ public class CcdprocComparisonTests(Xunit.Abstractions.ITestOutputHelper output)
             Interpolation = new IsrStepConfig { Enabled = false },   // ccdproc leaves the hot columns as they are
             Crosstalk = new IsrStepConfig { Enabled = false },       // and knows neither crosstalk
             Linearity = new IsrStepConfig { Enabled = false },       // nor non-linearity
+            ParallelOverscan = new ParallelOverscanConfig { Enabled = false },   // nor a parallel overscan
         };
         using var raw = FitsFile.Open(sim.Raws[0]);
         using var ours = IsrTask.Run(raw, ImageCore.Camera.CameraModel.LsstCam, new CalibrationDirectory(calib), config);

@@ -1,0 +1,216 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using ImageCore.Simd;
+
+namespace ImageCore.Isr;
+
+/// <summary>The per-amplifier scalars of the fused calibration pass (<see cref="IsrPixelPass.Calibrate"/>).</summary>
+/// <param name="LinearityK">Quadratic non-linearity k, 1/ADU (0: linear; see <see cref="Linearity"/>).</param>
+/// <param name="Gain">e-/ADU, finite and &gt; 0.</param>
+/// <param name="DarkScale">DARKTIME(science) / DARKTIME(dark).</param>
+/// <param name="ReadNoiseSquared">Read noise squared, e-^2.</param>
+/// <param name="NanBit">Mask bit for a non-finite image or variance (UNMASKEDNAN); 0 to skip NaN masking.</param>
+/// <param name="BadBit">Mask bit for a variance that is not positive (BAD).</param>
+public readonly record struct IsrAmplifierScalars(float LinearityK, float Gain, float DarkScale, float ReadNoiseSquared, int NanBit, int BadBit);
+
+/// <summary>
+/// One row of one amplifier for <see cref="IsrPixelPass.Calibrate"/>: the raw row (ADU, serial overscan
+/// and crosstalk already removed) with its SAT/SUSPECT mask, the parallel-overscan level of each column,
+/// the bias, dark and flat rows (image, variance, mask), and the output rows of the post-ISR exposure.
+/// All spans have the same length.
+/// </summary>
+public ref struct IsrPixelRow
+{
+    /// <summary>Untrimmed pixels, ADU.</summary>
+    public ReadOnlySpan<float> Raw;
+    /// <summary>Mask bits set so far (saturation).</summary>
+    public ReadOnlySpan<int> RawMask;
+    /// <summary>Parallel-overscan level per column, ADU (zeros when that step is off).</summary>
+    public ReadOnlySpan<float> ColumnLevel;
+    /// <summary>Master bias, e-.</summary>
+    public ReadOnlySpan<float> Bias;
+    /// <summary>Master bias variance.</summary>
+    public ReadOnlySpan<float> BiasVariance;
+    /// <summary>Master bias mask.</summary>
+    public ReadOnlySpan<int> BiasMask;
+    /// <summary>Master dark, e- per second of dark time.</summary>
+    public ReadOnlySpan<float> Dark;
+    /// <summary>Master dark variance.</summary>
+    public ReadOnlySpan<float> DarkVariance;
+    /// <summary>Master dark mask.</summary>
+    public ReadOnlySpan<int> DarkMask;
+    /// <summary>Master flat.</summary>
+    public ReadOnlySpan<float> Flat;
+    /// <summary>Master flat variance.</summary>
+    public ReadOnlySpan<float> FlatVariance;
+    /// <summary>Master flat mask.</summary>
+    public ReadOnlySpan<int> FlatMask;
+    /// <summary>Output: post-ISR image, e-.</summary>
+    public Span<float> Image;
+    /// <summary>Output: variance, e-^2.</summary>
+    public Span<float> Variance;
+    /// <summary>Output: mask.</summary>
+    public Span<int> Mask;
+}
+
+/// <summary>
+/// The fused, vectorized per-pixel passes of ISR. <see cref="SubtractOverscanAndFlag"/> is step 4's
+/// subtraction with step 5's masking; <see cref="Calibrate"/> is, in one read of each input and one
+/// write of each output, parallel-overscan subtraction (step 9), linearity (10), gain (6), trim (12),
+/// bias (14), dark (15), NaN masking (17), variance (19) and flat (20), with exactly the arithmetic of
+/// the one-step-per-pass forms in <see cref="PixelSteps"/>, <see cref="CalibrationSteps"/> and
+/// <see cref="Linearity"/>. Each has a scalar reference beside it (<c>*Scalar</c>); the vector paths
+/// are the same code generic over <see cref="ISimdWidth{TV}"/> and equal the reference bit for bit
+/// (no fused multiply-add anywhere).
+/// </summary>
+public static class IsrPixelPass
+{
+    /// <summary>In place over one amplifier row: <c>row -= level</c>; then in <paramref name="mask"/> (overwritten)
+    /// <paramref name="saturatedBit"/> where the result is &gt;= <paramref name="saturation"/> and
+    /// <paramref name="suspectBit"/> where it is &gt;= <paramref name="suspect"/> (pass +inf or a 0 bit to skip one).</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void SubtractOverscanAndFlag(Span<float> row, float level, Span<int> mask, float saturation, int saturatedBit, float suspect, int suspectBit)
+    {
+        if (mask.Length != row.Length) throw new ArgumentException($"row has {row.Length} pixels but its mask {mask.Length}", nameof(mask));
+        nuint i = 0;
+        if (Width512.IsAccelerated) i = SubtractOverscanAndFlag<Width512, Vector512<float>>(row, level, mask, saturation, saturatedBit, suspect, suspectBit);
+        else if (Width256.IsAccelerated) i = SubtractOverscanAndFlag<Width256, Vector256<float>>(row, level, mask, saturation, saturatedBit, suspect, suspectBit);
+        else if (Width128.IsAccelerated) i = SubtractOverscanAndFlag<Width128, Vector128<float>>(row, level, mask, saturation, saturatedBit, suspect, suspectBit);
+        SubtractOverscanAndFlagScalar(row[(int)i..], level, mask[(int)i..], saturation, saturatedBit, suspect, suspectBit);
+    }
+
+    /// <summary>The scalar reference of <see cref="SubtractOverscanAndFlag"/>, and its tail.</summary>
+    internal static void SubtractOverscanAndFlagScalar(Span<float> row, float level, Span<int> mask, float saturation, int saturatedBit, float suspect, int suspectBit)
+    {
+        for (int x = 0; x < row.Length; x++)
+        {
+            float a = row[x] - level;
+            row[x] = a;
+            mask[x] = (a >= saturation ? saturatedBit : 0) | (a >= suspect ? suspectBit : 0);
+        }
+    }
+
+    /// <summary>The whole vectors of a row at width <typeparamref name="TW"/>; returns how many pixels were done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static nuint SubtractOverscanAndFlag<TW, TV>(Span<float> row, float level, Span<int> mask, float saturation, int saturatedBit, float suspect, int suspectBit)
+        where TW : struct, ISimdWidth<TV> where TV : struct
+    {
+        ref float r = ref MemoryMarshal.GetReference(row);
+        ref int m = ref MemoryMarshal.GetReference(mask);
+        nuint n = (uint)row.Length, step = (uint)TW.Count, i = 0;
+        if (n < step) return 0;
+        TV lv = TW.Splat(level), sat = TW.Splat(saturation), sus = TW.Splat(suspect), satBit = TW.SplatBits(saturatedBit), susBit = TW.SplatBits(suspectBit);
+        for (; i <= n - step; i += step)
+        {
+            TV a = TW.Subtract(TW.Load(ref r, i), lv);
+            TW.Store(a, ref r, i);
+            TW.StoreBits(TW.Or(TW.And(TW.GreaterThanOrEqual(a, sat), satBit), TW.And(TW.GreaterThanOrEqual(a, sus), susBit)), ref m, i);
+        }
+        return i;
+    }
+
+    /// <summary>The fused calibration of one amplifier row (see the class summary), into the output rows of <paramref name="row"/>.</summary>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static void Calibrate(scoped ref IsrPixelRow row, in IsrAmplifierScalars scalars)
+    {
+        CheckLengths(ref row);
+        int done = 0;
+        if (Width512.IsAccelerated) done = (int)Calibrate<Width512, Vector512<float>>(ref row, scalars);
+        else if (Width256.IsAccelerated) done = (int)Calibrate<Width256, Vector256<float>>(ref row, scalars);
+        else if (Width128.IsAccelerated) done = (int)Calibrate<Width128, Vector128<float>>(ref row, scalars);
+        if (done < row.Raw.Length)
+        {
+            var tail = Slice(ref row, done);
+            CalibrateScalar(ref tail, scalars);
+        }
+    }
+
+    /// <summary>The scalar reference of <see cref="Calibrate"/>, and its tail.</summary>
+    internal static void CalibrateScalar(scoped ref IsrPixelRow r, in IsrAmplifierScalars c)
+    {
+        bool linear = c.LinearityK != 0;
+        float k4 = 4 * c.LinearityK, turn = linear ? 1 / k4 : float.PositiveInfinity, darkScale2 = c.DarkScale * c.DarkScale;
+        for (int x = 0; x < r.Raw.Length; x++)
+        {
+            float m = r.Raw[x] - r.ColumnLevel[x];
+            if (linear) m = Linearity.Invert(m, k4, turn);
+            float e = m * c.Gain;
+            e = e - 1f * r.Bias[x];
+            e = e - c.DarkScale * r.Dark[x];
+            float v = 0f + 1f * r.BiasVariance[x];
+            v = v + darkScale2 * r.DarkVariance[x];
+            int bits = r.RawMask[x] | r.BiasMask[x] | r.DarkMask[x] | r.FlatMask[x];
+            if (!float.IsFinite(e) || !float.IsFinite(v)) bits |= c.NanBit;
+            v = v + (e + c.ReadNoiseSquared);
+            if (!(v > 0)) bits |= c.BadBit;
+            float f = r.Flat[x];
+            r.Variance[x] = CalibrationSteps.FlatVariance(e, v, f, r.FlatVariance[x]);
+            r.Image[x] = e / (1f * f);
+            r.Mask[x] = bits;
+        }
+    }
+
+    /// <summary>The whole vectors of <see cref="Calibrate"/> at width <typeparamref name="TW"/>; returns how many pixels were done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static nuint Calibrate<TW, TV>(scoped ref IsrPixelRow r, in IsrAmplifierScalars c) where TW : struct, ISimdWidth<TV> where TV : struct
+    {
+        nuint n = (uint)r.Raw.Length, step = (uint)TW.Count, i = 0;
+        if (n < step) return 0;
+        bool linear = c.LinearityK != 0;
+        float k4s = 4 * c.LinearityK;
+        TV k4 = TW.Splat(k4s), turn = TW.Splat(linear ? 1 / k4s : float.PositiveInfinity), one = TW.Splat(1f), two = TW.Splat(2f), zero = TW.Splat(0f);
+        TV gain = TW.Splat(c.Gain), darkScale = TW.Splat(c.DarkScale), darkScale2 = TW.Splat(c.DarkScale * c.DarkScale), rn2 = TW.Splat(c.ReadNoiseSquared);
+        TV nanBit = TW.SplatBits(c.NanBit), badBit = TW.SplatBits(c.BadBit);
+        ref float raw = ref MemoryMarshal.GetReference(r.Raw);
+        ref int rawMask = ref MemoryMarshal.GetReference(r.RawMask);
+        ref float col = ref MemoryMarshal.GetReference(r.ColumnLevel);
+        ref float bias = ref MemoryMarshal.GetReference(r.Bias), biasVar = ref MemoryMarshal.GetReference(r.BiasVariance);
+        ref float dark = ref MemoryMarshal.GetReference(r.Dark), darkVar = ref MemoryMarshal.GetReference(r.DarkVariance);
+        ref float flat = ref MemoryMarshal.GetReference(r.Flat), flatVar = ref MemoryMarshal.GetReference(r.FlatVariance);
+        ref int biasMask = ref MemoryMarshal.GetReference(r.BiasMask), darkMask = ref MemoryMarshal.GetReference(r.DarkMask), flatMask = ref MemoryMarshal.GetReference(r.FlatMask);
+        ref float image = ref MemoryMarshal.GetReference(r.Image), variance = ref MemoryMarshal.GetReference(r.Variance);
+        ref int mask = ref MemoryMarshal.GetReference(r.Mask);
+        for (; i <= n - step; i += step)
+        {
+            TV m = TW.Subtract(TW.Load(ref raw, i), TW.Load(ref col, i));
+            if (linear)
+            {
+                TV mm = TW.Select(TW.GreaterThan(m, turn), turn, m);
+                m = TW.Divide(TW.Multiply(two, mm), TW.Add(one, TW.Sqrt(TW.Subtract(one, TW.Multiply(k4, mm)))));
+            }
+            TV e = TW.Multiply(m, gain);
+            e = TW.Subtract(e, TW.Multiply(one, TW.Load(ref bias, i)));
+            e = TW.Subtract(e, TW.Multiply(darkScale, TW.Load(ref dark, i)));
+            TV v = TW.Add(zero, TW.Multiply(one, TW.Load(ref biasVar, i)));
+            v = TW.Add(v, TW.Multiply(darkScale2, TW.Load(ref darkVar, i)));
+            TV bits = TW.Or(TW.Or(TW.LoadBits(ref rawMask, i), TW.LoadBits(ref biasMask, i)), TW.Or(TW.LoadBits(ref darkMask, i), TW.LoadBits(ref flatMask, i)));
+            bits = TW.Or(bits, TW.AndNot(nanBit, TW.And(TW.IsFinite(e), TW.IsFinite(v))));
+            v = TW.Add(v, TW.Add(e, rn2));
+            bits = TW.Or(bits, TW.AndNot(badBit, TW.GreaterThan(v, zero)));
+            TV f = TW.Load(ref flat, i), f2 = TW.Multiply(f, f);
+            TW.Store(TW.Divide(TW.Add(TW.Multiply(TW.Multiply(e, e), TW.Load(ref flatVar, i)), TW.Multiply(f2, v)), TW.Multiply(f2, f2)), ref variance, i);
+            TW.Store(TW.Divide(e, TW.Multiply(one, f)), ref image, i);
+            TW.StoreBits(bits, ref mask, i);
+        }
+        return i;
+    }
+
+    private static void CheckLengths(scoped ref IsrPixelRow r)
+    {
+        int n = r.Raw.Length;
+        if (r.RawMask.Length != n || r.ColumnLevel.Length != n || r.Bias.Length != n || r.BiasVariance.Length != n || r.BiasMask.Length != n
+            || r.Dark.Length != n || r.DarkVariance.Length != n || r.DarkMask.Length != n || r.Flat.Length != n || r.FlatVariance.Length != n
+            || r.FlatMask.Length != n || r.Image.Length != n || r.Variance.Length != n || r.Mask.Length != n)
+            throw new ArgumentException($"every span of an ISR row must have the raw row's {n} pixels");
+    }
+
+    private static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start) => new()
+    {
+        Raw = r.Raw[start..], RawMask = r.RawMask[start..], ColumnLevel = r.ColumnLevel[start..],
+        Bias = r.Bias[start..], BiasVariance = r.BiasVariance[start..], BiasMask = r.BiasMask[start..],
+        Dark = r.Dark[start..], DarkVariance = r.DarkVariance[start..], DarkMask = r.DarkMask[start..],
+        Flat = r.Flat[start..], FlatVariance = r.FlatVariance[start..], FlatMask = r.FlatMask[start..],
+        Image = r.Image[start..], Variance = r.Variance[start..], Mask = r.Mask[start..],
+    };
+}
