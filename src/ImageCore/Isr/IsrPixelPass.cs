@@ -205,7 +205,7 @@ public static class IsrPixelPass
             throw new ArgumentException($"every span of an ISR row must have the raw row's {n} pixels");
     }
 
-    private static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start) => new()
+    internal static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start) => new()
     {
         Raw = r.Raw[start..], RawMask = r.RawMask[start..], ColumnLevel = r.ColumnLevel[start..],
         Bias = r.Bias[start..], BiasVariance = r.BiasVariance[start..], BiasMask = r.BiasMask[start..],

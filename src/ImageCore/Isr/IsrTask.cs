@@ -29,7 +29,12 @@ public static class IsrTask
     /// <exception cref="FitsFormatException">The raw file is malformed or does not fit the camera.</exception>
     /// <exception cref="CalibrationException">A calibration is missing or does not fit.</exception>
     /// <exception cref="ArgumentException">An invalid configuration.</exception>
-    public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism = 1)
+    public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism = 1) =>
+        Run(raw, camera, calibrations, config, maxDegreeOfParallelism, allowFused: true);
+
+    /// <summary><see cref="Run(FitsFile, CameraModel, ICalibrationSource, IsrConfig, int)"/>; with <paramref name="allowFused"/>
+    /// false the one-step-per-pass form runs whatever the configuration (tests and benchmarks compare the two).</summary>
+    internal static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism, bool allowFused)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(calibrations);
@@ -38,7 +43,7 @@ public static class IsrTask
         var primary = raw[0].Header;
         var detector = FindDetector(raw, camera);
         string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
-        bool fused = config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
+        bool fused = allowFused && config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
         // The calibration frames are read while the raw is processed when there is a second thread.
