@@ -53,40 +53,8 @@ public static class IsrTask
         try
         {
             using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
-            using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: true), detector.RawBBox.Min));
-            SerialOverscanAndSaturation(untrimmed, untrimmedMask, detector, config, parallel);
-            if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
-            var columnLevels = config.ParallelOverscan.Enabled ? MeasureParallelOverscan(untrimmed, untrimmedMask, detector, config, parallel) : null;
-            var k = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
-
-            MaskedImage science;
-            if (fused)
-            {
-                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band);
-                science = CalibrateFused(untrimmed, untrimmedMask, detector, columnLevels, k, frames,
-                                         config.Defects.Enabled ? calibrations.GetDefects(detector) : null, primary, raw.Name, config, parallel);
-            }
-            else
-            {
-                science = CalibrateStepwise(untrimmed, untrimmedMask, detector, columnLevels, k, calibrations, band, primary, raw.Name, config);
-            }
-            try
-            {
-                if (config.Interpolation.Enabled)
-                    Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
-                                                       (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
-                var metadata = new FitsHeader(raw.Name, 0);
-                foreach (var c in primary)
-                    if (c.Kind == FitsValueKind.Commentary || !RawOnly.IsMatch(c.Keyword)) metadata.Add(c);
-                metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
-                foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
-                return new Exposure(science, metadata);
-            }
-            catch
-            {
-                science.Dispose();
-                throw;
-            }
+            return Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused,
+                           () => frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band));
         }
         finally
         {
@@ -98,6 +66,49 @@ public static class IsrTask
             frames.Bias?.Dispose();
             frames.Dark?.Dispose();
             frames.Flat?.Dispose();
+        }
+    }
+
+    /// <summary>Everything after reading the raw: <paramref name="untrimmed"/> (the assembled raw, ADU) is
+    /// worked on in place; <paramref name="getFrames"/> supplies the bias, dark and flat of the fused pass
+    /// (the caller owns them). Benchmarks call this to time ISR without file I/O.</summary>
+    internal static Exposure Process(Image<float> untrimmed, FitsHeader primary, string rawName, Detector detector, ICalibrationSource calibrations, string band,
+                                     IsrConfig config, ParallelOptions parallel, bool fused, Func<(Exposure? Bias, Exposure? Dark, Exposure? Flat)> getFrames)
+    {
+        // Pass A writes every pixel of every amplifier, and the amplifiers tile the raw box: no clearing needed.
+        using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: false), detector.RawBBox.Min));
+        SerialOverscanAndSaturation(untrimmed, untrimmedMask, detector, config, parallel);
+        if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
+        var columnLevels = config.ParallelOverscan.Enabled ? MeasureParallelOverscan(untrimmed, untrimmedMask, detector, config, parallel) : null;
+        var k = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
+
+        MaskedImage science;
+        if (fused)
+        {
+            var frames = getFrames();
+            science = CalibrateFused(untrimmed, untrimmedMask, detector, columnLevels, k, frames,
+                                     config.Defects.Enabled ? calibrations.GetDefects(detector) : null, primary, rawName, config, parallel);
+        }
+        else
+        {
+            science = CalibrateStepwise(untrimmed, untrimmedMask, detector, columnLevels, k, calibrations, band, primary, rawName, config);
+        }
+        try
+        {
+            if (config.Interpolation.Enabled)
+                Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
+                                                   (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
+            var metadata = new FitsHeader(rawName, 0);
+            foreach (var c in primary)
+                if (c.Kind == FitsValueKind.Commentary || !RawOnly.IsMatch(c.Keyword)) metadata.Add(c);
+            metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
+            foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
+            return new Exposure(science, metadata);
+        }
+        catch
+        {
+            science.Dispose();
+            throw;
         }
     }
 
