@@ -116,7 +116,21 @@ public static class IsrPixelPass
     {
         CheckLengths(ref row);
         int done = 0;
-        if (Width512.IsAccelerated) done = (int)Calibrate<Width512, Vector512<float>>(ref row, scalars);
+        if (Width512.IsAccelerated)
+        {
+            // Peel scalar pixels up to a 64-byte boundary of the outputs, so that whole output lines can be
+            // streamed past the cache (see Calibrate<TW, TV>).
+            int lead = Math.Min(row.Raw.Length, LeadToAlignment(row.Image));
+            if (lead > 0 && lead < row.Raw.Length)
+            {
+                var head = row;
+                head = Slice(ref head, 0, lead);
+                CalibrateScalar(ref head, scalars);
+                var rest = Slice(ref row, lead);
+                done = lead + (int)Calibrate<Width512, Vector512<float>>(ref rest, scalars);
+            }
+            else done = (int)Calibrate<Width512, Vector512<float>>(ref row, scalars);
+        }
         else if (Width256.IsAccelerated) done = (int)Calibrate<Width256, Vector256<float>>(ref row, scalars);
         else if (Width128.IsAccelerated) done = (int)Calibrate<Width128, Vector128<float>>(ref row, scalars);
         if (done < row.Raw.Length)
@@ -153,7 +167,7 @@ public static class IsrPixelPass
 
     /// <summary>The whole vectors of <see cref="Calibrate"/> at width <typeparamref name="TW"/>; returns how many pixels were done.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static nuint Calibrate<TW, TV>(scoped ref IsrPixelRow r, in IsrAmplifierScalars c) where TW : struct, ISimdWidth<TV> where TV : struct
+    internal static unsafe nuint Calibrate<TW, TV>(scoped ref IsrPixelRow r, in IsrAmplifierScalars c) where TW : struct, ISimdWidth<TV> where TV : struct
     {
         nuint n = (uint)r.Raw.Length, step = (uint)TW.Count, i = 0;
         if (n < step) return 0;
@@ -171,6 +185,14 @@ public static class IsrPixelPass
         ref int biasMask = ref MemoryMarshal.GetReference(r.BiasMask), darkMask = ref MemoryMarshal.GetReference(r.DarkMask), flatMask = ref MemoryMarshal.GetReference(r.FlatMask);
         ref float image = ref MemoryMarshal.GetReference(r.Image), variance = ref MemoryMarshal.GetReference(r.Variance);
         ref int mask = ref MemoryMarshal.GetReference(r.Mask);
+        // Outputs are written once and not read again by this pass: when all three start on a vector boundary
+        // (planes with 64-byte rows, after the dispatcher's peel) and the row spans whole cache lines, they are
+        // stored non-temporally, which saves the read-for-ownership of every output line. The outputs stay
+        // pinned (fixed) over the loop, as those stores take addresses.
+        bool streaming = TW.SupportsNonTemporal && n >= 64
+                         && TW.IsAligned(ref image) && TW.IsAligned(ref variance) && TW.IsAligned(ref Unsafe.As<int, float>(ref mask));
+        fixed (float* pinImage = &image, pinVariance = &variance)
+        fixed (int* pinMask = &mask)
         for (; i <= n - step; i += step)
         {
             TV m = TW.Subtract(TW.Load(ref raw, i), TW.Load(ref col, i));
@@ -189,10 +211,22 @@ public static class IsrPixelPass
             v = TW.Add(v, TW.Add(e, rn2));
             bits = TW.Or(bits, TW.AndNot(badBit, TW.GreaterThan(v, zero)));
             TV f = TW.Load(ref flat, i), f2 = TW.Multiply(f, f);
-            TW.Store(TW.Divide(TW.Add(TW.Multiply(TW.Multiply(e, e), TW.Load(ref flatVar, i)), TW.Multiply(f2, v)), TW.Multiply(f2, f2)), ref variance, i);
-            TW.Store(TW.Divide(e, TW.Multiply(one, f)), ref image, i);
-            TW.StoreBits(bits, ref mask, i);
+            TV outVariance = TW.Divide(TW.Add(TW.Multiply(TW.Multiply(e, e), TW.Load(ref flatVar, i)), TW.Multiply(f2, v)), TW.Multiply(f2, f2));
+            TV outImage = TW.Divide(e, TW.Multiply(one, f));
+            if (streaming)
+            {
+                TW.StoreNonTemporal(outVariance, ref variance, i);
+                TW.StoreNonTemporal(outImage, ref image, i);
+                TW.StoreNonTemporal(bits, ref Unsafe.As<int, float>(ref mask), i);
+            }
+            else
+            {
+                TW.Store(outVariance, ref variance, i);
+                TW.Store(outImage, ref image, i);
+                TW.StoreBits(bits, ref mask, i);
+            }
         }
+        if (streaming) TW.StoreFence();
         return i;
     }
 
@@ -205,12 +239,18 @@ public static class IsrPixelPass
             throw new ArgumentException($"every span of an ISR row must have the raw row's {n} pixels");
     }
 
-    internal static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start) => new()
+    internal static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start) => Slice(ref r, start, r.Raw.Length - start);
+
+    private static IsrPixelRow Slice(scoped ref IsrPixelRow r, int start, int length) => new()
     {
-        Raw = r.Raw[start..], RawMask = r.RawMask[start..], ColumnLevel = r.ColumnLevel[start..],
-        Bias = r.Bias[start..], BiasVariance = r.BiasVariance[start..], BiasMask = r.BiasMask[start..],
-        Dark = r.Dark[start..], DarkVariance = r.DarkVariance[start..], DarkMask = r.DarkMask[start..],
-        Flat = r.Flat[start..], FlatVariance = r.FlatVariance[start..], FlatMask = r.FlatMask[start..],
-        Image = r.Image[start..], Variance = r.Variance[start..], Mask = r.Mask[start..],
+        Raw = r.Raw.Slice(start, length), RawMask = r.RawMask.Slice(start, length), ColumnLevel = r.ColumnLevel.Slice(start, length),
+        Bias = r.Bias.Slice(start, length), BiasVariance = r.BiasVariance.Slice(start, length), BiasMask = r.BiasMask.Slice(start, length),
+        Dark = r.Dark.Slice(start, length), DarkVariance = r.DarkVariance.Slice(start, length), DarkMask = r.DarkMask.Slice(start, length),
+        Flat = r.Flat.Slice(start, length), FlatVariance = r.FlatVariance.Slice(start, length), FlatMask = r.FlatMask.Slice(start, length),
+        Image = r.Image.Slice(start, length), Variance = r.Variance.Slice(start, length), Mask = r.Mask.Slice(start, length),
     };
+
+    /// <summary>Pixels before <paramref name="span"/> reaches a 64-byte boundary.</summary>
+    private static unsafe int LeadToAlignment(Span<float> span) =>
+        (int)((64 - ((nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span)) & 63)) & 63) / sizeof(float);
 }

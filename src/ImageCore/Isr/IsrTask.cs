@@ -114,7 +114,7 @@ public static class IsrTask
 
     /// <summary>Steps 4 and 5 per amplifier: the serial overscan level of every row (data and parallel-overscan
     /// rows) subtracted across the amplifier, and SAT/SUSPECT flagged, in one pass.</summary>
-    private static void SerialOverscanAndSaturation(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
+    internal static void SerialOverscanAndSaturation(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
     {
         int sat = config.Saturation.Enabled ? mask.GetBitMask("SAT") : 0, suspect = config.Suspect.Enabled ? mask.GetBitMask("SUSPECT") : 0;
         var overscanConfig = ScaleSkips(config.Overscan, detector.Layout.SerialOverscan.Width);
@@ -134,7 +134,7 @@ public static class IsrTask
     }
 
     /// <summary>Step 9: the per-column level of each amplifier's parallel overscan (ADU), in the order of its imaging columns.</summary>
-    private static float[][] MeasureParallelOverscan(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
+    internal static float[][] MeasureParallelOverscan(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
     {
         var c = config.ParallelOverscan with { Overscan = ScaleSkips(config.ParallelOverscan.Overscan, detector.Layout.ParallelOverscan.Height) };
         var levels = new float[detector.Amplifiers.Count][];
@@ -181,38 +181,7 @@ public static class IsrTask
         try
         {
             int nanBit = config.NanMasking.Enabled ? 1 << science.Mask.AddPlane("UNMASKEDNAN") : 0, badBit = science.Mask.GetBitMask("BAD");
-            float[] zeros = new float[detector.Layout.Data.Width];
-            Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
-            {
-                var amp = detector.Amplifiers[a];
-                var scalars = new IsrAmplifierScalars(k is null ? 0f : (float)k[a], (float)amp.Gain, darkScale, (float)(amp.ReadNoise * amp.ReadNoise), nanBit, badBit);
-                if (!(amp.Gain > 0) || double.IsInfinity(amp.Gain)) throw new ArgumentException($"{detector.Name} {amp.Name}: gain {amp.Gain} e-/ADU must be finite and > 0");
-                if (!(scalars.LinearityK >= 0) || float.IsInfinity(scalars.LinearityK)) throw new ArgumentException($"{detector.Name} {amp.Name}: linearity coefficient {scalars.LinearityK} must be finite and >= 0");
-                var raw = untrimmed.View(amp.RawDataBBox);
-                var rawMask = untrimmedMask.Image.View(amp.RawDataBBox);
-                var b = amp.BBox;
-                Span2D<float> bi = bias.Image.View(b), bv = bias.Variance.View(b);
-                var bm = bias.Mask.Image.View(b);
-                Span2D<float> di = dark.Image.View(b), dv = dark.Variance.View(b);
-                var dm = dark.Mask.Image.View(b);
-                Span2D<float> fi = flat.Image.View(b), fv = flat.Variance.View(b);
-                var fm = flat.Mask.Image.View(b);
-                Span2D<float> si = science.Image.View(b), sv = science.Variance.View(b);
-                var sm = science.Mask.Image.View(b);
-                ReadOnlySpan<float> columns = columnLevels is null ? zeros : columnLevels[a];
-                for (int y = 0; y < b.Height; y++)
-                {
-                    var row = new IsrPixelRow
-                    {
-                        Raw = raw.GetRowSpan(y), RawMask = rawMask.GetRowSpan(y), ColumnLevel = columns,
-                        Bias = bi.GetRowSpan(y), BiasVariance = bv.GetRowSpan(y), BiasMask = bm.GetRowSpan(y),
-                        Dark = di.GetRowSpan(y), DarkVariance = dv.GetRowSpan(y), DarkMask = dm.GetRowSpan(y),
-                        Flat = fi.GetRowSpan(y), FlatVariance = fv.GetRowSpan(y), FlatMask = fm.GetRowSpan(y),
-                        Image = si.GetRowSpan(y), Variance = sv.GetRowSpan(y), Mask = sm.GetRowSpan(y),
-                    };
-                    IsrPixelPass.Calibrate(ref row, scalars);
-                }
-            });
+            CalibrateInto(untrimmed, untrimmedMask, detector, columnLevels, k, bias, dark, flat, darkScale, nanBit, badBit, science, parallel, scalarReference: false);
             if (config.Defects.Enabled)
                 PixelSteps.MaskDefects(science.Mask, defects!, badBit);
             return science;
@@ -222,6 +191,64 @@ public static class IsrTask
             science.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The fused pass over every amplifier into <paramref name="science"/> (the detector's trimmed box);
+    /// with <paramref name="scalarReference"/> the scalar reference runs instead (benchmarks compare the two).</summary>
+    internal static void CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                       MaskedImage bias, MaskedImage dark, MaskedImage flat, float darkScale, int nanBit, int badBit, MaskedImage science,
+                                       ParallelOptions parallel, bool scalarReference)
+    {
+        float[] zeros = new float[detector.Layout.Data.Width];
+        var amps = detector.Amplifiers;
+        var scalars = new IsrAmplifierScalars[amps.Count];
+        for (int a = 0; a < amps.Count; a++)
+        {
+            var amp = amps[a];
+            scalars[a] = new IsrAmplifierScalars(k is null ? 0f : (float)k[a], (float)amp.Gain, darkScale, (float)(amp.ReadNoise * amp.ReadNoise), nanBit, badBit);
+            if (!(amp.Gain > 0) || double.IsInfinity(amp.Gain)) throw new ArgumentException($"{detector.Name} {amp.Name}: gain {amp.Gain} e-/ADU must be finite and > 0");
+            if (!(scalars[a].LinearityK >= 0) || float.IsInfinity(scalars[a].LinearityK)) throw new ArgumentException($"{detector.Name} {amp.Name}: linearity coefficient {scalars[a].LinearityK} must be finite and >= 0");
+        }
+        // Whole detector rows, amplifier by amplifier along each: every plane is then read in long runs
+        // (the calibrations and the output are contiguous across amplifiers), which the prefetchers follow.
+        var box = detector.BBox;
+        const int BandRows = 32;
+        int bands = (box.Height + BandRows - 1) / BandRows;
+        Parallel.For(0, bands, parallel, band =>
+        {
+            for (int y = box.MinY + band * BandRows; y < Math.Min(box.MaxY + 1, box.MinY + (band + 1) * BandRows); y++)
+            {
+                int ty = y - box.MinY;
+                Span<float> bi = bias.Image.Pixels.GetRowSpan(ty), bv = bias.Variance.Pixels.GetRowSpan(ty);
+                Span<int> bm = bias.Mask.Image.Pixels.GetRowSpan(ty);
+                Span<float> di = dark.Image.Pixels.GetRowSpan(ty), dv = dark.Variance.Pixels.GetRowSpan(ty);
+                Span<int> dm = dark.Mask.Image.Pixels.GetRowSpan(ty);
+                Span<float> fi = flat.Image.Pixels.GetRowSpan(ty), fv = flat.Variance.Pixels.GetRowSpan(ty);
+                Span<int> fm = flat.Mask.Image.Pixels.GetRowSpan(ty);
+                Span<float> si = science.Image.Pixels.GetRowSpan(ty), sv = science.Variance.Pixels.GetRowSpan(ty);
+                Span<int> sm = science.Mask.Image.Pixels.GetRowSpan(ty);
+                for (int a = 0; a < amps.Count; a++)
+                {
+                    var amp = amps[a];
+                    var b = amp.BBox;
+                    if (y < b.MinY || y > b.MaxY) continue;
+                    // The amplifier's raw row that lands on detector row y (no flips are left after assembly).
+                    int rawY = amp.RawDataBBox.MinY + (y - b.MinY) - untrimmed.Xy0.Y;
+                    int x0 = b.MinX - box.MinX, w = b.Width, rawX0 = amp.RawDataBBox.MinX - untrimmed.Xy0.X;
+                    var row = new IsrPixelRow
+                    {
+                        Raw = untrimmed.Pixels.GetRowSpan(rawY).Slice(rawX0, w), RawMask = untrimmedMask.Image.Pixels.GetRowSpan(rawY).Slice(rawX0, w),
+                        ColumnLevel = columnLevels is null ? zeros : columnLevels[a],
+                        Bias = bi.Slice(x0, w), BiasVariance = bv.Slice(x0, w), BiasMask = bm.Slice(x0, w),
+                        Dark = di.Slice(x0, w), DarkVariance = dv.Slice(x0, w), DarkMask = dm.Slice(x0, w),
+                        Flat = fi.Slice(x0, w), FlatVariance = fv.Slice(x0, w), FlatMask = fm.Slice(x0, w),
+                        Image = si.Slice(x0, w), Variance = sv.Slice(x0, w), Mask = sm.Slice(x0, w),
+                    };
+                    if (scalarReference) IsrPixelPass.CalibrateScalar(ref row, scalars[a]);
+                    else IsrPixelPass.Calibrate(ref row, scalars[a]);
+                }
+            }
+        });
     }
 
     /// <summary>The same steps as <see cref="CalibrateFused"/>, one pass each (the naive form; any configuration).</summary>
@@ -264,7 +291,7 @@ public static class IsrTask
     }
 
     /// <summary>DARKTIME(science) / DARKTIME(dark) (1 when not scaling).</summary>
-    private static double DarkScale(DarkConfig config, FitsHeader primary, string rawName, FitsHeader darkMetadata)
+    internal static double DarkScale(DarkConfig config, FitsHeader primary, string rawName, FitsHeader darkMetadata)
     {
         if (!config.ScaleByDarkTime) return 1;
         double darkTime = darkMetadata.GetDouble("DARKTIME", 1);

@@ -41,6 +41,7 @@ public static class Overscan
         float[] sigmas = ArrayPool<float>.Shared.Rent(rows);
         bool[] good = ArrayPool<bool>.Shared.Rent(rows);
         int[] counts = ArrayPool<int>.Shared.Rent(rows);
+        int[] histogram = ArrayPool<int>.Shared.Rent(CountingSortRange);
         try
         {
             var v = values.AsSpan(0, rows * cols);
@@ -74,7 +75,7 @@ public static class Overscan
                 int n = 0;
                 foreach (float x in row) if (!float.IsNaN(x)) row[n++] = x;
                 var sorted = row[..n];
-                sorted.Sort();
+                SortRow(sorted, histogram);
                 count[y] = n;
                 sig[y] = n < 2 ? float.NaN : (float)(IqrToSigma * (Quantile(sorted, 0.75) - Quantile(sorted, 0.25)));
             }
@@ -113,6 +114,7 @@ public static class Overscan
             ArrayPool<float>.Shared.Return(sigmas);
             ArrayPool<bool>.Shared.Return(good);
             ArrayPool<int>.Shared.Return(counts);
+            ArrayPool<int>.Shared.Return(histogram);
         }
     }
 
@@ -155,11 +157,90 @@ public static class Overscan
             s.Sort();
             return MedianOfSorted(s);
         }
+        if (TryCountingMedian(s, out float median)) return median;
         float upper = Select(s, n / 2);   // leaves every smaller value before n / 2
         if ((n & 1) == 1) return upper;
         float lower = s[0];
         foreach (float x in s[..(n / 2)]) if (x > lower) lower = x;
         return (float)(0.5 * ((double)lower + upper));
+    }
+
+    /// <summary>Widest value range (max - min + 1) that <see cref="SortRow"/> counts rather than compares.</summary>
+    internal const int CountingSortRange = 1024;
+
+    /// <summary>Sorts a row of non-NaN values ascending. Raw overscan pixels are whole ADU spread over a few
+    /// tens of ADU, so when every value is an integer within <see cref="CountingSortRange"/> of the smallest a
+    /// counting sort does it in linear time (the same result as a comparison sort); otherwise
+    /// a comparison sort. <paramref name="histogram"/> needs
+    /// <see cref="CountingSortRange"/> entries.</summary>
+    internal static void SortRow(Span<float> values, Span<int> histogram)
+    {
+        if (values.Length < 2) return;
+        float min = values[0], max = values[0];
+        bool integral = true;
+        foreach (float v in values)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+            integral &= v == MathF.Round(v);
+        }
+        // Integers of magnitude below 2^24 are exact in float; -0 and +0 would collapse, so zero spans fall back too.
+        if (!integral || !(max - min < CountingSortRange) || Math.Abs(min) >= 1 << 24 || Math.Abs(max) >= 1 << 24 || (min <= 0 && max >= 0))
+        {
+            values.Sort();
+            return;
+        }
+        int range = (int)(max - min) + 1;
+        var h = histogram[..range];
+        h.Clear();
+        foreach (float v in values) h[(int)(v - min)]++;
+        int o = 0;
+        for (int i = 0; i < range; i++)
+            for (int c = h[i]; c > 0; c--) values[o++] = min + i;
+    }
+
+    /// <summary>The median of non-NaN <paramref name="s"/> by a histogram, when every value is a whole number
+    /// (as raw ADU are) within 65,536 of the smallest; false otherwise.</summary>
+    private static bool TryCountingMedian(ReadOnlySpan<float> s, out float median)
+    {
+        median = float.NaN;
+        float min = s[0], max = s[0];
+        foreach (float v in s)
+        {
+            if (v < min) min = v;
+            if (v > max) max = v;
+            if (v != MathF.Round(v)) return false;
+        }
+        if (!(max - min < 65_536) || Math.Abs(min) >= 1 << 24 || Math.Abs(max) >= 1 << 24) return false;
+        int range = (int)(max - min) + 1, n = s.Length;
+        int[] histogram = ArrayPool<int>.Shared.Rent(range);
+        try
+        {
+            var h = histogram.AsSpan(0, range);
+            h.Clear();
+            foreach (float v in s) h[(int)(v - min)]++;
+            // The values of rank n/2 - 1 and n/2 (0-based).
+            int lowRank = (n & 1) == 1 ? n / 2 : n / 2 - 1, highRank = n / 2, seen = 0;
+            float low = float.NaN;
+            for (int i = 0; i < range; i++)
+            {
+                if (h[i] == 0) continue;
+                int next = seen + h[i];
+                if (float.IsNaN(low) && lowRank < next) low = min + i;
+                if (highRank < next)
+                {
+                    float high = min + i;
+                    median = (n & 1) == 1 ? high : (float)(0.5 * ((double)low + high));
+                    return true;
+                }
+                seen = next;
+            }
+            return false;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(histogram);
+        }
     }
 
     /// <summary>Median of sorted values (NaN for none; the mean of the middle two for an even count).</summary>

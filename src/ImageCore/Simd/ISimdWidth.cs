@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
 
 namespace ImageCore.Simd;
@@ -34,6 +36,19 @@ public interface ISimdWidth<TV> where TV : struct
 
     /// <summary>Stores <see cref="Count"/> float bit patterns as int32 values.</summary>
     static abstract void StoreBits(TV value, ref int destination, nuint index);
+
+    /// <summary>Whether <see cref="StoreNonTemporal"/> exists at this width (only the 512-bit path streams:
+    /// its driver peels to alignment).</summary>
+    static abstract bool SupportsNonTemporal { get; }
+
+    /// <summary>Whether <paramref name="address"/> is on a vector-size boundary.</summary>
+    static abstract bool IsAligned(ref float address);
+
+    /// <summary>Stores past the caches at an aligned, pinned address (only where <see cref="SupportsNonTemporal"/>).</summary>
+    static abstract void StoreNonTemporal(TV value, ref float destination, nuint index);
+
+    /// <summary>Orders earlier non-temporal stores before later stores (sfence).</summary>
+    static abstract void StoreFence();
 
     /// <summary>a + b.</summary>
     static abstract TV Add(TV a, TV b);
@@ -92,6 +107,15 @@ public readonly struct Width512 : ISimdWidth<Vector512<float>>
     /// <inheritdoc/>
     public static void StoreBits(Vector512<float> value, ref int destination, nuint index) => value.AsInt32().StoreUnsafe(ref destination, index);
     /// <inheritdoc/>
+    public static bool SupportsNonTemporal => Avx512F.IsSupported;
+    /// <inheritdoc/>
+    public static unsafe bool IsAligned(ref float address) => ((nuint)Unsafe.AsPointer(ref address) & 63) == 0;
+    /// <inheritdoc/>
+    public static unsafe void StoreNonTemporal(Vector512<float> value, ref float destination, nuint index) =>
+        Vector512.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+    /// <inheritdoc/>
+    public static void StoreFence() { if (Sse.IsSupported) Sse.StoreFence(); }
+    /// <inheritdoc/>
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     /// <inheritdoc/>
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
@@ -137,6 +161,14 @@ public readonly struct Width256 : ISimdWidth<Vector256<float>>
     /// <inheritdoc/>
     public static void StoreBits(Vector256<float> value, ref int destination, nuint index) => value.AsInt32().StoreUnsafe(ref destination, index);
     /// <inheritdoc/>
+    public static bool SupportsNonTemporal => false;
+    /// <inheritdoc/>
+    public static unsafe bool IsAligned(ref float address) => ((nuint)Unsafe.AsPointer(ref address) & (32 - 1)) == 0;
+    /// <inheritdoc/>
+    public static void StoreNonTemporal(Vector256<float> value, ref float destination, nuint index) => throw new NotSupportedException("only the 512-bit path streams");
+    /// <inheritdoc/>
+    public static void StoreFence() { if (Sse.IsSupported) Sse.StoreFence(); }
+    /// <inheritdoc/>
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     /// <inheritdoc/>
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
@@ -181,6 +213,14 @@ public readonly struct Width128 : ISimdWidth<Vector128<float>>
     public static void Store(Vector128<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
     /// <inheritdoc/>
     public static void StoreBits(Vector128<float> value, ref int destination, nuint index) => value.AsInt32().StoreUnsafe(ref destination, index);
+    /// <inheritdoc/>
+    public static bool SupportsNonTemporal => false;
+    /// <inheritdoc/>
+    public static unsafe bool IsAligned(ref float address) => ((nuint)Unsafe.AsPointer(ref address) & (16 - 1)) == 0;
+    /// <inheritdoc/>
+    public static void StoreNonTemporal(Vector128<float> value, ref float destination, nuint index) => throw new NotSupportedException("only the 512-bit path streams");
+    /// <inheritdoc/>
+    public static void StoreFence() { if (Sse.IsSupported) Sse.StoreFence(); }
     /// <inheritdoc/>
     public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     /// <inheritdoc/>
