@@ -138,6 +138,34 @@ public class IsrPixelPassTests
             }
     }
 
+    [Theory]
+    [InlineData(0, 509)]
+    [InlineData(3, 509)]
+    [InlineData(13, 4072)]
+    [InlineData(15, 70)]
+    public void Calibrate_into_aligned_planes_streams_and_still_matches(int offset, int n)
+    {
+        // Outputs in 64-byte-aligned planes at the same offset, as the post-ISR planes are: the dispatcher peels
+        // to the boundary and the 512-bit path stores past the cache.
+        var d = new RowData(n, 99 + offset, edges: true);
+        var c = new IsrAmplifierScalars(1e-7f, 1.6f, 15f, 40f, 1 << 12, 1);
+        float[] image = new float[n], variance = new float[n];
+        int[] mask = new int[n];
+        var reference = d.Row(0, image, variance, mask);
+        IsrPixelPass.CalibrateScalar(ref reference, c);
+        using var pi = new ImageCore.Memory.Plane<float>(offset + n, 1, clear: true);
+        using var pv = new ImageCore.Memory.Plane<float>(offset + n, 1, clear: true);
+        using var pm = new ImageCore.Memory.Plane<int>(offset + n, 1, clear: true);
+        var row = d.Row(0, image, variance, mask);
+        row.Image = pi.AsSpan2D().GetRowSpan(0)[offset..];
+        row.Variance = pv.AsSpan2D().GetRowSpan(0)[offset..];
+        row.Mask = pm.AsSpan2D().GetRowSpan(0)[offset..];
+        IsrPixelPass.Calibrate(ref row, c);
+        AssertBitsEqual(image, row.Image.ToArray(), "image");
+        AssertBitsEqual(variance, row.Variance.ToArray(), "variance");
+        Assert.Equal(mask, row.Mask.ToArray());
+    }
+
     [Fact]
     public void Calibrate_follows_the_formulas_on_one_pixel()
     {
