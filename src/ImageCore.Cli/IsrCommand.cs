@@ -7,7 +7,7 @@ using ImageCore.Isr;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore isr --raw FILE --calibs DIR --out FILE [--config FILE.json]</c>.</summary>
+/// <summary><c>imagecore isr --raw FILE --calibs DIR --out FILE [--config FILE.json] [--threads N]</c>.</summary>
 internal static class IsrCommand
 {
     public static Command Create()
@@ -16,7 +16,12 @@ internal static class IsrCommand
         var calibs = new Option<DirectoryInfo>("--calibs") { Description = "calibration directory (bias/, dark/, flat/BAND/, defects/)", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "post-ISR exposure to write (afw layout)", Required = true };
         var config = new Option<FileInfo?>("--config") { Description = "IsrConfig as JSON (steps to switch off, overscan settings)" };
-        var command = new Command("isr", "Instrument signature removal of one raw detector file") { raw, calibs, output, config };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "threads for the per-amplifier work and for reading the calibrations meanwhile (default: all cores)",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        };
+        var command = new Command("isr", "Instrument signature removal of one raw detector file") { raw, calibs, output, config, threads };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var cfg = new IsrConfig();
@@ -31,8 +36,10 @@ internal static class IsrCommand
                 }
                 catch (JsonException e) { throw new ArgumentException($"{file.FullName}: {e.Message}"); }
             }
+            int n = parse.GetValue(threads);
+            if (n < 1) throw new ArgumentException($"--threads must be >= 1 (is {n})");
             using var rawFile = FitsFile.Open(parse.GetValue(raw)!.FullName);
-            using var exposure = IsrTask.Run(rawFile, CameraModel.LsstCam, new CalibrationDirectory(parse.GetValue(calibs)!.FullName), cfg);
+            using var exposure = IsrTask.Run(rawFile, CameraModel.LsstCam, new CalibrationDirectory(parse.GetValue(calibs)!.FullName), cfg, n);
             ExposureFits.Write(parse.GetValue(output)!.FullName, exposure);
         }));
         return command;

@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""time_isr.py RAW CALIBDIR [--runs N] [--imagecore PATH]: wall-clock time of `imagecore isr` and of
+ccdproc_isr.py on the same raw, run alternately N times (default 7) in fresh processes, each writing its
+output to a temporary directory. Prints every run, the medians and their ratio (ccdproc / imagecore).
+
+Both times are whole processes as an operator would see them: interpreter or runtime start-up, reading
+the raw and the master calibrations, ISR, and writing the result (ImageCore writes image, mask and
+variance; the ccdproc script writes the image only). The files are read once before timing so that
+both find them in the page cache.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def wall(cmd):
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("raw")
+    p.add_argument("calibdir")
+    p.add_argument("--runs", type=int, default=7)
+    p.add_argument("--imagecore", default=os.path.join(ROOT, "src", "ImageCore.Cli", "bin", "Release", "net10.0", "imagecore"))
+    a = p.parse_args()
+    for root, _, files in os.walk(a.calibdir):
+        for f in files:
+            with open(os.path.join(root, f), "rb") as h:
+                while h.read(1 << 24):
+                    pass
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = [a.imagecore, "isr", "--raw", a.raw, "--calibs", a.calibdir, "--out", os.path.join(tmp, "imagecore.fits")]
+        theirs = [sys.executable, os.path.join(HERE, "ccdproc_isr.py"), a.raw, a.calibdir, os.path.join(tmp, "ccdproc.fits")]
+        wall(ours)
+        wall(theirs)   # warm-up: page cache, Python bytecode cache
+        t_ours, t_theirs = [], []
+        for i in range(a.runs):
+            t_ours.append(wall(ours))
+            t_theirs.append(wall(theirs))
+            print(f"run {i + 1}: imagecore {t_ours[-1]:.3f} s, ccdproc {t_theirs[-1]:.3f} s", flush=True)
+    mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
+    print(f"median: imagecore {mo:.3f} s, ccdproc {mt:.3f} s, ratio {mt / mo:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
