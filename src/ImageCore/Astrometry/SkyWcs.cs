@@ -248,12 +248,14 @@ public sealed class SkyWcs
         }
     }
 
-    /// <summary>Writes this WCS into <paramref name="header"/> (CTYPE, CRPIX 1-based, CRVAL, CD, RADESYS ICRS,
+    /// <summary>Writes this WCS into <paramref name="header"/> (WCSAXES, CTYPE, CRPIX 1-based, CRVAL, CD, RADESYS ICRS,
     /// LONPOLE when not 180, and SIP), replacing earlier values of those keywords.</summary>
     public void WriteTo(FitsHeader header)
     {
         ArgumentNullException.ThrowIfNull(header);
         string suffix = HasDistortion ? "-SIP" : "";
+        // WCSAXES first: it lets a header without pixels (NAXIS = 0, a raw's primary HDU) carry a 2-axis WCS.
+        header.Set("WCSAXES", 2L, "number of WCS axes");
         header.Set("CTYPE1", "RA---TAN" + suffix, "gnomonic projection" + (HasDistortion ? " with SIP distortion" : ""));
         header.Set("CTYPE2", "DEC--TAN" + suffix, "gnomonic projection" + (HasDistortion ? " with SIP distortion" : ""));
         header.Set("CRPIX1", CrPix.X + 1, "reference pixel (1-based)");

@@ -68,6 +68,17 @@ public sealed class CameraModel
     /// <exception cref="KeyNotFoundException">No such detector.</exception>
     public Detector this[string name] => _byName.TryGetValue(name, out var d) ? d : throw new KeyNotFoundException($"{Name} has no detector '{name}'");
 
+    /// <summary>Focal-plane position, mm, of 0-based pixel (x, y) of <paramref name="detector"/>'s trimmed image:
+    /// its offset from the image centre in pixels of <see cref="PixelSizeMm"/>, rotated by the detector's yaw,
+    /// plus the detector's centre.</summary>
+    public (double X, double Y) PixelToFocalPlane(Detector detector, double x, double y)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        double dx = (x - (detector.BBox.Width - 1) / 2.0) * PixelSizeMm, dy = (y - (detector.BBox.Height - 1) / 2.0) * PixelSizeMm;
+        var (s, c) = Math.SinCos(detector.YawDeg * Math.PI / 180);
+        return (detector.CenterMm.X + c * dx - s * dy, detector.CenterMm.Y + s * dx + c * dy);
+    }
+
     /// <summary>The same focal plane with every amplifier segment shrunk by <paramref name="scale"/>
     /// (<see cref="AmplifierLayout.Scaled"/>): same detectors, ids, electronics and flips.</summary>
     /// <exception cref="ArgumentException">The scale does not fit the segments.</exception>

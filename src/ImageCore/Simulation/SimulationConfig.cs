@@ -36,6 +36,13 @@ public sealed record SimulationConfig
     /// <summary>Galaxies per full-size detector.</summary>
     public int GalaxiesPerDetector { get; init; } = 1000;
 
+    /// <summary>The field's centre (RA, Dec), degrees: every visit points within <see cref="DitherDegrees"/> of it.</summary>
+    public (double Ra, double Dec) Field { get; init; } = (150.1, 2.2);
+
+    /// <summary>Largest offset of a visit's boresight from <see cref="Field"/> in RA and in Dec, degrees
+    /// (uniform; each visit also draws its rotator angle ROTPA in [0, 360)).</summary>
+    public double DitherDegrees { get; init; } = 0.2;
+
     /// <summary>Median seeing FWHM, arcsec (each visit draws its own around it).</summary>
     public double SeeingFwhmArcsec { get; init; } = 0.8;
 

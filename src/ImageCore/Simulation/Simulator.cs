@@ -100,7 +100,9 @@ public static class Simulator
             for (int visit = 0; visit < config.Visits; visit++)
             {
                 var v = new Noise(Seed(config.Seed, visit, -1, 1));
-                var pointing = (Ra: 150 + 10 * v.Uniform(), Dec: -30 + 10 * v.Uniform(), RotPa: 360 * v.Uniform());
+                double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
+                double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
+                var pointing = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
                 double seeing = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
                 double psfSigma = seeing / 2.3548 / cam.PixelScaleArcsec;
                 var noise = new Noise(Seed(config.Seed, visit, det.Id, 2));
@@ -110,6 +112,7 @@ public static class Simulator
 
                 string visitDir = $"{visit:000000}";
                 var header = VisitHeader(config, visit, pointing, det);
+                Optics.DetectorWcs(pointing, cam, det).WriteTo(header);
                 // What the CCD collects: the sky's charge through the flat, plus hot columns, cosmic rays and
                 // bleed trails; the truth stays the sky's. (The flat is applied again to the signal by the
                 // instrument model, so the extra charge is divided by it here.)
@@ -276,7 +279,7 @@ public static class Simulator
         return path;
     }
 
-    private static FitsHeader VisitHeader(SimulationConfig config, int visit, (double Ra, double Dec, double RotPa) p, Detector det)
+    private static FitsHeader VisitHeader(SimulationConfig config, int visit, Pointing p, Detector det)
     {
         var h = new FitsHeader();
         h.Set("EXPTIME", config.ExposureTime, "exposure time (s)");

@@ -1,0 +1,169 @@
+using ImageCore.Astrometry;
+using ImageCore.Camera;
+
+namespace ImageCore.Simulation;
+
+/// <summary>Where a visit points: the boresight (degrees) and the rotator position angle ROTPA (degrees,
+/// the angle from North through East of the focal plane's +y axis).</summary>
+public readonly record struct Pointing(double Ra, double Dec, double RotPa);
+
+/// <summary>
+/// The simulator's telescope: focal plane (mm) to sky through the camera's plate scale, a mild radial
+/// distortion <c>r_sky = r (1 + k r^2)</c> about the boresight, the rotator angle, and the gnomonic
+/// projection at the boresight. At ROTPA 0 the focal plane's +y points North and +x West (East to the
+/// left, as on the sky). From it each detector gets a fitted TAN-SIP <see cref="SkyWcs"/> (order 3), as
+/// a camera-geometry pipeline would give; <see cref="WcsFitError"/> says how well it reproduces the model.
+/// </summary>
+public static class Optics
+{
+    /// <summary>Radial distortion coefficient k, 1/mm^2: about 0.1 mm (10 pixels) at the 320 mm edge of the field.</summary>
+    public const double DistortionPerMm2 = 3e-9;
+
+    /// <summary>SIP order of the fitted detector WCS.</summary>
+    public const int SipOrder = 3;
+
+    private const double Deg = Math.PI / 180;
+
+    /// <summary>(RA, Dec), degrees, of focal-plane position (x, y), mm.</summary>
+    public static (double Ra, double Dec) FocalPlaneToSky(Pointing pointing, CameraModel camera, double x, double y)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        double scaleDegPerMm = camera.PlateScaleArcsecPerMm / 3600;
+        double r2 = x * x + y * y, stretch = 1 + DistortionPerMm2 * r2;
+        var (s, c) = Math.SinCos(pointing.RotPa * Deg);
+        double xr = c * x - s * y, yr = s * x + c * y;
+        double xi = -xr * stretch * scaleDegPerMm, eta = yr * stretch * scaleDegPerMm;   // degrees on the tangent plane
+        return Boresight(pointing).PixelToSky(xi, eta);
+    }
+
+    /// <summary>The TAN-SIP WCS of <paramref name="detector"/>'s trimmed image for <paramref name="pointing"/>:
+    /// reference pixel at the image centre, CRVAL its sky position, CD and SIP A/B (orders 2 to 3) fitted by least
+    /// squares to the optical model on a 17 x 17 grid over the image, and AP/BP fitted the other way.</summary>
+    public static SkyWcs DetectorWcs(Pointing pointing, CameraModel camera, Detector detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        int w = detector.BBox.Width, h = detector.BBox.Height;
+        (double X, double Y) crpix = ((w - 1) / 2.0, (h - 1) / 2.0);
+        var crval = FocalPlaneToSky(pointing, camera, detector.CenterMm.X, detector.CenterMm.Y);
+        var tangent = new SkyWcs((0, 0), crval, new double[,] { { 1, 0 }, { 0, 1 } });   // sky -> degrees on the detector's tangent plane
+        const int n = 17;
+        var u = new double[n * n];
+        var v = new double[n * n];
+        var xi = new double[n * n];
+        var eta = new double[n * n];
+        for (int j = 0, k = 0; j < n; j++)
+            for (int i = 0; i < n; i++, k++)
+            {
+                double x = (w - 1) * i / (double)(n - 1), y = (h - 1) * j / (double)(n - 1);
+                var fp = camera.PixelToFocalPlane(detector, x, y);
+                var (ra, dec) = FocalPlaneToSky(pointing, camera, fp.X, fp.Y);
+                (xi[k], eta[k]) = tangent.SkyToPixel(ra, dec);
+                (u[k], v[k]) = (x - crpix.X, y - crpix.Y);
+            }
+        // CD: the linear part, fitted together with the distortion so that SIP holds only orders 2 and 3.
+        var terms = Terms(1, SipOrder);
+        double[] cx = LeastSquares(u, v, xi, terms), cy = LeastSquares(u, v, eta, terms);
+        var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
+        double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
+        // SIP A/B: the higher terms mapped back to pixels through CD^-1.
+        var a = new double[SipOrder + 1, SipOrder + 1];
+        var b = new double[SipOrder + 1, SipOrder + 1];
+        for (int t = 2; t < terms.Length; t++)
+        {
+            var (p, q) = terms[t];
+            a[p, q] = (cd[1, 1] * cx[t] - cd[0, 1] * cy[t]) / det;
+            b[p, q] = (-cd[1, 0] * cx[t] + cd[0, 0] * cy[t]) / det;
+        }
+        var sipA = new SipPolynomial(SipOrder, a);
+        var sipB = new SipPolynomial(SipOrder, b);
+        // AP/BP: from the undistorted offsets back to the pixel offsets.
+        var up = new double[u.Length];
+        var vp = new double[u.Length];
+        var du = new double[u.Length];
+        var dv = new double[u.Length];
+        for (int k = 0; k < u.Length; k++)
+        {
+            up[k] = u[k] + sipA.Evaluate(u[k], v[k]);
+            vp[k] = v[k] + sipB.Evaluate(u[k], v[k]);
+            (du[k], dv[k]) = (u[k] - up[k], v[k] - vp[k]);
+        }
+        var inverseTerms = Terms(1, SipOrder);
+        double[] cap = LeastSquares(up, vp, du, inverseTerms), cbp = LeastSquares(up, vp, dv, inverseTerms);
+        var ap = new double[SipOrder + 1, SipOrder + 1];
+        var bp = new double[SipOrder + 1, SipOrder + 1];
+        for (int t = 0; t < inverseTerms.Length; t++)
+        {
+            var (p, q) = inverseTerms[t];
+            ap[p, q] = cap[t];
+            bp[p, q] = cbp[t];
+        }
+        return new SkyWcs(crpix, crval, cd, sipA, sipB, new SipPolynomial(SipOrder, ap), new SipPolynomial(SipOrder, bp));
+    }
+
+    /// <summary>The largest distance, in pixels, between where <paramref name="wcs"/> and the optical model put the
+    /// pixels of a 33 x 33 grid over the detector (measured on the sky, divided by the pixel scale).</summary>
+    public static double WcsFitError(Pointing pointing, CameraModel camera, Detector detector, SkyWcs wcs)
+    {
+        ArgumentNullException.ThrowIfNull(wcs);
+        int w = detector.BBox.Width, h = detector.BBox.Height;
+        double worst = 0;
+        for (int j = 0; j <= 32; j++)
+            for (int i = 0; i <= 32; i++)
+            {
+                double x = (w - 1) * i / 32.0, y = (h - 1) * j / 32.0;
+                var fp = camera.PixelToFocalPlane(detector, x, y);
+                var (ra, dec) = FocalPlaneToSky(pointing, camera, fp.X, fp.Y);
+                var (px, py) = wcs.SkyToPixel(ra, dec);
+                worst = Math.Max(worst, Math.Max(Math.Abs(px - x), Math.Abs(py - y)));
+            }
+        return worst;
+    }
+
+    /// <summary>The boresight's tangent plane as a WCS whose "pixels" are degrees (CD = identity).</summary>
+    private static SkyWcs Boresight(Pointing pointing) => new((0, 0), (pointing.Ra, pointing.Dec), new double[,] { { 1, 0 }, { 0, 1 } });
+
+    /// <summary>The monomials u^p v^q with lowest &lt;= p + q &lt;= highest, by total degree.</summary>
+    private static (int P, int Q)[] Terms(int lowest, int highest)
+    {
+        var list = new List<(int, int)>();
+        for (int d = lowest; d <= highest; d++)
+            for (int q = 0; q <= d; q++) list.Add((d - q, q));
+        return [.. list];
+    }
+
+    /// <summary>Least-squares coefficients of <paramref name="terms"/> for z ~ sum c u^p v^q (normal equations in
+    /// u and v scaled to [-1, 1], Gaussian elimination with partial pivoting; the systems are at most 9 x 9).</summary>
+    private static double[] LeastSquares(double[] u, double[] v, double[] z, (int P, int Q)[] terms)
+    {
+        double scale = 0;
+        for (int k = 0; k < u.Length; k++) scale = Math.Max(scale, Math.Max(Math.Abs(u[k]), Math.Abs(v[k])));
+        if (scale == 0) scale = 1;
+        int m = terms.Length;
+        var a = new double[m, m + 1];
+        var row = new double[m];
+        for (int k = 0; k < u.Length; k++)
+        {
+            for (int t = 0; t < m; t++) row[t] = Math.Pow(u[k] / scale, terms[t].P) * Math.Pow(v[k] / scale, terms[t].Q);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < m; j++) a[i, j] += row[i] * row[j];
+                a[i, m] += row[i] * z[k];
+            }
+        }
+        for (int c = 0; c < m; c++)
+        {
+            int pivot = c;
+            for (int r = c + 1; r < m; r++) if (Math.Abs(a[r, c]) > Math.Abs(a[pivot, c])) pivot = r;
+            for (int k = 0; k <= m; k++) (a[c, k], a[pivot, k]) = (a[pivot, k], a[c, k]);
+            for (int r = 0; r < m; r++)
+            {
+                if (r == c) continue;
+                double f = a[r, c] / a[c, c];
+                for (int k = c; k <= m; k++) a[r, k] -= f * a[c, k];
+            }
+        }
+        var x = new double[m];
+        for (int i = 0; i < m; i++) x[i] = a[i, m] / a[i, i] / Math.Pow(scale, terms[i].P + terms[i].Q);
+        return x;
+    }
+}
