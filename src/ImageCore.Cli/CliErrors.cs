@@ -13,7 +13,7 @@ internal static class CliErrors
             return 0;
         }
         catch (Exception e) when (e is FitsFormatException or ImageCore.Isr.CalibrationException or ImageCore.Camera.CameraFormatException or IOException or UnauthorizedAccessException
-                                      or NotSupportedException or KeyNotFoundException or ArgumentException)
+                                      or NotSupportedException or KeyNotFoundException or ArgumentException or FormatException)
         {
             Console.Error.WriteLine($"imagecore: error: {e.Message}");
             return 1;

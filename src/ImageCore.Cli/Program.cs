@@ -6,5 +6,6 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     InfoCommand.Create(),
     SimulateCommand.Create(),
     IsrCommand.Create(),
+    WcsCommand.Create(),
 };
 return root.Parse(args).Invoke();

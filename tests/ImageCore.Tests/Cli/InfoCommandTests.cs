@@ -19,7 +19,7 @@ public class InfoCommandTests
         return dll;
     }
 
-    internal static (int Code, string Out, string Err) Imagecore(string args) => Peers.Run("dotnet", $"\"{CliDll()}\" {args}");
+    internal static (int Code, string Out, string Err) Imagecore(string args, string? stdin = null) => Peers.Run("dotnet", $"\"{CliDll()}\" {args}", stdin: stdin);
 
     [Fact]
     public void Json_output_has_exactly_the_documented_keys_and_values()

@@ -38,18 +38,24 @@ internal static class Peers
     private static bool Which(string tool) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, tool)));
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(string exe, string arguments, string? workDir = null)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string exe, string arguments, string? workDir = null, string? stdin = null)
     {
         var psi = new ProcessStartInfo(exe, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
             WorkingDirectory = workDir ?? Environment.CurrentDirectory,
         };
         try
         {
             using var p = Process.Start(psi)!;
+            if (stdin is not null)
+            {
+                p.StandardInput.Write(stdin);
+                p.StandardInput.Close();
+            }
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             if (!p.WaitForExit(300_000)) { p.Kill(true); return (-1, stdout.Result, "timed out"); }
