@@ -34,6 +34,9 @@ public readonly record struct Box2I(int MinX, int MinY, int Width, int Height)
     /// <summary>A box from inclusive corners.</summary>
     public static Box2I FromCorners(int minX, int minY, int maxX, int maxY) => new(minX, minY, maxX - minX + 1, maxY - minY + 1);
 
+    /// <summary>The box grown by <paramref name="pixels"/> on every side (shrunk when negative).</summary>
+    public Box2I Grow(int pixels) => new(MinX - pixels, MinY - pixels, Width + 2 * pixels, Height + 2 * pixels);
+
     /// <summary>True if <paramref name="p"/> lies inside.</summary>
     public bool Contains(Point2I p) => p.X >= MinX && p.X <= MaxX && p.Y >= MinY && p.Y <= MaxY;
 

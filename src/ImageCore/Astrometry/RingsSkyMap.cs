@@ -1,0 +1,281 @@
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Astrometry;
+
+/// <summary>The geometry of a rings sky map; the defaults are Rubin's <c>lsst_cells_v1</c>.</summary>
+public sealed record SkyMapConfig
+{
+    /// <summary>Rings of declination between the two polar caps.</summary>
+    public int NumRings { get; init; } = 120;
+
+    /// <summary>RA of the first tract centre of every ring, degrees.</summary>
+    public double RaStart { get; init; }
+
+    /// <summary>Pixel scale of every tract's TAN projection, arcsec.</summary>
+    public double PixelScaleArcsec { get; init; } = 0.2;
+
+    /// <summary>Minimum overlap of neighbouring tracts, degrees (1 arcmin).</summary>
+    public double TractOverlapDegrees { get; init; } = 1.0 / 60;
+
+    /// <summary>Inner size of a patch (the inner boxes tile the tract), pixels: 20 cells of 150.</summary>
+    public int PatchInner { get; init; } = 3000;
+
+    /// <summary>Border added around each patch's inner box, pixels (one 150-pixel cell + 50); not clipped to the tract.</summary>
+    public int PatchBorder { get; init; } = 200;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field for out-of-range values.</summary>
+    public void Validate()
+    {
+        if (NumRings < 1) throw new ArgumentException($"SkyMapConfig.NumRings must be >= 1 (is {NumRings})");
+        if (!(RaStart >= 0 && RaStart < 360)) throw new ArgumentException($"SkyMapConfig.RaStart must be in [0, 360) (is {RaStart})");
+        if (!(PixelScaleArcsec > 0)) throw new ArgumentException($"SkyMapConfig.PixelScaleArcsec must be > 0 (is {PixelScaleArcsec})");
+        if (!(TractOverlapDegrees >= 0)) throw new ArgumentException($"SkyMapConfig.TractOverlapDegrees must be >= 0 (is {TractOverlapDegrees})");
+        if (PatchInner < 1 || PatchBorder < 0) throw new ArgumentException("SkyMapConfig.PatchInner must be >= 1 and PatchBorder >= 0");
+    }
+}
+
+/// <summary>One patch of a tract: its index and its inner and outer boxes in the tract's pixel frame.</summary>
+/// <param name="Tract">Tract id.</param>
+/// <param name="X">Patch column (0 at the tract's minimum x).</param>
+/// <param name="Y">Patch row.</param>
+/// <param name="Inner">The inner box; the inner boxes tile the tract.</param>
+/// <param name="Outer">The inner box grown by the patch border (not clipped to the tract).</param>
+public sealed record PatchInfo(int Tract, int X, int Y, Box2I Inner, Box2I Outer)
+{
+    /// <summary>The sequential patch id within its tract: y * patches-per-row + x.</summary>
+    public int Sequential(TractInfo tract) => Y * tract.PatchesX + X;
+}
+
+/// <summary>One tract: a TAN projection at its centre with the sky map's pixel scale, +y North and +x West
+/// (CD1_1 negative), shifted so that the tract's lower-left pixel is (0, 0); a box that is a whole number of
+/// patch inners.</summary>
+/// <param name="Id">Tract id (0 is the south polar cap).</param>
+/// <param name="Center">Tract centre (RA, Dec), degrees: the WCS's CRVAL.</param>
+/// <param name="Wcs">The tract's WCS.</param>
+/// <param name="BBox">The tract's box, starting at (0, 0).</param>
+/// <param name="PatchesX">Patches per row.</param>
+/// <param name="PatchesY">Patches per column.</param>
+/// <param name="PatchInner">Inner patch size, pixels.</param>
+/// <param name="PatchBorder">Patch border, pixels.</param>
+public sealed record TractInfo(int Id, (double Ra, double Dec) Center, SkyWcs Wcs, Box2I BBox, int PatchesX, int PatchesY, int PatchInner, int PatchBorder)
+{
+    /// <summary>Whether the tract's box holds the pixel of (RA, Dec) (as Rubin's TractInfo.contains: the pixel
+    /// position rounded to the nearest pixel).</summary>
+    public bool Contains(double ra, double dec)
+    {
+        var (x, y) = Wcs.SkyToPixel(ra, dec);
+        return double.IsFinite(x) && double.IsFinite(y) && BBox.Contains(new Point2I((int)Math.Floor(x + 0.5), (int)Math.Floor(y + 0.5)));
+    }
+
+    /// <summary>Patch (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such patch.</exception>
+    public PatchInfo Patch(int x, int y)
+    {
+        if (x < 0 || x >= PatchesX || y < 0 || y >= PatchesY)
+            throw new ArgumentOutOfRangeException(nameof(x), $"tract {Id} has {PatchesX} x {PatchesY} patches; there is no patch ({x}, {y})");
+        var inner = new Box2I(x * PatchInner, y * PatchInner, PatchInner, PatchInner);
+        return new PatchInfo(Id, x, y, inner, inner.Grow(PatchBorder));
+    }
+
+    /// <summary>The patch whose inner box holds (RA, Dec), or null when the tract does not.</summary>
+    public PatchInfo? FindPatch(double ra, double dec)
+    {
+        var (x, y) = Wcs.SkyToPixel(ra, dec);
+        if (!double.IsFinite(x) || !double.IsFinite(y)) return null;
+        int px = (int)Math.Floor(x + 0.5), py = (int)Math.Floor(y + 0.5);
+        if (!BBox.Contains(new Point2I(px, py))) return null;
+        return Patch(px / PatchInner, py / PatchInner);
+    }
+
+    /// <summary>The patches whose outer boxes a sky region may touch: the region's points (e.g. a detector's
+    /// corners and edge midpoints) are projected into the tract, and every patch whose inner box meets their
+    /// bounding box grown by the border is returned (Rubin's findPatchList; a conservative superset).</summary>
+    public IReadOnlyList<PatchInfo> FindPatches(IEnumerable<(double Ra, double Dec)> region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var (ra, dec) in region)
+        {
+            var (x, y) = Wcs.SkyToPixel(ra, dec);
+            if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
+            (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
+        }
+        if (double.IsInfinity(minX)) return [];
+        int x0 = Math.Max(BBox.MinX, (int)Math.Floor(minX + 0.5) - PatchBorder), y0 = Math.Max(BBox.MinY, (int)Math.Floor(minY + 0.5) - PatchBorder);
+        int x1 = Math.Min(BBox.MaxX, (int)Math.Floor(maxX + 0.5) + PatchBorder), y1 = Math.Min(BBox.MaxY, (int)Math.Floor(maxY + 0.5) + PatchBorder);
+        if (x0 > x1 || y0 > y1) return [];
+        var list = new List<PatchInfo>();
+        for (int py = y0 / PatchInner; py <= y1 / PatchInner; py++)
+            for (int px = x0 / PatchInner; px <= x1 / PatchInner; px++) list.Add(Patch(px, py));
+        return list;
+    }
+
+    /// <summary>The FITS header of a patch's outer box as an image: NAXIS1/2, the tract WCS with CRPIX moved so
+    /// that the box's first pixel is the file's first pixel, and LTV1/LTV2 giving the box's origin (afw's xy0).</summary>
+    public FitsHeader PatchHeader(PatchInfo patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        var box = patch.Outer;
+        var shifted = new SkyWcs((Wcs.CrPix.X - box.MinX, Wcs.CrPix.Y - box.MinY), Wcs.CrVal, Wcs.Cd);
+        var h = new FitsHeader();
+        h.Set("NAXIS", 2L);
+        h.Set("NAXIS1", (long)box.Width);
+        h.Set("NAXIS2", (long)box.Height);
+        shifted.WriteTo(h);
+        h.Set("LTV1", (double)-box.MinX, "xy0 = -LTV: the box's origin in the tract frame");
+        h.Set("LTV2", (double)-box.MinY);
+        h.Set("TRACT", (long)Id);
+        h.Set("PATCH", (long)patch.Sequential(this), $"patch ({patch.X}, {patch.Y})");
+        return h;
+    }
+}
+
+/// <summary>
+/// Rubin's rings sky map (lsst.skymap's RingsSkyMap with the "cells" tract builder): the sphere is cut into
+/// <see cref="SkyMapConfig.NumRings"/> rings of declination plus two polar caps; ring i holds
+/// int(2 pi cos(dec) / ringSize) + 1 tracts, dec being the ring edge nearer the equator. Tract 0 is the south
+/// cap, then ring by ring northwards, each starting at <see cref="SkyMapConfig.RaStart"/> and going east;
+/// the last tract is the north cap. A tract's box holds its centre offset by half a ring plus the overlap
+/// towards the four compass points, enlarged (about its centre) to whole patch inners.
+/// </summary>
+public sealed class RingsSkyMap
+{
+    private const double Deg = Math.PI / 180;
+    private readonly int[] _ringTracts;
+    private readonly int[] _ringFirst;   // id of each ring's first tract
+    private readonly double _ringSize;   // radians
+    private readonly Dictionary<int, TractInfo> _tracts = [];
+
+    /// <summary>The sky map of <paramref name="config"/> (lsst_cells_v1 by default).</summary>
+    public RingsSkyMap(SkyMapConfig? config = null)
+    {
+        Config = config ?? new SkyMapConfig();
+        Config.Validate();
+        int n = Config.NumRings;
+        _ringSize = Math.PI / (n + 1);
+        _ringTracts = new int[n];
+        _ringFirst = new int[n];
+        int id = 1;
+        for (int i = 0; i < n; i++)
+        {
+            double start = _ringSize * (i + 0.5) - Math.PI / 2, stop = start + _ringSize;
+            _ringTracts[i] = (int)(2 * Math.PI * Math.Cos(Math.Min(Math.Abs(start), Math.Abs(stop))) / _ringSize) + 1;
+            _ringFirst[i] = id;
+            id += _ringTracts[i];
+        }
+        TractCount = id + 1;
+    }
+
+    /// <summary>The geometry.</summary>
+    public SkyMapConfig Config { get; }
+
+    /// <summary>Number of tracts, polar caps included (18,938 for lsst_cells_v1).</summary>
+    public int TractCount { get; }
+
+    /// <summary>Ring size, degrees (180 / (rings + 1)).</summary>
+    public double RingSizeDegrees => _ringSize / Deg;
+
+    /// <summary>Tract <paramref name="id"/> (built once, then cached).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such tract.</exception>
+    public TractInfo this[int id]
+    {
+        get
+        {
+            if (id < 0 || id >= TractCount) throw new ArgumentOutOfRangeException(nameof(id), $"tract {id} is not in [0, {TractCount - 1}]");
+            lock (_tracts)
+            {
+                if (!_tracts.TryGetValue(id, out var t)) _tracts[id] = t = Build(id);
+                return t;
+            }
+        }
+    }
+
+    /// <summary>The tract that (RA, Dec), degrees, belongs to (the nearest tract centre in its ring, as Rubin's findTract).</summary>
+    public TractInfo FindTract(double ra, double dec)
+    {
+        double d = dec * Deg, firstRingStart = _ringSize * 0.5 - Math.PI / 2;
+        if (d < firstRingStart) return this[0];
+        if (d > -firstRingStart) return this[TractCount - 1];
+        int ring = Math.Min(Config.NumRings - 1, (int)((d - firstRingStart) / _ringSize));
+        return this[_ringFirst[ring] + TractInRing(ra, ring)];
+    }
+
+    /// <summary>Every tract whose box holds (RA, Dec): the neighbours in this and the adjacent rings, and the caps.</summary>
+    public IReadOnlyList<TractInfo> FindAllTracts(double ra, double dec)
+    {
+        double d = dec * Deg, firstRingStart = _ringSize * 0.5 - Math.PI / 2;
+        int ring = d < firstRingStart ? -1 : d > -firstRingStart ? Config.NumRings : (int)((d - firstRingStart) / _ringSize);
+        var found = new List<TractInfo>();
+        for (int r = ring - 1; r <= ring + 1; r++)
+        {
+            if (r < 0 || r >= Config.NumRings) continue;
+            int t0 = TractInRing(ra, r);
+            foreach (int dt in new[] { -1, 0, 1 })
+            {
+                int t = ((t0 + dt) % _ringTracts[r] + _ringTracts[r]) % _ringTracts[r];
+                var tract = this[_ringFirst[r] + t];
+                if (tract.Contains(ra, dec) && !found.Contains(tract)) found.Add(tract);
+            }
+        }
+        foreach (int cap in new[] { 0, TractCount - 1 })
+            if (this[cap].Contains(ra, dec)) found.Add(this[cap]);
+        return found;
+    }
+
+    private int TractInRing(double ra, int ring)
+    {
+        double delta = ((ra - Config.RaStart) % 360 + 360) % 360 * Deg;
+        int t = (int)(delta / (2 * Math.PI / _ringTracts[ring]) + 0.5);
+        return t == _ringTracts[ring] ? 0 : t;
+    }
+
+    private TractInfo Build(int id)
+    {
+        double ra, dec;
+        if (id == 0) (ra, dec) = (0, -90);
+        else if (id == TractCount - 1) (ra, dec) = (0, 90);
+        else
+        {
+            int ring = Array.BinarySearch(_ringFirst, id);
+            if (ring < 0) ring = ~ring - 1;
+            int t = id - _ringFirst[ring];
+            dec = (_ringSize * (ring + 1) - Math.PI / 2) / Deg;
+            ra = ((360.0 * t / _ringTracts[ring] + Config.RaStart) % 360 + 360) % 360;
+        }
+        double scale = Config.PixelScaleArcsec / 3600;
+        var cd = new double[,] { { -scale, 0 }, { 0, scale } };
+        var wcs = new SkyWcs((0, 0), (ra, dec), cd);
+        // The minimum box: the centre offset by half a ring plus the overlap towards N, E, S and W.
+        double reach = _ringSize / 2 / Deg + Config.TractOverlapDegrees;
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        for (int k = 0; k < 4; k++)
+        {
+            var (r2, d2) = Offset(ra, dec, 90.0 * k, reach);
+            var (x, y) = wcs.SkyToPixel(r2, d2);
+            (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
+        }
+        // Integer box holding every touched pixel (pixel i spans [i - 0.5, i + 0.5]), then whole patches about its centre.
+        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
+        int width = (int)Math.Floor(maxX + 0.5) - bx0 + 1, height = (int)Math.Floor(maxY + 0.5) - by0 + 1;
+        int inner = Config.PatchInner;
+        int nx = (width + inner - 1) / inner, ny = (height + inner - 1) / inner;
+        bx0 -= (nx * inner - width) / 2;
+        by0 -= (ny * inner - height) / 2;
+        var finalWcs = new SkyWcs((-bx0, -by0), (ra, dec), cd);
+        return new TractInfo(id, (ra, dec), finalWcs, new Box2I(0, 0, nx * inner, ny * inner), nx, ny, inner, Config.PatchBorder);
+    }
+
+    /// <summary>The point <paramref name="distance"/> degrees from (ra, dec) along the great circle leaving it at
+    /// <paramref name="bearing"/> degrees (0 towards the north, 90 towards the east).</summary>
+    private static (double Ra, double Dec) Offset(double ra, double dec, double bearing, double distance)
+    {
+        var (sinD, cosD) = Math.SinCos(dec * Deg);
+        var (sinR, cosR) = Math.SinCos(distance * Deg);
+        var (sinB, cosB) = Math.SinCos(bearing * Deg);
+        double sinDec2 = sinD * cosR + cosD * sinR * cosB;
+        double dec2 = Math.Asin(Math.Clamp(sinDec2, -1, 1));
+        double ra2 = ra * Deg + Math.Atan2(sinB * sinR * cosD, cosR - sinD * sinDec2);
+        return ((ra2 / Deg % 360 + 360) % 360, dec2 / Deg);
+    }
+}
