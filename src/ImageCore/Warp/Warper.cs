@@ -1,0 +1,302 @@
+using ImageCore.Astrometry;
+using ImageCore.Images;
+
+namespace ImageCore.Warp;
+
+/// <summary>How to warp (afw's WarperConfig, with Rubin's defaults).</summary>
+public sealed record WarpConfig
+{
+    /// <summary>Image and variance kernel: lanczosN, bilinear or nearest.</summary>
+    public string Kernel { get; init; } = "lanczos3";
+
+    /// <summary>Mask kernel (every bit but <see cref="GrowFullMask"/> spreads only over its footprint); empty for none.</summary>
+    public string MaskKernel { get; init; } = "bilinear";
+
+    /// <summary>The transform is exact every this many destination pixels and bilinear in between (1: exact everywhere).</summary>
+    public int InterpLength { get; init; } = 10;
+
+    /// <summary>Mask planes spread over the image kernel's full footprint.</summary>
+    public IReadOnlyList<string> GrowFullMask { get; init; } = ["EDGE"];
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the field for invalid settings.</summary>
+    public void Validate()
+    {
+        var k = WarpingKernel.Parse(Kernel);
+        if (MaskKernel.Length > 0 && WarpingKernel.Parse(MaskKernel).Size > k.Size)
+            throw new ArgumentException($"WarpConfig.MaskKernel {MaskKernel} is wider than the image kernel {Kernel}");
+        if (InterpLength < 1) throw new ArgumentException($"WarpConfig.InterpLength must be >= 1 (is {InterpLength})");
+    }
+}
+
+/// <summary>
+/// Warps a masked image from one WCS to another, as afw's warpImage does for Rubin's makeDirectWarp: each
+/// destination pixel centre goes to sky and into the source; the separable kernel's taps at the source
+/// position's fraction are renormalised to sum 1 and scaled by the relative pixel area (|dA x dB| of the source
+/// positions of the left and lower neighbours); variance takes the squared taps; the mask ORs the bits under
+/// the mask kernel, plus <see cref="WarpConfig.GrowFullMask"/> bits under the whole image kernel. A destination
+/// pixel whose kernel footprint is not wholly inside the source is NaN, NO_DATA, variance +inf.
+/// Pixel coordinates are parent coordinates (the images' xy0 included), 0-based, centres at integers.
+/// </summary>
+public static class Warper
+{
+    /// <summary>Warps <paramref name="source"/> onto <paramref name="destBox"/> of <paramref name="destWcs"/>.</summary>
+    /// <param name="source">The image, mask and variance to warp.</param>
+    /// <param name="sourceWcs">The source's WCS (parent pixel coordinates).</param>
+    /// <param name="destWcs">The destination grid's WCS.</param>
+    /// <param name="destBox">The destination pixels to compute (see <see cref="WarpedBBox"/>); the result's xy0 is its minimum.</param>
+    /// <param name="config">Kernels and interpolation length.</param>
+    /// <param name="maxDegreeOfParallelism">Row bands run on up to this many threads.</param>
+    /// <returns>The warped masked image and its number of good (not NO_DATA) pixels.</returns>
+    public static (MaskedImage Warped, long GoodPixels) Warp(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, Box2I destBox, WarpConfig config,
+                                                             int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sourceWcs);
+        ArgumentNullException.ThrowIfNull(destWcs);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (destBox.IsEmpty) throw new ArgumentException("the destination box is empty", nameof(destBox));
+        var kernel = WarpingKernel.Parse(config.Kernel);
+        var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
+
+        var result = new MaskedImage(destBox.Width, destBox.Height, destBox.Min);
+        try
+        {
+            foreach (var (name, bit) in source.Mask.Planes.OrderBy(p => p.Value))
+                if (result.Mask.AddPlane(name) != bit)
+                    throw new ArgumentException($"the source's mask plane {name} is bit {bit}, which the warped mask cannot give it");
+            int growBits = 0;
+            foreach (string plane in config.GrowFullMask)
+                if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
+            int noData = result.Mask.GetBitMask("NO_DATA");
+            var grid = new SourceGrid(sourceWcs, destWcs, destBox, config.InterpLength);
+            long good = 0;
+            const int BandRows = 16;
+            int bands = (destBox.Height + BandRows - 1) / BandRows;
+            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
+            {
+                int w = destBox.Width;
+                var x0 = new double[w + 1];
+                var y0 = new double[w + 1];
+                var x1 = new double[w + 1];
+                var y1 = new double[w + 1];
+                Span<double> kx = stackalloc double[kernel.Size], ky = stackalloc double[kernel.Size];
+                Span<double> mx = stackalloc double[2], my = stackalloc double[2];
+                int first = band * BandRows, last = Math.Min(destBox.Height, first + BandRows) - 1;
+                grid.Row(first - 1, x0, y0);
+                for (int r = first; r <= last; r++)
+                {
+                    grid.Row(r, x1, y1);
+                    count += WarpRow(source, result, r, x1, y1, x0, y0, kernel, maskKernel, growBits, noData, kx, ky, mx, my);
+                    (x0, x1) = (x1, x0);
+                    (y0, y1) = (y1, y0);
+                }
+                return count;
+            }, count => Interlocked.Add(ref good, count));
+            return (result, good);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The destination box that <paramref name="sourceBox"/> lands on: its outline (every 64 pixels and
+    /// the corners) through the two WCSs, rounded outwards.</summary>
+    public static Box2I WarpedBBox(Box2I sourceBox, SkyWcs sourceWcs, SkyWcs destWcs)
+    {
+        ArgumentNullException.ThrowIfNull(sourceWcs);
+        ArgumentNullException.ThrowIfNull(destWcs);
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        void Include(double x, double y)
+        {
+            var (ra, dec) = sourceWcs.PixelToSky(x, y);
+            var (dx, dy) = destWcs.SkyToPixel(ra, dec);
+            if (!double.IsFinite(dx) || !double.IsFinite(dy)) return;
+            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+        }
+        double x0 = sourceBox.MinX - 0.5, x1 = sourceBox.MaxX + 0.5, y0 = sourceBox.MinY - 0.5, y1 = sourceBox.MaxY + 0.5;
+        int nx = Math.Max(1, sourceBox.Width / 64), ny = Math.Max(1, sourceBox.Height / 64);
+        for (int i = 0; i <= nx; i++)
+        {
+            double x = x0 + (x1 - x0) * i / nx;
+            Include(x, y0);
+            Include(x, y1);
+        }
+        for (int j = 0; j <= ny; j++)
+        {
+            double y = y0 + (y1 - y0) * j / ny;
+            Include(x0, y);
+            Include(x1, y);
+        }
+        if (double.IsInfinity(minX)) return default;
+        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
+        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
+    }
+
+    /// <summary>The largest distance, in source pixels, between the interpolated and the exact source position over
+    /// every pixel of <paramref name="destBox"/>, for <paramref name="interpLength"/>.</summary>
+    public static double InterpolationError(SkyWcs sourceWcs, SkyWcs destWcs, Box2I destBox, int interpLength)
+    {
+        var grid = new SourceGrid(sourceWcs, destWcs, destBox, interpLength);
+        var xs = new double[destBox.Width + 1];
+        var ys = new double[destBox.Width + 1];
+        double worst = 0;
+        for (int r = 0; r < destBox.Height; r++)
+        {
+            grid.Row(r, xs, ys);
+            for (int c = 0; c < destBox.Width; c++)
+            {
+                var (ex, ey) = grid.Exact(destBox.MinX + c, destBox.MinY + r);
+                if (double.IsFinite(ex)) worst = Math.Max(worst, Math.Max(Math.Abs(xs[c + 1] - ex), Math.Abs(ys[c + 1] - ey)));
+            }
+        }
+        return worst;
+    }
+
+    /// <summary>One destination row: <paramref name="sx"/>/<paramref name="sy"/> hold the source positions of
+    /// destination columns -1..W-1 of this row, <paramref name="px"/>/<paramref name="py"/> those of the row below.</summary>
+    private static long WarpRow(MaskedImage source, MaskedImage dest, int row, double[] sx, double[] sy, double[] px, double[] py,
+                                WarpingKernel kernel, WarpingKernel? maskKernel, int growBits, int noData,
+                                Span<double> kx, Span<double> ky, Span<double> mx, Span<double> my)
+    {
+        var img = source.Image.Pixels;
+        var var = source.Variance.Pixels;
+        var msk = source.Mask.Image.Pixels;
+        int sw = source.BBox.Width, sh = source.BBox.Height, ox = source.BBox.MinX, oy = source.BBox.MinY;
+        var outImage = dest.Image.Pixels.GetRowSpan(row);
+        var outVariance = dest.Variance.Pixels.GetRowSpan(row);
+        var outMask = dest.Mask.Image.Pixels.GetRowSpan(row);
+        int size = kernel.Size, ctr = kernel.Center;
+        long good = 0;
+        for (int c = 0; c < outImage.Length; c++)
+        {
+            double x = sx[c + 1] - ox, y = sy[c + 1] - oy;
+            int ix = (int)Math.Floor(x), iy = (int)Math.Floor(y);
+            int startX = ix - ctr, startY = iy - ctr;
+            if (!double.IsFinite(x) || !double.IsFinite(y) || startX < 0 || startY < 0 || startX + size > sw || startY + size > sh)
+            {
+                outImage[c] = float.NaN;
+                outVariance[c] = float.PositiveInfinity;
+                outMask[c] = noData;
+                continue;
+            }
+            double fx = x - ix, fy = y - iy;
+            double sumX = kernel.Taps(fx, kx), sumY = kernel.Taps(fy, ky);
+            // Relative area: the parallelogram of the source steps to the left and the lower neighbour.
+            double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
+            double area = Math.Abs(ax * by - ay * bx);
+            double scale = area / (sumX * sumY);
+            double vi = 0, vv = 0;
+            int full = 0;
+            for (int j = 0; j < size; j++)
+            {
+                if (ky[j] == 0) continue;
+                var ir = img.GetRowSpan(startY + j).Slice(startX, size);
+                var vr = var.GetRowSpan(startY + j).Slice(startX, size);
+                var mr = msk.GetRowSpan(startY + j).Slice(startX, size);
+                double rowI = 0, rowV = 0;
+                for (int i = 0; i < size; i++)
+                {
+                    double k = kx[i];
+                    if (k == 0) continue;
+                    rowI += k * ir[i];
+                    rowV += k * k * vr[i];
+                    full |= mr[i];
+                }
+                vi += ky[j] * rowI;
+                vv += ky[j] * ky[j] * rowV;
+            }
+            int bits = full;
+            if (maskKernel is not null)
+            {
+                maskKernel.Taps(fx, mx);
+                maskKernel.Taps(fy, my);
+                int narrow = 0;
+                for (int j = 0; j < 2; j++)
+                {
+                    if (my[j] == 0) continue;
+                    var mr = msk.GetRowSpan(iy + j);
+                    for (int i = 0; i < 2; i++)
+                        if (mx[i] != 0) narrow |= mr[ix + i];
+                }
+                bits = (full & growBits) | narrow;
+            }
+            outImage[c] = (float)(vi * scale);
+            outVariance[c] = (float)(vv * scale * scale);
+            outMask[c] = bits;
+            good++;
+        }
+        return good;
+    }
+
+    /// <summary>Source positions of destination pixels: exact on grid rows and columns -1, -1 + L, ..., and at the
+    /// box's last row and column; bilinear in between (afw's interpLength scheme).</summary>
+    private sealed class SourceGrid
+    {
+        private readonly SkyWcs _source, _dest;
+        private readonly Box2I _box;
+        private readonly int[] _cols, _rows;            // grid offsets from the box minimum, starting at -1
+        private readonly double[,] _gx, _gy;            // exact source positions at the grid nodes [row, col]
+
+        public SourceGrid(SkyWcs source, SkyWcs dest, Box2I box, int interpLength)
+        {
+            (_source, _dest, _box) = (source, dest, box);
+            _cols = Nodes(box.Width, interpLength);
+            _rows = Nodes(box.Height, interpLength);
+            _gx = new double[_rows.Length, _cols.Length];
+            _gy = new double[_rows.Length, _cols.Length];
+            for (int j = 0; j < _rows.Length; j++)
+                for (int i = 0; i < _cols.Length; i++)
+                    (_gx[j, i], _gy[j, i]) = Exact(box.MinX + _cols[i], box.MinY + _rows[j]);
+        }
+
+        public (double X, double Y) Exact(double x, double y)
+        {
+            var (ra, dec) = _dest.PixelToSky(x, y);
+            return _source.SkyToPixel(ra, dec);
+        }
+
+        /// <summary>Source positions of columns -1..W-1 of destination row <paramref name="r"/> (relative to the box; -1 allowed).</summary>
+        public void Row(int r, double[] xs, double[] ys)
+        {
+            int j = Segment(_rows, r);
+            int ra = _rows[j], rb = _rows[j + 1];
+            double t = rb == ra ? 0 : (double)(r - ra) / (rb - ra);
+            for (int i = 0; i + 1 < _cols.Length; i++)
+            {
+                int ca = _cols[i], cb = _cols[i + 1];
+                double xa = Lerp(_gx[j, i], _gx[j + 1, i], t), xb = Lerp(_gx[j, i + 1], _gx[j + 1, i + 1], t);
+                double ya = Lerp(_gy[j, i], _gy[j + 1, i], t), yb = Lerp(_gy[j, i + 1], _gy[j + 1, i + 1], t);
+                for (int c = ca; c <= cb; c++)
+                {
+                    double u = (double)(c - ca) / (cb - ca);
+                    xs[c + 1] = Lerp(xa, xb, u);
+                    ys[c + 1] = Lerp(ya, yb, u);
+                }
+            }
+            // Grid nodes are exact (so a NaN node does not leak into its neighbours' values beyond its cells).
+            if (r == ra)
+                for (int i = 0; i < _cols.Length; i++) (xs[_cols[i] + 1], ys[_cols[i] + 1]) = (_gx[j, i], _gy[j, i]);
+        }
+
+        private static double Lerp(double a, double b, double t) => t == 0 ? a : t == 1 ? b : a + (b - a) * t;
+
+        private static int[] Nodes(int n, int step)
+        {
+            var list = new List<int>();
+            for (int v = -1; v < n - 1; v += step) list.Add(v);
+            list.Add(n - 1);
+            if (list.Count == 1) list.Insert(0, -1);
+            return [.. list];
+        }
+
+        private static int Segment(int[] nodes, int v)
+        {
+            int j = Array.BinarySearch(nodes, v);
+            if (j < 0) j = ~j - 1;
+            return Math.Clamp(j, 0, nodes.Length - 2);
+        }
+    }
+}
