@@ -7,5 +7,6 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     SimulateCommand.Create(),
     IsrCommand.Create(),
     WcsCommand.Create(),
+    WarpCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,0 +1,134 @@
+using ImageCore.Astrometry;
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Warp;
+
+/// <summary>The grid a warp lands on: its size and WCS, in the output file's pixel frame (first pixel (0, 0)).</summary>
+/// <param name="Width">Pixels per row.</param>
+/// <param name="Height">Rows.</param>
+/// <param name="Wcs">The grid's WCS.</param>
+/// <param name="Description">Where it came from, for the output header.</param>
+public sealed record WarpTarget(int Width, int Height, SkyWcs Wcs, string Description)
+{
+    /// <summary>The grid of another file's header: NAXIS1/2 and the WCS of its first HDU with CTYPE1.</summary>
+    /// <exception cref="KeyNotFoundException">No HDU has a WCS.</exception>
+    /// <exception cref="FitsFormatException">No NAXIS1/NAXIS2 with the WCS, or a malformed WCS.</exception>
+    public static WarpTarget Like(string path)
+    {
+        using var file = FitsFile.Open(path);
+        foreach (var hdu in file.Hdus)
+        {
+            if (!hdu.Header.Contains("CTYPE1")) continue;
+            long w = hdu.Header.GetInt64("NAXIS1", 0), h = hdu.Header.GetInt64("NAXIS2", 0);
+            if (w <= 0 || h <= 0 || w > int.MaxValue || h > int.MaxValue)
+                throw new FitsFormatException(path, hdu.Index, -1, "NAXIS1", $"the HDU with the WCS must give the grid's size (NAXIS1 = {w}, NAXIS2 = {h})");
+            return new WarpTarget((int)w, (int)h, SkyWcs.FromHeader(hdu.Header), $"like {Path.GetFileName(path)} HDU {hdu.Index}");
+        }
+        throw new KeyNotFoundException($"{path}: no HDU has a WCS (CTYPE1) to take the output grid from");
+    }
+
+    /// <summary>The outer box of a sky-map patch, its first pixel at the file's (0, 0).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such tract or patch.</exception>
+    public static WarpTarget Patch(RingsSkyMap skyMap, int tract, int patch)
+    {
+        ArgumentNullException.ThrowIfNull(skyMap);
+        var t = skyMap[tract];
+        if (patch < 0 || patch >= t.PatchesX * t.PatchesY)
+            throw new ArgumentOutOfRangeException(nameof(patch), $"tract {tract} has patches 0..{t.PatchesX * t.PatchesY - 1}; there is no patch {patch}");
+        var p = t.Patch(patch % t.PatchesX, patch / t.PatchesX);
+        var wcs = new SkyWcs((t.Wcs.CrPix.X - p.Outer.MinX, t.Wcs.CrPix.Y - p.Outer.MinY), t.Wcs.CrVal, t.Wcs.Cd);
+        return new WarpTarget(p.Outer.Width, p.Outer.Height, wcs, $"tract {tract} patch {patch} ({p.X}, {p.Y}) outer box at ({p.Outer.MinX}, {p.Outer.MinY})");
+    }
+}
+
+/// <summary>
+/// <c>imagecore warp</c>: reads an exposure (ImageCore's afw layout, WCS in its metadata) or any single-image
+/// FITS file with a celestial WCS (then only the image is warped: variance 0 in, mask NO_DATA where nothing
+/// landed), warps it onto a <see cref="WarpTarget"/>, computing only the part of the grid the input's
+/// footprint covers (the rest is NO_DATA), and writes an exposure whose metadata carry the target WCS.
+/// </summary>
+public static class WarpTask
+{
+    /// <summary>Warps <paramref name="inputPath"/> onto <paramref name="target"/> and writes <paramref name="outputPath"/>
+    /// (temporary name, then rename). Returns the number of good pixels written.</summary>
+    /// <exception cref="FitsFormatException">The input is not an exposure or a 2-D image, or its WCS is malformed.</exception>
+    /// <exception cref="UnsupportedWcsException">The input's WCS is of a kind ImageCore does not read.</exception>
+    public static long Run(string inputPath, string outputPath, WarpTarget target, WarpConfig config, int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        var (source, sourceWcs, metadata) = ReadInput(inputPath);
+        using (source)
+        {
+            var grid = new Box2I(0, 0, target.Width, target.Height);
+            var covered = Warper.WarpedBBox(source.BBox, sourceWcs, target.Wcs).Intersect(grid);
+            using var output = new MaskedImage(target.Width, target.Height);
+            foreach (var (name, bit) in source.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
+            output.Image.Pixels.Fill(float.NaN);
+            output.Variance.Pixels.Fill(float.PositiveInfinity);
+            output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
+            long good = 0;
+            if (!covered.IsEmpty)
+            {
+                var (warped, count) = Warper.Warp(source, sourceWcs, target.Wcs, covered, config, maxDegreeOfParallelism);
+                using (warped)
+                {
+                    warped.Image.Pixels.CopyTo(output.Image.View(covered));
+                    warped.Variance.Pixels.CopyTo(output.Variance.View(covered));
+                    warped.Mask.Image.Pixels.CopyTo(output.Mask.Image.View(covered));
+                }
+                good = count;
+            }
+            var header = new FitsHeader(outputPath, 0);
+            foreach (var card in metadata)
+                if (card.Kind == FitsValueKind.Commentary || !IsWcsOrStructural(card.Keyword)) header.Add(card);
+            target.Wcs.WriteTo(header);
+            header.AddCommentary("HISTORY", $"ImageCore warp: kernel {config.Kernel}, mask kernel {(config.MaskKernel.Length > 0 ? config.MaskKernel : "none")}");
+            header.AddCommentary("HISTORY", $"ImageCore warp: interpLength {config.InterpLength}");
+            foreach (var chunk in target.Description.Chunk(50)) header.AddCommentary("HISTORY", "ImageCore warp onto: " + new string(chunk));
+            ExposureFits.Write(outputPath, new Exposure(output, header));
+            return good;
+        }
+    }
+
+    private static (MaskedImage Source, SkyWcs Wcs, FitsHeader Metadata) ReadInput(string path)
+    {
+        using var file = FitsFile.Open(path);
+        if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null)
+        {
+            var exposure = ExposureFits.Read(file);
+            try
+            {
+                var header = exposure.Metadata.Contains("CTYPE1") ? exposure.Metadata : file.GetHdu("IMAGE").Header;
+                return (exposure.MaskedImage, SkyWcs.FromHeader(header), exposure.Metadata);
+            }
+            catch
+            {
+                exposure.Dispose();
+                throw;
+            }
+        }
+        foreach (var hdu in file.Hdus)
+        {
+            if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
+            var wcs = SkyWcs.FromHeader(hdu.Header);
+            var image = file.ReadImage<float>(hdu);
+            var mi = new MaskedImage(new Image<float>(image), new Mask(image.Width, image.Height), new Image<float>(image.Width, image.Height));
+            return (mi, wcs, hdu.Header);
+        }
+        throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
+    }
+
+    private static bool IsWcsOrStructural(string keyword) =>
+        keyword is "SIMPLE" or "XTENSION" or "BITPIX" or "EXTEND" or "PCOUNT" or "GCOUNT" or "CHECKSUM" or "DATASUM" or "WCSAXES" or "RADESYS" or "RADECSYS"
+            or "EQUINOX" or "LONPOLE" or "LATPOLE" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2"
+        || keyword.StartsWith("NAXIS", StringComparison.Ordinal) || keyword.StartsWith("CTYPE", StringComparison.Ordinal)
+        || keyword.StartsWith("CRPIX", StringComparison.Ordinal) || keyword.StartsWith("CRVAL", StringComparison.Ordinal)
+        || keyword.StartsWith("CDELT", StringComparison.Ordinal) || keyword.StartsWith("CROTA", StringComparison.Ordinal)
+        || keyword.StartsWith("CD1_", StringComparison.Ordinal) || keyword.StartsWith("CD2_", StringComparison.Ordinal)
+        || keyword.StartsWith("PC1_", StringComparison.Ordinal) || keyword.StartsWith("PC2_", StringComparison.Ordinal)
+        || keyword.StartsWith("A_", StringComparison.Ordinal) || keyword.StartsWith("B_", StringComparison.Ordinal)
+        || keyword.StartsWith("AP_", StringComparison.Ordinal) || keyword.StartsWith("BP_", StringComparison.Ordinal);
+}
