@@ -75,12 +75,24 @@ public sealed partial class WarpingKernel
                 taps[1] = f;
                 return 1;
             default:
-                for (int i = 0; i < Size; i++)
                 {
-                    double x = i - Center - f;
-                    sum += taps[i] = LanczosValue(x, _order);
+                    // Two sines for all taps: x_i = i - ctr - f steps by 1, so sin(pi x_i) alternates in sign and
+                    // sin(pi x_i / n) advances by the fixed angle pi / n (angle addition).
+                    int n = _order;
+                    double x0 = -Center - f;
+                    double s1 = Math.Sin(Math.PI * x0);
+                    var (s2, c2) = Math.SinCos(Math.PI * x0 / n);
+                    var (sd, cd) = Math.SinCos(Math.PI / n);
+                    for (int i = 0; i < Size; i++)
+                    {
+                        double x = x0 + i, px = Math.PI * x;
+                        double value = Math.Abs(px) < 1e-5 ? 1 : s1 * s2 / (px * px / n);
+                        sum += taps[i] = value;
+                        s1 = -s1;
+                        (s2, c2) = (s2 * cd + c2 * sd, c2 * cd - s2 * sd);
+                    }
+                    return sum;
                 }
-                return sum;
         }
     }
 

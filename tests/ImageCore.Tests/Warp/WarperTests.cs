@@ -47,6 +47,23 @@ public class WarperTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Lanczos_taps_by_recurrence_equal_the_direct_formula(int n)
+    {
+        var k = WarpingKernel.Lanczos(n);
+        Span<double> taps = stackalloc double[k.Size];
+        var rng = new Random(n);
+        foreach (double f in new[] { 0.0, 1e-9, 0.5, 1 - 1e-12 }.Concat(Enumerable.Range(0, 200).Select(_ => rng.NextDouble())))
+        {
+            k.Taps(f, taps);
+            for (int i = 0; i < k.Size; i++)
+                Assert.True(Math.Abs(taps[i] - WarpingKernel.LanczosValue(i - k.Center - f, n)) < 1e-12, $"n={n} f={f} tap {i}");
+        }
+    }
+
+    [Theory]
     [InlineData("lanczos3")]
     [InlineData("lanczos4")]
     [InlineData("bilinear")]
