@@ -31,14 +31,15 @@ public static class ExposureFits
         if (writer.HduCount != 0) throw new InvalidOperationException("an exposure starts a new file: the writer already holds HDUs");
         var mi = exposure.MaskedImage;
         writer.WriteEmpty(exposure.Metadata);
-        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0), (ReadOnlySpan2D<float>)mi.Image.Pixels);
+        var celestial = CelestialWcsCards(exposure.Metadata);
+        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Image.Pixels);
 
-        var maskHeader = PlaneHeader("MASK", mi.Xy0);
+        var maskHeader = PlaneHeader("MASK", mi.Xy0, celestial);
         foreach (var (name, bit) in mi.Mask.Planes.OrderBy(p => p.Value))
             maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
         writer.WriteImage(maskHeader, (ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
 
-        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0), (ReadOnlySpan2D<float>)mi.Variance.Pixels);
+        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Variance.Pixels);
     }
 
     /// <summary>Reads an exposure written in the afw layout.</summary>
@@ -110,9 +111,32 @@ public static class ExposureFits
         return new Point2I(-(int)ltv1, -(int)ltv2);
     }
 
-    private static FitsHeader PlaneHeader(string extname, Point2I xy0)
+    /// <summary>The celestial WCS cards of the metadata (primary WCS only: no alternate letter), which every plane
+    /// header repeats, as afw writes them, so that tools reading one image HDU (astropy, ds9, SWarp) find them.</summary>
+    private static List<FitsCard> CelestialWcsCards(FitsHeader metadata)
+    {
+        var cards = new List<FitsCard>();
+        if (!metadata.Contains("CTYPE1")) return cards;
+        foreach (var c in metadata)
+            if (c.Kind != FitsValueKind.Commentary && WcsKeyword.IsMatch(c.Keyword)) cards.Add(c);
+        return cards;
+    }
+
+    private static readonly Regex WcsKeyword = new(@"^(WCSAXES|CTYPE[12]|CRPIX[12]|CRVAL[12]|CUNIT[12]|CDELT[12]|CROTA2|CD[12]_[12]|PC[12]_[12]|RADESYS|RADECSYS|EQUINOX|LONPOLE|LATPOLE|A_ORDER|B_ORDER|AP_ORDER|BP_ORDER|A_\d_\d|B_\d_\d|AP_\d_\d|BP_\d_\d)$",
+                                                    RegexOptions.CultureInvariant);
+
+    private static FitsHeader PlaneHeader(string extname, Point2I xy0, IReadOnlyList<FitsCard> celestial)
     {
         var h = new FitsHeader();
+        // WCSAXES, when present, must come before the other WCS keywords: the celestial cards go first. The
+        // metadata's WCS is in parent pixels; the plane's file pixels start at xy0, so CRPIX moves by -xy0.
+        foreach (var c in celestial)
+            h.Add(c.Keyword switch
+            {
+                "CRPIX1" when xy0.X != 0 => FitsCard.Real("CRPIX1", Convert.ToDouble(c.Value, System.Globalization.CultureInfo.InvariantCulture) - xy0.X, c.Comment),
+                "CRPIX2" when xy0.Y != 0 => FitsCard.Real("CRPIX2", Convert.ToDouble(c.Value, System.Globalization.CultureInfo.InvariantCulture) - xy0.Y, c.Comment),
+                _ => c,
+            });
         h.Add(FitsCard.String("EXTTYPE", extname, "afw plane type"));
         h.Add(FitsCard.String("EXTNAME", extname, "plane name"));
         h.Add(FitsCard.Logical("INHERIT", true, "inherit the primary header"));
