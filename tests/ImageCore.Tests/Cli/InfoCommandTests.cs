@@ -8,6 +8,9 @@ namespace ImageCore.Tests.Cli;
 /// <summary>Runs the built <c>imagecore</c> command as a process, as an operator would.</summary>
 public class InfoCommandTests
 {
+    /// <summary>The <c>imagecore</c> app host beside <see cref="CliDll"/> (for scripts that run the command themselves).</summary>
+    internal static string CliAppHost() => Path.Combine(Path.GetDirectoryName(CliDll())!, "imagecore");
+
     private static string CliDll()
     {
         // tests/ImageCore.Tests/bin/<Configuration>/net10.0/ -> src/ImageCore.Cli/bin/<Configuration>/net10.0/ImageCore.Cli.dll

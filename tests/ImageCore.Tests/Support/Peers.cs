@@ -22,6 +22,8 @@ internal static class Peers
     /// <summary>The repository root (tests/ImageCore.Tests/bin/CONFIG/TFM/ is five levels below it).</summary>
     public static string RepoRoot => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
 
+    public static void RequireSwarp() => Require(Which("SWarp"), "SWarp (Debian's swarp) is not installed");
+
     public static void RequireFitsverify() => Require(Which("fitsverify"), "cfitsio's fitsverify is not installed");
 
     public static void RequireCfitsioDev() => Require(Which("gcc") && File.Exists("/usr/include/fitsio.h"),
