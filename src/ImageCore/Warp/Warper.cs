@@ -157,13 +157,14 @@ public static class Warper
 
     /// <summary>One destination row: <paramref name="sx"/>/<paramref name="sy"/> hold the source positions of
     /// destination columns -1..W-1 of this row, <paramref name="px"/>/<paramref name="py"/> those of the row below.</summary>
-    private static long WarpRow(MaskedImage source, MaskedImage dest, int row, double[] sx, double[] sy, double[] px, double[] py,
-                                WarpingKernel kernel, WarpingKernel? maskKernel, int growBits, int noData,
-                                Span<double> kx, Span<double> ky, Span<double> mx, Span<double> my)
+    private static unsafe long WarpRow(MaskedImage source, MaskedImage dest, int row, double[] sx, double[] sy, double[] px, double[] py,
+                                       WarpingKernel kernel, WarpingKernel? maskKernel, int growBits, int noData,
+                                       Span<double> kx, Span<double> ky, Span<double> mx, Span<double> my)
     {
-        var img = source.Image.Pixels;
-        var var = source.Variance.Pixels;
-        var msk = source.Mask.Image.Pixels;
+        // Raw row pointers and strides: the tap loops index the planes directly (no span per tap row).
+        float* img = source.Image.Plane.Pointer, var = source.Variance.Plane.Pointer;
+        int* msk = source.Mask.Image.Plane.Pointer;
+        long imgStride = source.Image.Plane.Stride, varStride = source.Variance.Plane.Stride, mskStride = source.Mask.Image.Plane.Stride;
         int sw = source.BBox.Width, sh = source.BBox.Height, ox = source.BBox.MinX, oy = source.BBox.MinY;
         var outImage = dest.Image.Pixels.GetRowSpan(row);
         var outVariance = dest.Variance.Pixels.GetRowSpan(row);
@@ -192,10 +193,11 @@ public static class Warper
             int full = 0;
             for (int j = 0; j < size; j++)
             {
-                if (ky[j] == 0) continue;
-                var ir = img.GetRowSpan(startY + j).Slice(startX, size);
-                var vr = var.GetRowSpan(startY + j).Slice(startX, size);
-                var mr = msk.GetRowSpan(startY + j).Slice(startX, size);
+                double wy = ky[j];
+                if (wy == 0) continue;
+                float* ir = img + (startY + j) * imgStride + startX;
+                float* vr = var + (startY + j) * varStride + startX;
+                int* mr = msk + (startY + j) * mskStride + startX;
                 double rowI = 0, rowV = 0;
                 for (int i = 0; i < size; i++)
                 {
@@ -205,8 +207,8 @@ public static class Warper
                     rowV += k * k * vr[i];
                     full |= mr[i];
                 }
-                vi += ky[j] * rowI;
-                vv += ky[j] * ky[j] * rowV;
+                vi += wy * rowI;
+                vv += wy * wy * rowV;
             }
             int bits = full;
             if (maskKernel is not null)
@@ -217,9 +219,9 @@ public static class Warper
                 for (int j = 0; j < 2; j++)
                 {
                     if (my[j] == 0) continue;
-                    var mr = msk.GetRowSpan(iy + j);
-                    for (int i = 0; i < 2; i++)
-                        if (mx[i] != 0) narrow |= mr[ix + i];
+                    int* mr = msk + (iy + j) * mskStride + ix;
+                    if (mx[0] != 0) narrow |= mr[0];
+                    if (mx[1] != 0) narrow |= mr[1];
                 }
                 bits = (full & growBits) | narrow;
             }
