@@ -11,21 +11,22 @@ namespace ImageCore.Warp;
 /// <param name="Description">Where it came from, for the output header.</param>
 public sealed record WarpTarget(int Width, int Height, SkyWcs Wcs, string Description)
 {
-    /// <summary>The grid of another file's header: NAXIS1/2 and the WCS of its first HDU with CTYPE1.</summary>
-    /// <exception cref="KeyNotFoundException">No HDU has a WCS.</exception>
-    /// <exception cref="FitsFormatException">No NAXIS1/NAXIS2 with the WCS, or a malformed WCS.</exception>
+    /// <summary>The grid of another file's header: NAXIS1/2 and the WCS of its first image HDU (NAXIS 2) with CTYPE1,
+    /// so an exposure's IMAGE plane rather than its pixel-less primary.</summary>
+    /// <exception cref="KeyNotFoundException">No image HDU has a WCS.</exception>
+    /// <exception cref="FitsFormatException">A malformed WCS or size.</exception>
     public static WarpTarget Like(string path)
     {
         using var file = FitsFile.Open(path);
         foreach (var hdu in file.Hdus)
         {
-            if (!hdu.Header.Contains("CTYPE1")) continue;
+            if (!hdu.Header.Contains("CTYPE1") || hdu.Header.GetInt64("NAXIS", 0) != 2) continue;
             long w = hdu.Header.GetInt64("NAXIS1", 0), h = hdu.Header.GetInt64("NAXIS2", 0);
             if (w <= 0 || h <= 0 || w > int.MaxValue || h > int.MaxValue)
                 throw new FitsFormatException(path, hdu.Index, -1, "NAXIS1", $"the HDU with the WCS must give the grid's size (NAXIS1 = {w}, NAXIS2 = {h})");
             return new WarpTarget((int)w, (int)h, SkyWcs.FromHeader(hdu.Header), $"like {Path.GetFileName(path)} HDU {hdu.Index}");
         }
-        throw new KeyNotFoundException($"{path}: no HDU has a WCS (CTYPE1) to take the output grid from");
+        throw new KeyNotFoundException($"{path}: no 2-D image HDU has a WCS (CTYPE1) to take the output grid from");
     }
 
     /// <summary>The outer box of a sky-map patch, its first pixel at the file's (0, 0).</summary>
