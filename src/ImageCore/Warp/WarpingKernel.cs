@@ -96,6 +96,35 @@ public sealed partial class WarpingKernel
         }
     }
 
+    private double[]? _table;
+    private int _tableBins;
+
+    /// <summary>The taps for <paramref name="f"/> from a table of <paramref name="bins"/> + 1 exact evaluations over
+    /// [0, 1], linearly interpolated (exact at f = 0 and at every bin edge; in between the error is below
+    /// (1/bins)^2 / 8 times the kernel's largest second derivative: about 2e-7 for lanczos3 at 4096 bins). afw's
+    /// kernel cache does the same without the interpolation. Returns the taps' sum.</summary>
+    public double TapsTabulated(double f, Span<double> taps, int bins)
+    {
+        if (_order <= 0) return Taps(f, taps);
+        var table = _table;
+        if (table is null || _tableBins != bins)
+        {
+            table = new double[(bins + 1) * Size];
+            for (int b = 0; b <= bins; b++) Taps((double)b / bins, table.AsSpan(b * Size, Size));
+            (_table, _tableBins) = (table, bins);
+        }
+        double pos = f * bins;
+        int bin = Math.Min((int)pos, bins - 1);
+        double t = pos - bin, sum = 0;
+        int o = bin * Size;
+        for (int i = 0; i < Size; i++)
+        {
+            double a = table[o + i], b = table[o + Size + i];
+            sum += taps[i] = t == 0 ? a : a + (b - a) * t;
+        }
+        return sum;
+    }
+
     /// <summary>L(x) = sin(pi x) sin(pi x / n) / (pi^2 x^2 / n), 1 where |pi x| &lt; 1e-5 (afw's LanczosFunction1; not truncated).</summary>
     public static double LanczosValue(double x, int n)
     {

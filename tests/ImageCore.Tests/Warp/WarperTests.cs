@@ -64,6 +64,28 @@ public class WarperTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(3, 4096, 3e-7)]
+    [InlineData(4, 4096, 5e-7)]
+    [InlineData(3, 256, 5e-5)]
+    public void Tabulated_taps_are_close_to_exact_and_exact_at_bin_edges(int n, int bins, double tolerance)
+    {
+        var k = WarpingKernel.Lanczos(n);
+        Span<double> exact = stackalloc double[k.Size], table = stackalloc double[k.Size];
+        var rng = new Random(n + bins);
+        double worst = 0;
+        foreach (double f in new[] { 0.0, 0.5, 1 - 1e-15 }.Concat(Enumerable.Range(0, 5000).Select(_ => rng.NextDouble())))
+        {
+            double se = k.Taps(f, exact), st = k.TapsTabulated(f, table, bins);
+            for (int i = 0; i < k.Size; i++) worst = Math.Max(worst, Math.Abs(exact[i] - table[i]));
+            Assert.True(Math.Abs(se - st) < 2 * tolerance);
+        }
+        Assert.True(worst < tolerance, $"lanczos{n}, {bins} bins: {worst}");
+        k.Taps(0, exact);
+        k.TapsTabulated(0, table, bins);
+        Assert.Equal(exact.ToArray(), table.ToArray());
+    }
+
+    [Theory]
     [InlineData("lanczos3")]
     [InlineData("lanczos4")]
     [InlineData("bilinear")]
