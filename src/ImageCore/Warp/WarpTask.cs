@@ -73,14 +73,8 @@ public static class WarpTask
             long good = 0;
             if (!covered.IsEmpty)
             {
-                var (warped, count) = Warper.Warp(source, sourceWcs, target.Wcs, covered, config, maxDegreeOfParallelism);
-                using (warped)
-                {
-                    warped.Image.Pixels.CopyTo(output.Image.View(covered));
-                    warped.Variance.Pixels.CopyTo(output.Variance.View(covered));
-                    warped.Mask.Image.Pixels.CopyTo(output.Mask.Image.View(covered));
-                }
-                good = count;
+                // Only the covered part is computed, straight into the output planes; the rest stays NO_DATA.
+                good = Warper.WarpInto(source, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism);
             }
             var header = new FitsHeader(outputPath, 0);
             foreach (var card in metadata)

@@ -71,42 +71,76 @@ public static class Warper
             foreach (var (name, bit) in source.Mask.Planes.OrderBy(p => p.Value))
                 if (result.Mask.AddPlane(name) != bit)
                     throw new ArgumentException($"the source's mask plane {name} is bit {bit}, which the warped mask cannot give it");
-            int growBits = 0;
-            foreach (string plane in config.GrowFullMask)
-                if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
-            int noData = result.Mask.GetBitMask("NO_DATA");
-            var grid = new SourceGrid(sourceWcs, destWcs, destBox, config.InterpLength);
-            if (config.KernelTableBins > 0) kernel.TapsTabulated(0, stackalloc double[kernel.Size], config.KernelTableBins);   // build the table before the threads start
-            long good = 0;
-            const int BandRows = 16;
-            int bands = (destBox.Height + BandRows - 1) / BandRows;
-            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
-            {
-                int w = destBox.Width;
-                var x0 = new double[w + 1];
-                var y0 = new double[w + 1];
-                var x1 = new double[w + 1];
-                var y1 = new double[w + 1];
-                Span<double> kx = stackalloc double[kernel.Size], ky = stackalloc double[kernel.Size];
-                Span<double> mx = stackalloc double[2], my = stackalloc double[2];
-                int first = band * BandRows, last = Math.Min(destBox.Height, first + BandRows) - 1;
-                grid.Row(first - 1, x0, y0);
-                for (int r = first; r <= last; r++)
-                {
-                    grid.Row(r, x1, y1);
-                    count += WarpRow(source, result, r, x1, y1, x0, y0, kernel, config.KernelTableBins, maskKernel, growBits, noData, kx, ky, mx, my);
-                    (x0, x1) = (x1, x0);
-                    (y0, y1) = (y1, y0);
-                }
-                return count;
-            }, count => Interlocked.Add(ref good, count));
-            return (result, good);
+            return (result, WarpInto(source, sourceWcs, destWcs, result, destBox, config, maxDegreeOfParallelism));
         }
         catch
         {
             result.Dispose();
             throw;
         }
+    }
+
+    /// <summary>As <see cref="Warp"/>, into <paramref name="region"/> of an existing <paramref name="dest"/> (whose mask
+    /// planes must give the source's planes the same bits); pixels of <paramref name="dest"/> outside the region are
+    /// left as they are. Returns the number of good pixels written.</summary>
+    /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>, or the mask planes differ.</exception>
+    public static long WarpInto(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
+                                int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(sourceWcs);
+        ArgumentNullException.ThrowIfNull(destWcs);
+        ArgumentNullException.ThrowIfNull(dest);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (region.IsEmpty || !dest.BBox.Contains(region)) throw new ArgumentException($"the region {region} is empty or not inside the destination {dest.BBox}", nameof(region));
+        foreach (var (name, bit) in source.Mask.Planes)
+            if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
+                throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
+        var kernel = WarpingKernel.Parse(config.Kernel);
+        var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
+        int growBits = 0;
+        foreach (string plane in config.GrowFullMask)
+            if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
+        int noData = dest.Mask.GetBitMask("NO_DATA");
+        var grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
+        if (config.KernelTableBins > 0) kernel.TapsTabulated(0, stackalloc double[kernel.Size], config.KernelTableBins);   // build the table before the threads start
+        long good = 0;
+        const int BandRows = 16;
+        int bands = (region.Height + BandRows - 1) / BandRows;
+        int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
+        {
+            int w = region.Width;
+            var x0 = new double[w + 1];
+            var y0 = new double[w + 1];
+            var x1 = new double[w + 1];
+            var y1 = new double[w + 1];
+            Span<double> kx = stackalloc double[kernel.Size], ky = stackalloc double[kernel.Size];
+            Span<double> mx = stackalloc double[2], my = stackalloc double[2];
+            int first = band * BandRows, last = Math.Min(region.Height, first + BandRows) - 1;
+            grid.Row(first - 1, x0, y0);
+            for (int r = first; r <= last; r++)
+            {
+                grid.Row(r, x1, y1);
+                var output = new OutputRow(dest.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
+                                           dest.Variance.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
+                                           dest.Mask.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w));
+                count += WarpRow(source, output, x1, y1, x0, y0, kernel, config.KernelTableBins, maskKernel, growBits, noData, kx, ky, mx, my);
+                (x0, x1) = (x1, x0);
+                (y0, y1) = (y1, y0);
+            }
+            return count;
+        }, count => Interlocked.Add(ref good, count));
+        return good;
+    }
+
+    /// <summary>The three output rows of one destination row.</summary>
+    private readonly ref struct OutputRow(Span<float> image, Span<float> variance, Span<int> mask)
+    {
+        public readonly Span<float> Image = image;
+        public readonly Span<float> Variance = variance;
+        public readonly Span<int> Mask = mask;
     }
 
     /// <summary>The destination box that <paramref name="sourceBox"/> lands on: its outline (every 64 pixels and
@@ -164,7 +198,8 @@ public static class Warper
 
     /// <summary>One destination row: <paramref name="sx"/>/<paramref name="sy"/> hold the source positions of
     /// destination columns -1..W-1 of this row, <paramref name="px"/>/<paramref name="py"/> those of the row below.</summary>
-    private static unsafe long WarpRow(MaskedImage source, MaskedImage dest, int row, double[] sx, double[] sy, double[] px, double[] py,
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]   // hot from the first row: no tier-0 pass
+    private static unsafe long WarpRow(MaskedImage source, OutputRow output, double[] sx, double[] sy, double[] px, double[] py,
                                        WarpingKernel kernel, int tableBins, WarpingKernel? maskKernel, int growBits, int noData,
                                        Span<double> kx, Span<double> ky, Span<double> mx, Span<double> my)
     {
@@ -173,9 +208,9 @@ public static class Warper
         int* msk = source.Mask.Image.Plane.Pointer;
         long imgStride = source.Image.Plane.Stride, varStride = source.Variance.Plane.Stride, mskStride = source.Mask.Image.Plane.Stride;
         int sw = source.BBox.Width, sh = source.BBox.Height, ox = source.BBox.MinX, oy = source.BBox.MinY;
-        var outImage = dest.Image.Pixels.GetRowSpan(row);
-        var outVariance = dest.Variance.Pixels.GetRowSpan(row);
-        var outMask = dest.Mask.Image.Pixels.GetRowSpan(row);
+        var outImage = output.Image;
+        var outVariance = output.Variance;
+        var outMask = output.Mask;
         int size = kernel.Size, ctr = kernel.Center;
         long good = 0;
         for (int c = 0; c < outImage.Length; c++)
@@ -269,6 +304,7 @@ public static class Warper
         }
 
         /// <summary>Source positions of columns -1..W-1 of destination row <paramref name="r"/> (relative to the box; -1 allowed).</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Row(int r, double[] xs, double[] ys)
         {
             int j = Segment(_rows, r);
