@@ -109,13 +109,11 @@ public static class Warper
         const int BandRows = 16;
         int bands = (region.Height + BandRows - 1) / BandRows;
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
+        // Row buffers belong to the worker thread, not to the band: nothing is allocated per band.
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => new RowBuffers(region.Width), (band, _, buffers) =>
         {
             int w = region.Width;
-            var x0 = new double[w + 1];
-            var y0 = new double[w + 1];
-            var x1 = new double[w + 1];
-            var y1 = new double[w + 1];
+            var (x0, y0, x1, y1) = (buffers.X0, buffers.Y0, buffers.X1, buffers.Y1);
             Span<double> kx = stackalloc double[kernel.Size], ky = stackalloc double[kernel.Size];
             Span<double> mx = stackalloc double[2], my = stackalloc double[2];
             int first = band * BandRows, last = Math.Min(region.Height, first + BandRows) - 1;
@@ -126,13 +124,21 @@ public static class Warper
                 var output = new OutputRow(dest.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
                                            dest.Variance.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
                                            dest.Mask.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w));
-                count += WarpRow(source, output, x1, y1, x0, y0, kernel, config.KernelTableBins, maskKernel, growBits, noData, kx, ky, mx, my);
+                buffers.Good += WarpRow(source, output, x1, y1, x0, y0, kernel, config.KernelTableBins, maskKernel, growBits, noData, kx, ky, mx, my);
                 (x0, x1) = (x1, x0);
                 (y0, y1) = (y1, y0);
             }
-            return count;
-        }, count => Interlocked.Add(ref good, count));
+            (buffers.X0, buffers.Y0, buffers.X1, buffers.Y1) = (x0, y0, x1, y1);
+            return buffers;
+        }, buffers => Interlocked.Add(ref good, buffers.Good));
         return good;
+    }
+
+    /// <summary>A worker thread's source-position rows (this row and the one below) and its good-pixel count.</summary>
+    private sealed class RowBuffers(int width)
+    {
+        public double[] X0 = new double[width + 1], Y0 = new double[width + 1], X1 = new double[width + 1], Y1 = new double[width + 1];
+        public long Good;
     }
 
     /// <summary>The three output rows of one destination row.</summary>

@@ -30,6 +30,8 @@ public sealed partial class WarpingKernel
     /// <summary>Index of the centre tap.</summary>
     public int Center { get; }
 
+    private static readonly WarpingKernel?[] LanczosKernels = new WarpingKernel?[11];
+
     /// <summary>The default image kernel of Rubin's warps.</summary>
     public static WarpingKernel Lanczos3 { get; } = Lanczos(3);
 
@@ -44,8 +46,11 @@ public sealed partial class WarpingKernel
     public static WarpingKernel Lanczos(int n)
     {
         if (n is < 1 or > 10) throw new ArgumentOutOfRangeException(nameof(n), n, "Lanczos order must be 1..10");
-        return new WarpingKernel($"lanczos{n}", 2 * n, n);
+        // One instance per order, so its tap table is built once per process.
+        return LanczosKernels[n] ??= new WarpingKernel($"lanczos{n}", 2 * n, n);
     }
+
+
 
     /// <summary>The kernel named <paramref name="name"/>: <c>lanczosN</c>, <c>bilinear</c> or <c>nearest</c>.</summary>
     /// <exception cref="ArgumentException">Any other name.</exception>
@@ -97,8 +102,23 @@ public sealed partial class WarpingKernel
         }
     }
 
-    private double[]? _table;
-    private int _tableBins;
+    private sealed record TapTable(double[] Values, int Bins);
+
+    private TapTable? _table;   // replaced whole (one reference), so readers never see half an update
+    private readonly Lock _tableLock = new();
+
+    private double[] Table(int bins)
+    {
+        if (_table is { } built && built.Bins == bins) return built.Values;
+        lock (_tableLock)
+        {
+            if (_table is { } again && again.Bins == bins) return again.Values;
+            var values = new double[(bins + 1) * Size];
+            for (int b = 0; b <= bins; b++) Taps((double)b / bins, values.AsSpan(b * Size, Size));
+            _table = new TapTable(values, bins);
+            return values;
+        }
+    }
 
     /// <summary>The taps for <paramref name="f"/> from a table of <paramref name="bins"/> + 1 exact evaluations over
     /// [0, 1], linearly interpolated (exact at f = 0 and at every bin edge; in between the error is below
@@ -108,13 +128,7 @@ public sealed partial class WarpingKernel
     public double TapsTabulated(double f, Span<double> taps, int bins)
     {
         if (_order <= 0) return Taps(f, taps);
-        var table = _table;
-        if (table is null || _tableBins != bins)
-        {
-            table = new double[(bins + 1) * Size];
-            for (int b = 0; b <= bins; b++) Taps((double)b / bins, table.AsSpan(b * Size, Size));
-            (_table, _tableBins) = (table, bins);
-        }
+        var table = Table(bins);
         double pos = f * bins;
         int bin = Math.Min((int)pos, bins - 1);
         double t = pos - bin, sum = 0;
