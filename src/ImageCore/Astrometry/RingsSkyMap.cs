@@ -117,7 +117,7 @@ public sealed record TractInfo(int Id, (double Ra, double Dec) Center, SkyWcs Wc
     {
         ArgumentNullException.ThrowIfNull(patch);
         var box = patch.Outer;
-        var shifted = new SkyWcs((Wcs.CrPix.X - box.MinX, Wcs.CrPix.Y - box.MinY), Wcs.CrVal, Wcs.Cd);
+        var shifted = Wcs.WithPixelOrigin(box.MinX, box.MinY);
         var h = new FitsHeader();
         h.Set("NAXIS", 2L);
         h.Set("NAXIS1", (long)box.Width);

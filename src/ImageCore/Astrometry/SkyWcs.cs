@@ -95,6 +95,11 @@ public sealed class SkyWcs
     /// <summary>Whether a SIP distortion is present.</summary>
     public bool HasDistortion => SipA is not null;
 
+    /// <summary>The same transform with pixel (<paramref name="x0"/>, <paramref name="y0"/>) renumbered (0, 0): CRPIX moves
+    /// by the opposite amount (a sub-image's file frame, afw's copyAtShiftedPixelOrigin).</summary>
+    public SkyWcs WithPixelOrigin(double x0, double y0) =>
+        new((CrPix.X - x0, CrPix.Y - y0), CrVal, Cd, SipA, SipB, SipAp, SipBp, LonPole);
+
     /// <summary>(RA, Dec) in degrees (RA in [0, 360)) of 0-based pixel (x, y).</summary>
     public (double Ra, double Dec) PixelToSky(double x, double y)
     {

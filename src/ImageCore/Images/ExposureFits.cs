@@ -122,6 +122,13 @@ public static class ExposureFits
         return cards;
     }
 
+    /// <summary>Keywords that describe a file's structure, not its content (SIMPLE, BITPIX, NAXISn, EXTEND, CHECKSUM,
+    /// DATASUM): left out when a header's cards become metadata.</summary>
+    internal static bool IsStructuralKeyword(string keyword) => MetadataSkip.IsMatch(keyword);
+
+    /// <summary>The primary celestial WCS keywords of a 2-axis image (CTYPE/CRPIX/CRVAL/CD/PC/CDELT/CROTA2, frame, poles, SIP).</summary>
+    internal static bool IsCelestialWcsKeyword(string keyword) => WcsKeyword.IsMatch(keyword);
+
     private static readonly Regex WcsKeyword = new(@"^(WCSAXES|CTYPE[12]|CRPIX[12]|CRVAL[12]|CUNIT[12]|CDELT[12]|CROTA2|CD[12]_[12]|PC[12]_[12]|RADESYS|RADECSYS|EQUINOX|LONPOLE|LATPOLE|A_ORDER|B_ORDER|AP_ORDER|BP_ORDER|A_\d_\d|B_\d_\d|AP_\d_\d|BP_\d_\d)$",
                                                     RegexOptions.CultureInvariant);
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
@@ -14,7 +13,6 @@ namespace ImageCore.Isr;
 /// </summary>
 public static class IsrTask
 {
-    private static readonly Regex RawOnly = new(@"^(SIMPLE|BITPIX|NAXIS\d*|EXTEND|CHECKSUM|DATASUM)$", RegexOptions.CultureInvariant);
 
     /// <summary>ISR of <paramref name="raw"/>. The detector comes from DETNAME; a scaled simulation is
     /// recognised from the segment width. With gain, bias, dark, variance and flat all on (the default), the
@@ -100,7 +98,7 @@ public static class IsrTask
                                                    (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
             var metadata = new FitsHeader(rawName, 0);
             foreach (var c in primary)
-                if (c.Kind == FitsValueKind.Commentary || !RawOnly.IsMatch(c.Keyword)) metadata.Add(c);
+                if (c.Kind == FitsValueKind.Commentary || !ExposureFits.IsStructuralKeyword(c.Keyword)) metadata.Add(c);
             metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
             foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
             return new Exposure(science, metadata);

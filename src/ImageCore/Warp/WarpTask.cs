@@ -38,7 +38,7 @@ public sealed record WarpTarget(int Width, int Height, SkyWcs Wcs, string Descri
         if (patch < 0 || patch >= t.PatchesX * t.PatchesY)
             throw new ArgumentOutOfRangeException(nameof(patch), $"tract {tract} has patches 0..{t.PatchesX * t.PatchesY - 1}; there is no patch {patch}");
         var p = t.Patch(patch % t.PatchesX, patch / t.PatchesX);
-        var wcs = new SkyWcs((t.Wcs.CrPix.X - p.Outer.MinX, t.Wcs.CrPix.Y - p.Outer.MinY), t.Wcs.CrVal, t.Wcs.Cd);
+        var wcs = t.Wcs.WithPixelOrigin(p.Outer.MinX, p.Outer.MinY);
         return new WarpTarget(p.Outer.Width, p.Outer.Height, wcs, $"tract {tract} patch {patch} ({p.X}, {p.Y}) outer box at ({p.Outer.MinX}, {p.Outer.MinY})");
     }
 }
@@ -117,13 +117,6 @@ public static class WarpTask
     }
 
     private static bool IsWcsOrStructural(string keyword) =>
-        keyword is "SIMPLE" or "XTENSION" or "BITPIX" or "EXTEND" or "PCOUNT" or "GCOUNT" or "CHECKSUM" or "DATASUM" or "WCSAXES" or "RADESYS" or "RADECSYS"
-            or "EQUINOX" or "LONPOLE" or "LATPOLE" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2"
-        || keyword.StartsWith("NAXIS", StringComparison.Ordinal) || keyword.StartsWith("CTYPE", StringComparison.Ordinal)
-        || keyword.StartsWith("CRPIX", StringComparison.Ordinal) || keyword.StartsWith("CRVAL", StringComparison.Ordinal)
-        || keyword.StartsWith("CDELT", StringComparison.Ordinal) || keyword.StartsWith("CROTA", StringComparison.Ordinal)
-        || keyword.StartsWith("CD1_", StringComparison.Ordinal) || keyword.StartsWith("CD2_", StringComparison.Ordinal)
-        || keyword.StartsWith("PC1_", StringComparison.Ordinal) || keyword.StartsWith("PC2_", StringComparison.Ordinal)
-        || keyword.StartsWith("A_", StringComparison.Ordinal) || keyword.StartsWith("B_", StringComparison.Ordinal)
-        || keyword.StartsWith("AP_", StringComparison.Ordinal) || keyword.StartsWith("BP_", StringComparison.Ordinal);
+        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
+        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2";
 }

@@ -24,8 +24,7 @@ public class WarperTests(Xunit.Abstractions.ITestOutputHelper output)
         return mi;
     }
 
-    private static SkyWcs Shifted(SkyWcs w, double dx, double dy) =>
-        new((w.CrPix.X + dx, w.CrPix.Y + dy), w.CrVal, w.Cd, w.SipA, w.SipB, w.SipAp, w.SipBp, w.LonPole);
+    private static SkyWcs Shifted(SkyWcs w, double dx, double dy) => w.WithPixelOrigin(-dx, -dy);
 
     [Fact]
     public void Lanczos_taps_are_afws()
