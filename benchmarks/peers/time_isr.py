@@ -10,20 +10,13 @@ both find them in the page cache.
 """
 import argparse
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+from peer_timing import alternate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def wall(cmd):
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 
 def main():
@@ -41,15 +34,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         ours = [a.imagecore, "isr", "--raw", a.raw, "--calibs", a.calibdir, "--out", os.path.join(tmp, "imagecore.fits")]
         theirs = [sys.executable, os.path.join(HERE, "ccdproc_isr.py"), a.raw, a.calibdir, os.path.join(tmp, "ccdproc.fits")]
-        wall(ours)
-        wall(theirs)   # warm-up: page cache, Python bytecode cache
-        t_ours, t_theirs = [], []
-        for i in range(a.runs):
-            t_ours.append(wall(ours))
-            t_theirs.append(wall(theirs))
-            print(f"run {i + 1}: imagecore {t_ours[-1]:.3f} s, ccdproc {t_theirs[-1]:.3f} s", flush=True)
-    mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
-    print(f"median: imagecore {mo:.3f} s, ccdproc {mt:.3f} s, ratio {mt / mo:.1f}x")
+        alternate(ours, theirs, "ccdproc", a.runs, peer_cwd=None, ratio_digits=1)
 
 
 if __name__ == "__main__":

@@ -11,21 +11,14 @@ directory; SWarp leaves its resampled image there (COMBINE N).
 """
 import argparse
 import os
-import statistics
-import subprocess
 import tempfile
-import time
 
 from astropy.io import fits
 
+from peer_timing import alternate
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-
-
-def wall(cmd, cwd=None):
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
-    return time.perf_counter() - start
 
 
 def main():
@@ -53,18 +46,10 @@ def main():
         theirs = ["SWarp", swarp_in, "-IMAGEOUT_NAME", os.path.join(tmp, "swarp.fits"), "-WEIGHTOUT_NAME", os.path.join(tmp, "swarp.weight.fits"),
                   "-RESAMPLING_TYPE", "LANCZOS3", "-COMBINE", "N", "-SUBTRACT_BACK", "N", "-NTHREADS", "1", "-WRITE_XML", "N",
                   "-VERBOSE_TYPE", "QUIET", "-FSCALASTRO_TYPE", "NONE", "-RESAMPLE_DIR", tmp]
-        wall(ours)
-        wall(theirs, cwd=tmp)   # warm-up: page cache
-        t_ours, t_theirs = [], []
-        for i in range(a.runs):
-            t_ours.append(wall(ours))
-            t_theirs.append(wall(theirs, cwd=tmp))
-            print(f"run {i + 1}: imagecore {t_ours[-1]:.3f} s, SWarp {t_theirs[-1]:.3f} s", flush=True)
+        alternate(ours, theirs, "SWarp", a.runs, peer_cwd=tmp, ratio_digits=2)
         resamp = os.path.join(tmp, "input.resamp.fits")
         if not os.path.exists(resamp) or (fits.getdata(resamp) != 0).mean() < 0.5:
             raise SystemExit("SWarp's resampled image is missing or mostly empty: the grids do not overlap as expected")
-    mo, mt = statistics.median(t_ours), statistics.median(t_theirs)
-    print(f"median: imagecore {mo:.3f} s, SWarp {mt:.3f} s, ratio {mt / mo:.2f}x")
 
 
 if __name__ == "__main__":
