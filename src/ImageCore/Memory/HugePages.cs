@@ -14,6 +14,7 @@ internal static unsafe partial class HugePages
     public const nuint Size = 2u << 20;
 
     private const int MadvHugePage = 14;
+    private const int MadvPopulateWrite = 23;   // Linux 5.14+; older kernels answer EINVAL and the pages fault in on first touch
     private static bool _unavailable = !OperatingSystem.IsLinux();
 
     /// <summary>Buffers at least this large are allocated on huge-page boundaries and advised.</summary>
@@ -25,7 +26,9 @@ internal static unsafe partial class HugePages
         if (_unavailable) return;
         try
         {
-            _ = madvise((nint)p, (bytes + Size - 1) & ~(Size - 1), MadvHugePage);   // a refusal just leaves normal pages
+            nuint length = (bytes + Size - 1) & ~(Size - 1);
+            _ = madvise((nint)p, length, MadvHugePage);        // a refusal just leaves normal pages
+            _ = madvise((nint)p, length, MadvPopulateWrite);   // fault the whole buffer in with one call
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

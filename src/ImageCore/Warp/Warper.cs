@@ -85,7 +85,13 @@ public static class Warper
     /// left as they are. Returns the number of good pixels written.</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>, or the mask planes differ.</exception>
     public static long WarpInto(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
-                                int maxDegreeOfParallelism = 1)
+                                int maxDegreeOfParallelism = 1) =>
+        WarpInto(source, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized: true);
+
+    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> through the vectorised
+    /// inner loop, or through its scalar reference (benchmarks compare the two).</summary>
+    internal static long WarpInto(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
+                                  int maxDegreeOfParallelism, bool vectorized)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(sourceWcs);
@@ -104,49 +110,75 @@ public static class Warper
             if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
         int noData = dest.Mask.GetBitMask("NO_DATA");
         var grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
-        if (config.KernelTableBins > 0) kernel.TapsTabulated(0, stackalloc double[kernel.Size], config.KernelTableBins);   // build the table before the threads start
-        long good = 0;
-        const int BandRows = 16;
-        int bands = (region.Height + BandRows - 1) / BandRows;
+        var kernels = new WarpKernels(kernel, config.KernelTableBins, maskKernel, growBits, noData);
+        var planes = new WarpSource(source);
+        var destPlanes = new WarpDestination(dest);
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
-        // Row buffers belong to the worker thread, not to the band: nothing is allocated per band.
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => new RowBuffers(region.Width), (band, _, buffers) =>
+        return WarpBands(grid, kernels, planes, region.Width, region.Height, maxDegreeOfParallelism,
+                         (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized);
+    }
+
+    /// <summary>Destination rows are computed in bands of this many rows, each band in tiles of
+    /// <see cref="TileColumns"/> columns: a tile's source footprint (about TileColumns x (BandRows + kernel) pixels,
+    /// whatever the rotation between the grids) stays in cache while its rows are computed.</summary>
+    internal const int BandRows = 16;
+
+    /// <summary>Columns per tile (see <see cref="BandRows"/>).</summary>
+    internal const int TileColumns = 128;
+
+    /// <summary>Computes every pixel of a <paramref name="width"/> x <paramref name="height"/> region in bands of
+    /// <see cref="BandRows"/> rows across threads; <paramref name="segment"/> says where row r's pixels c0..c0+count-1 go.
+    /// Returns the number of good pixels.</summary>
+    internal static unsafe long WarpBands(SourceGrid grid, WarpKernels kernels, WarpSource planes, int width, int height,
+                                          int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true)
+    {
+        if (kernels.TableBins > 0)
         {
-            int w = region.Width;
-            var (x0, y0, x1, y1) = (buffers.X0, buffers.Y0, buffers.X1, buffers.Y1);
-            Span<double> kx = stackalloc double[kernel.Size], ky = stackalloc double[kernel.Size];
-            Span<double> mx = stackalloc double[2], my = stackalloc double[2];
-            int first = band * BandRows, last = Math.Min(region.Height, first + BandRows) - 1;
-            grid.Row(first - 1, x0, y0);
-            for (int r = first; r <= last; r++)
+            // Build the tap table before the threads start.
+            float* warm = stackalloc float[kernels.Kernel.TapStride];
+            kernels.Kernel.NormalizedTaps(0, warm, kernels.TableBins);
+        }
+        long good = 0;
+        int bands = (height + BandRows - 1) / BandRows;
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
+        {
+            // Source positions of one tile's row and the row below it: on the stack, nothing allocated per band.
+            double* x0 = stackalloc double[TileColumns + 1], y0 = stackalloc double[TileColumns + 1];
+            double* x1 = stackalloc double[TileColumns + 1], y1 = stackalloc double[TileColumns + 1];
+            int first = band * BandRows, last = Math.Min(height, first + BandRows) - 1;
+            for (int c0 = 0; c0 < width; c0 += TileColumns)
             {
-                grid.Row(r, x1, y1);
-                var output = new OutputRow(dest.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
-                                           dest.Variance.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w),
-                                           dest.Mask.Image.Pixels.GetRowSpan(rowOffset + r).Slice(colOffset, w));
-                buffers.Good += WarpRow(source, output, x1, y1, x0, y0, kernel, config.KernelTableBins, maskKernel, growBits, noData, kx, ky, mx, my);
-                (x0, x1) = (x1, x0);
-                (y0, y1) = (y1, y0);
+                int n = Math.Min(TileColumns, width - c0);
+                double* bx = x0, by = y0, tx = x1, ty = y1;
+                grid.RowSegment(first - 1, c0, n, bx, by);
+                for (int r = first; r <= last; r++)
+                {
+                    grid.RowSegment(r, c0, n, tx, ty);
+                    var output = segment(r, c0, n);
+                    count += vectorized ? WarpPixels.RowVector(planes, kernels, tx, ty, bx, by, output)
+                                        : WarpPixels.RowScalar(planes, kernels, tx, ty, bx, by, output);
+                    double* swap = bx;
+                    bx = tx;
+                    tx = swap;
+                    swap = by;
+                    by = ty;
+                    ty = swap;
+                }
             }
-            (buffers.X0, buffers.Y0, buffers.X1, buffers.Y1) = (x0, y0, x1, y1);
-            return buffers;
-        }, buffers => Interlocked.Add(ref good, buffers.Good));
+            return count;
+        }, count => Interlocked.Add(ref good, count));
         return good;
     }
 
-    /// <summary>A worker thread's source-position rows (this row and the one below) and its good-pixel count.</summary>
-    private sealed class RowBuffers(int width)
+    /// <summary>Pointers into a destination masked image.</summary>
+    private readonly unsafe struct WarpDestination(MaskedImage dest)
     {
-        public double[] X0 = new double[width + 1], Y0 = new double[width + 1], X1 = new double[width + 1], Y1 = new double[width + 1];
-        public long Good;
-    }
+        private readonly float* _image = dest.Image.Plane.Pointer, _variance = dest.Variance.Plane.Pointer;
+        private readonly int* _mask = dest.Mask.Image.Plane.Pointer;
+        private readonly long _imageStride = dest.Image.Plane.Stride, _varianceStride = dest.Variance.Plane.Stride, _maskStride = dest.Mask.Image.Plane.Stride;
 
-    /// <summary>The three output rows of one destination row.</summary>
-    private readonly ref struct OutputRow(Span<float> image, Span<float> variance, Span<int> mask)
-    {
-        public readonly Span<float> Image = image;
-        public readonly Span<float> Variance = variance;
-        public readonly Span<int> Mask = mask;
+        public WarpOutput Segment(int row, int col, int count) =>
+            new(_image + row * _imageStride + col, _variance + row * _varianceStride + col, _mask + row * _maskStride + col, count);
     }
 
     /// <summary>The destination box that <paramref name="sourceBox"/> lands on: its outline (every 64 pixels and
@@ -202,89 +234,9 @@ public static class Warper
         return worst;
     }
 
-    /// <summary>One destination row: <paramref name="sx"/>/<paramref name="sy"/> hold the source positions of
-    /// destination columns -1..W-1 of this row, <paramref name="px"/>/<paramref name="py"/> those of the row below.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]   // hot from the first row: no tier-0 pass
-    private static unsafe long WarpRow(MaskedImage source, OutputRow output, double[] sx, double[] sy, double[] px, double[] py,
-                                       WarpingKernel kernel, int tableBins, WarpingKernel? maskKernel, int growBits, int noData,
-                                       Span<double> kx, Span<double> ky, Span<double> mx, Span<double> my)
-    {
-        // Raw row pointers and strides: the tap loops index the planes directly (no span per tap row).
-        float* img = source.Image.Plane.Pointer, var = source.Variance.Plane.Pointer;
-        int* msk = source.Mask.Image.Plane.Pointer;
-        long imgStride = source.Image.Plane.Stride, varStride = source.Variance.Plane.Stride, mskStride = source.Mask.Image.Plane.Stride;
-        int sw = source.BBox.Width, sh = source.BBox.Height, ox = source.BBox.MinX, oy = source.BBox.MinY;
-        var outImage = output.Image;
-        var outVariance = output.Variance;
-        var outMask = output.Mask;
-        int size = kernel.Size, ctr = kernel.Center;
-        long good = 0;
-        for (int c = 0; c < outImage.Length; c++)
-        {
-            double x = sx[c + 1] - ox, y = sy[c + 1] - oy;
-            int ix = (int)Math.Floor(x), iy = (int)Math.Floor(y);
-            int startX = ix - ctr, startY = iy - ctr;
-            if (!double.IsFinite(x) || !double.IsFinite(y) || startX < 0 || startY < 0 || startX + size > sw || startY + size > sh)
-            {
-                outImage[c] = float.NaN;
-                outVariance[c] = float.PositiveInfinity;
-                outMask[c] = noData;
-                continue;
-            }
-            double fx = x - ix, fy = y - iy;
-            double sumX = tableBins > 0 ? kernel.TapsTabulated(fx, kx, tableBins) : kernel.Taps(fx, kx);
-            double sumY = tableBins > 0 ? kernel.TapsTabulated(fy, ky, tableBins) : kernel.Taps(fy, ky);
-            // Relative area: the parallelogram of the source steps to the left and the lower neighbour.
-            double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
-            double area = Math.Abs(ax * by - ay * bx);
-            double scale = area / (sumX * sumY);
-            double vi = 0, vv = 0;
-            int full = 0;
-            for (int j = 0; j < size; j++)
-            {
-                double wy = ky[j];
-                if (wy == 0) continue;
-                float* ir = img + (startY + j) * imgStride + startX;
-                float* vr = var + (startY + j) * varStride + startX;
-                int* mr = msk + (startY + j) * mskStride + startX;
-                double rowI = 0, rowV = 0;
-                for (int i = 0; i < size; i++)
-                {
-                    double k = kx[i];
-                    if (k == 0) continue;
-                    rowI += k * ir[i];
-                    rowV += k * k * vr[i];
-                    full |= mr[i];
-                }
-                vi += wy * rowI;
-                vv += wy * wy * rowV;
-            }
-            int bits = full;
-            if (maskKernel is not null)
-            {
-                maskKernel.Taps(fx, mx);
-                maskKernel.Taps(fy, my);
-                int narrow = 0;
-                for (int j = 0; j < 2; j++)
-                {
-                    if (my[j] == 0) continue;
-                    int* mr = msk + (iy + j) * mskStride + ix;
-                    if (mx[0] != 0) narrow |= mr[0];
-                    if (mx[1] != 0) narrow |= mr[1];
-                }
-                bits = (full & growBits) | narrow;
-            }
-            outImage[c] = (float)(vi * scale);
-            outVariance[c] = (float)(vv * scale * scale);
-            outMask[c] = bits;
-            good++;
-        }
-        return good;
-    }
-
     /// <summary>Source positions of destination pixels: exact on grid rows and columns -1, -1 + L, ..., and at the
     /// box's last row and column; bilinear in between (afw's interpLength scheme).</summary>
-    private sealed class SourceGrid
+    internal sealed class SourceGrid
     {
         private readonly SkyWcs _source, _dest;
         private readonly Box2I _box;
@@ -310,27 +262,36 @@ public static class Warper
         }
 
         /// <summary>Source positions of columns -1..W-1 of destination row <paramref name="r"/> (relative to the box; -1 allowed).</summary>
+        public unsafe void Row(int r, double[] xs, double[] ys)
+        {
+            fixed (double* px = xs, py = ys) RowSegment(r, 0, _box.Width, px, py);
+        }
+
+        /// <summary>Source positions of columns <paramref name="c0"/> - 1 .. <paramref name="c0"/> + <paramref name="n"/> - 1 of
+        /// destination row <paramref name="r"/> (relative to the box; -1 allowed) into xs[0..n], ys[0..n].</summary>
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Row(int r, double[] xs, double[] ys)
+        public unsafe void RowSegment(int r, int c0, int n, double* xs, double* ys)
         {
             int j = Segment(_rows, r);
             int ra = _rows[j], rb = _rows[j + 1];
             double t = rb == ra ? 0 : (double)(r - ra) / (rb - ra);
-            for (int i = 0; i + 1 < _cols.Length; i++)
+            int from = c0 - 1, to = c0 + n - 1;   // inclusive columns
+            for (int i = Segment(_cols, from); i + 1 < _cols.Length && _cols[i] <= to; i++)
             {
                 int ca = _cols[i], cb = _cols[i + 1];
                 double xa = Lerp(_gx[j, i], _gx[j + 1, i], t), xb = Lerp(_gx[j, i + 1], _gx[j + 1, i + 1], t);
                 double ya = Lerp(_gy[j, i], _gy[j + 1, i], t), yb = Lerp(_gy[j, i + 1], _gy[j + 1, i + 1], t);
-                for (int c = ca; c <= cb; c++)
+                for (int c = Math.Max(ca, from), end = Math.Min(cb, to); c <= end; c++)
                 {
                     double u = (double)(c - ca) / (cb - ca);
-                    xs[c + 1] = Lerp(xa, xb, u);
-                    ys[c + 1] = Lerp(ya, yb, u);
+                    xs[c - from] = Lerp(xa, xb, u);
+                    ys[c - from] = Lerp(ya, yb, u);
                 }
             }
             // Grid nodes are exact (so a NaN node does not leak into its neighbours' values beyond its cells).
             if (r == ra)
-                for (int i = 0; i < _cols.Length; i++) (xs[_cols[i] + 1], ys[_cols[i] + 1]) = (_gx[j, i], _gy[j, i]);
+                for (int i = 0; i < _cols.Length; i++)
+                    if (_cols[i] >= from && _cols[i] <= to) (xs[_cols[i] - from], ys[_cols[i] - from]) = (_gx[j, i], _gy[j, i]);
         }
 
         private static double Lerp(double a, double b, double t) => t == 0 ? a : t == 1 ? b : a + (b - a) * t;

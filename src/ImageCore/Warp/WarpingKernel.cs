@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using System.Text.RegularExpressions;
 
 namespace ImageCore.Warp;
@@ -139,6 +140,108 @@ public sealed partial class WarpingKernel
             sum += taps[i] = t == 0 ? a : a + (b - a) * t;
         }
         return sum;
+    }
+
+    /// <summary>True for Lanczos kernels, whose taps come from a table when asked; bilinear and nearest are always exact.</summary>
+    internal bool IsTabulated => _order > 0;
+
+    /// <summary>Entries per tap row in the single-precision taps the warper uses: at least 8 (one Vector256, so a
+    /// lanczos3 or lanczos4 row is one vector load), padded with zeros beyond <see cref="Size"/>.</summary>
+    internal int TapStride => Math.Max(8, Size);
+
+    private sealed record SingleTable(float[] Values, int Bins);
+
+    private SingleTable? _singleTable;   // replaced whole, as _table
+
+    /// <summary>Renormalised single-precision taps at fractions b / bins, b = 0..bins, <see cref="TapStride"/> apart
+    /// (built once per kernel and bin count, thread-safe).</summary>
+    internal float[] NormalizedTable(int bins)
+    {
+        if (_singleTable is { } built && built.Bins == bins) return built.Values;
+        lock (_tableLock)
+        {
+            if (_singleTable is { } again && again.Bins == bins) return again.Values;
+            int stride = TapStride;
+            var values = new float[(bins + 1) * stride];
+            Span<double> taps = stackalloc double[Size];
+            for (int b = 0; b <= bins; b++)
+            {
+                double sum = Taps((double)b / bins, taps);
+                for (int i = 0; i < Size; i++) values[b * stride + i] = (float)(taps[i] / sum);
+            }
+            _singleTable = new SingleTable(values, bins);
+            return values;
+        }
+    }
+
+    /// <summary>Taps for <paramref name="f"/> in [0, 1), renormalised to sum 1, in single precision, into
+    /// <paramref name="taps"/> (<see cref="TapStride"/> entries; zeros beyond <see cref="Size"/>). With
+    /// <paramref name="bins"/> &gt; 0 a Lanczos kernel interpolates linearly between renormalised taps tabulated at
+    /// bins + 1 fractions (each entry a + t (b - a), fused), so the result still sums to 1 up to rounding; otherwise,
+    /// and for bilinear and nearest, the exact taps are divided by their sum.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal unsafe void NormalizedTaps(double f, float* taps, int bins)
+    {
+        int stride = TapStride;
+        if (_order > 0 && bins > 0)
+        {
+            fixed (float* table = NormalizedTable(bins)) Interpolate(table, stride, bins, f, taps);
+            return;
+        }
+        if (_order <= 0)
+        {
+            // Bilinear and nearest: the taps already sum to 1.
+            taps[0] = _order == 0 ? (float)(1 - f) : f < 0.5 ? 1 : 0;
+            taps[1] = _order == 0 ? (float)f : f < 0.5 ? 0 : 1;
+            for (int i = 2; i < stride; i++) taps[i] = 0;
+            return;
+        }
+        Span<double> exact = stackalloc double[Size];
+        double sum = Taps(f, exact);
+        for (int i = 0; i < Size; i++) taps[i] = (float)(exact[i] / sum);
+        for (int i = Size; i < stride; i++) taps[i] = 0;
+    }
+
+    /// <summary>The taps for <paramref name="f"/> interpolated from a <see cref="NormalizedTable"/> (see <see cref="NormalizedTaps"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Interpolate(float* table, int stride, int bins, double f, float* taps)
+    {
+        double pos = f * bins;
+        int bin = Math.Min((int)pos, bins - 1);
+        float t = (float)(pos - bin);
+        float* row = table + bin * stride, next = row + stride;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Elementwise fused multiply-adds: the same bits as the scalar loop below.
+            var vt = Vector256.Create(t);
+            for (; i + 8 <= stride; i += 8)
+            {
+                var a = Vector256.Load(row + i);
+                Vector256.FusedMultiplyAdd(vt, Vector256.Load(next + i) - a, a).Store(taps + i);
+            }
+        }
+        for (; i < stride; i++) taps[i] = MathF.FusedMultiplyAdd(t, next[i] - row[i], row[i]);
+    }
+
+    /// <summary>Which of the taps for <paramref name="f"/> are non-zero, as bits (bit i: tap i); the mask kernel
+    /// spreads a mask bit only over these.</summary>
+    internal int Support(double f)
+    {
+        switch (_order)
+        {
+            case -1: return f < 0.5 ? 0b01 : 0b10;
+            case 0: return f == 0 ? 0b01 : 0b11;
+            default:
+                {
+                    Span<double> taps = stackalloc double[Size];
+                    Taps(f, taps);
+                    int bits = 0;
+                    for (int i = 0; i < Size; i++)
+                        if (taps[i] != 0) bits |= 1 << i;
+                    return bits;
+                }
+        }
     }
 
     /// <summary>L(x) = sin(pi x) sin(pi x / n) / (pi^2 x^2 / n), 1 where |pi x| &lt; 1e-5 (afw's LanczosFunction1; not truncated).</summary>
