@@ -8,5 +8,6 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     IsrCommand.Create(),
     WcsCommand.Create(),
     WarpCommand.Create(),
+    CoaddCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,0 +1,138 @@
+using CommunityToolkit.HighPerformance;
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Coadd;
+
+/// <summary>
+/// One warp of a coadd, read in row ranges: an ImageCore exposure (IMAGE, MASK, VARIANCE in the afw layout) or a
+/// plain single-image FITS file (then the mask is NO_DATA where the image is not finite, and there is no variance).
+/// Every read checks the rows it got; a failed or short read throws <see cref="CoaddInputException"/> naming the
+/// input and the rows.
+/// </summary>
+public sealed class CoaddInput : IDisposable
+{
+    private readonly FitsFile _file;
+    private readonly FitsHdu _image;
+    private readonly FitsHdu? _mask, _variance;
+
+    private CoaddInput(FitsFile file, FitsHdu image, FitsHdu? mask, FitsHdu? variance, FitsHeader metadata, IReadOnlyDictionary<string, int> planes)
+    {
+        (_file, _image, _mask, _variance) = (file, image, mask, variance);
+        Metadata = metadata;
+        MaskPlanes = planes;
+    }
+
+    /// <summary>The input's name (its path) for messages.</summary>
+    public string Name => _file.Name;
+
+    /// <summary>Pixels per row.</summary>
+    public int Width => (int)_image.Width;
+
+    /// <summary>Rows.</summary>
+    public int Height => (int)_image.Height;
+
+    /// <summary>True for an exposure (mask and variance planes); false for a plain image.</summary>
+    public bool HasVariance => _variance is not null;
+
+    /// <summary>The exposure's metadata (primary header), or the plain image's header.</summary>
+    public FitsHeader Metadata { get; }
+
+    /// <summary>Mask plane names and bits (afw's defaults for a plain image).</summary>
+    public IReadOnlyDictionary<string, int> MaskPlanes { get; }
+
+    /// <summary>Opens <paramref name="name"/> from <paramref name="stream"/> (owned by the input from then on).</summary>
+    /// <exception cref="CoaddInputException">Not an exposure or a 2-D image, or unreadable.</exception>
+    public static CoaddInput Open(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        FitsFile? file = null;
+        try
+        {
+            file = new FitsFile(stream, name, ownsStream: true);
+            if (file.FindHdu("IMAGE") is { } image && file.FindHdu("VARIANCE") is { } variance && file.FindHdu("MASK") is { } mask)
+            {
+                foreach (var h in new[] { mask, variance })
+                    if (h.Width != image.Width || h.Height != image.Height)
+                        throw new CoaddInputException(name, $"{h.ExtName} is {h.Width}x{h.Height} but IMAGE is {image.Width}x{image.Height}");
+                if (mask.Bitpix != 32) throw new CoaddInputException(name, $"MASK must be int32 (BITPIX 32), not BITPIX {mask.Bitpix}");
+                var planes = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var c in mask.Header)
+                    if (c.Keyword.StartsWith("MP_", StringComparison.Ordinal) && c.Kind == FitsValueKind.Integer) planes[c.Keyword[3..]] = (int)(long)c.Value!;
+                if (planes.Count == 0)
+                    for (int i = 0; i < Mask.DefaultPlanes.Count; i++) planes[Mask.DefaultPlanes[i]] = i;
+                return new CoaddInput(file, image, mask, variance, file[0].Header, planes);
+            }
+            foreach (var hdu in file.Hdus)
+            {
+                if (hdu.Header.GetInt64("NAXIS", 0) != 2 || hdu.Width == 0 || hdu.Height == 0) continue;
+                var defaults = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (int i = 0; i < Mask.DefaultPlanes.Count; i++) defaults[Mask.DefaultPlanes[i]] = i;
+                return new CoaddInput(file, hdu, null, null, hdu.Header, defaults);
+            }
+            throw new CoaddInputException(name, "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image");
+        }
+        catch (Exception e) when (e is not CoaddInputException)
+        {
+            file?.Dispose();
+            if (file is null) stream.Dispose();
+            throw new CoaddInputException(name, e.Message, e);
+        }
+        catch
+        {
+            file?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the file at <paramref name="path"/>.</summary>
+    /// <exception cref="CoaddInputException">Missing, unreadable, or not an image.</exception>
+    public static CoaddInput Open(string path)
+    {
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CoaddInputException(path, e.Message, e); }
+        return Open(fs, path);
+    }
+
+    /// <summary>Reads rows <paramref name="firstRow"/>.. of every plane into the given views (all as tall as the rows
+    /// wanted, <see cref="Width"/> wide). A plain image's mask gets NO_DATA (bit <paramref name="noDataBit"/>) where the
+    /// image is not finite; its variance view is left untouched.</summary>
+    /// <exception cref="CoaddInputException">The read failed or came up short.</exception>
+    public void ReadRows(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
+    {
+        try
+        {
+            _file.ReadRows(_image, firstRow, image);
+            if (_mask is not null && _variance is not null)
+            {
+                _file.ReadRows(_mask, firstRow, mask);
+                _file.ReadRows(_variance, firstRow, variance);
+                return;
+            }
+            for (int y = 0; y < image.Height; y++)
+            {
+                var row = image.GetRowSpan(y);
+                var m = mask.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++) m[x] = float.IsFinite(row[x]) ? 0 : 1 << noDataBit;
+            }
+        }
+        catch (Exception e) when (e is IOException or FitsFormatException or NotSupportedException or ArgumentException or ObjectDisposedException)
+        {
+            throw new CoaddInputException(Name, $"rows {firstRow}..{firstRow + image.Height - 1}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _file.Dispose();
+}
+
+/// <summary>A coadd input could not be opened or read: the coadd fails, naming the input (and the rows).</summary>
+public sealed class CoaddInputException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public CoaddInputException(string input, string message, Exception? inner = null) : base($"{input}: {message}", inner) => Input = input;
+
+    /// <summary>The input that failed.</summary>
+    public string Input { get; }
+}

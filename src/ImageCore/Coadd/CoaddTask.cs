@@ -1,0 +1,63 @@
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Coadd;
+
+/// <summary>
+/// <c>imagecore coadd</c>: opens the warps, assembles them (<see cref="Coadder"/>) and writes the coadd as an
+/// exposure (temporary name, then rename) whose metadata are the first input's (its WCS included) plus the
+/// statistic, and each input with its weight (INPUTnnn / WEIGHTnnn cards). Any failure leaves no output file.
+/// </summary>
+public static class CoaddTask
+{
+    /// <summary>Coadds the files at <paramref name="inputPaths"/> into <paramref name="outputPath"/>.</summary>
+    /// <exception cref="CoaddInputException">An input could not be opened or read, or does not match the others.</exception>
+    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0));
+
+    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, each input read through the
+    /// stream <paramref name="open"/> gives (tests inject failing streams here).</summary>
+    internal static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Func<string, Stream> open)
+    {
+        ArgumentNullException.ThrowIfNull(inputPaths);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (inputPaths.Count == 0) throw new ArgumentException("a coadd needs at least one input");
+        var inputs = new List<CoaddInput>();
+        try
+        {
+            foreach (string path in inputPaths)
+            {
+                Stream stream;
+                try { stream = open(path); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CoaddInputException(path, e.Message, e); }
+                inputs.Add(CoaddInput.Open(stream, path));
+            }
+            var (coadd, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism);
+            using (coadd)
+            {
+                var header = new FitsHeader(outputPath, 0);
+                foreach (var card in inputs[0].Metadata)
+                    if (card.Kind == FitsValueKind.Commentary || !IsStructural(card.Keyword)) header.Add(card);
+                header.Set("COADDSTA", config.Statistic.ToString().ToUpperInvariant(), "coadd statistic");
+                header.Set("NINPUTS", (long)inputs.Count, "warps given to the coadd");
+                for (int k = 0; k < inputs.Count; k++)
+                {
+                    header.Set($"INPUT{k:D3}", Path.GetFileName(inputs[k].Name), "coadd input");
+                    header.Set($"WEIGHT{k:D3}", used.Weights[k], "its weight (0: skipped)");
+                }
+                ExposureFits.Write(outputPath, new Exposure(coadd, header));
+            }
+            return used;
+        }
+        finally
+        {
+            foreach (var input in inputs) input.Dispose();
+        }
+    }
+
+    private static bool IsStructural(string keyword) =>
+        ExposureFits.IsStructuralKeyword(keyword)
+        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2" or "INHERIT"
+        || keyword.StartsWith("INPUT", StringComparison.Ordinal) || keyword.StartsWith("WEIGHT", StringComparison.Ordinal);
+}

@@ -1,0 +1,256 @@
+using CommunityToolkit.HighPerformance;
+using ImageCore.Fits;
+using ImageCore.Images;
+using ImageCore.Memory;
+
+namespace ImageCore.Coadd;
+
+/// <summary>What a coadd used: each input's weight (0 when skipped) and why inputs were skipped.</summary>
+/// <param name="Inputs">Input names in order.</param>
+/// <param name="Weights">Weight per input: 1 / clipped mean of its variance plane (1 for plain images); 0 when skipped.</param>
+/// <param name="Skipped">Messages for skipped inputs (all NaN, or a weight that is not finite and positive).</param>
+public sealed record CoaddInputs(IReadOnlyList<string> Inputs, IReadOnlyList<double> Weights, IReadOnlyList<string> Skipped);
+
+/// <summary>
+/// Assembles a coadd from warps on one grid, as Rubin's AssembleCoadd does (<see cref="StackStatistics"/> holds the
+/// per-pixel rules). Each warp's weight is 1 / MEANCLIP of its variance over its good pixels. MEAN streams: one
+/// warp at a time is read into per-pixel running sums, so memory does not grow with the number of warps. MEANCLIP
+/// and MEDIAN (and MEAN when <see cref="CoaddConfig.StreamingMean"/> is off) stack full-width sub-regions of
+/// <see cref="CoaddConfig.SubregionRows"/> rows from every warp, sub-regions in parallel. Any failed or short read
+/// fails the whole coadd with a <see cref="CoaddInputException"/> naming the input and rows.
+/// </summary>
+public static class Coadder
+{
+    /// <summary>Mask planes the coadd adds to the inputs' planes.</summary>
+    public static IReadOnlyList<string> CoaddMaskPlanes { get; } = ["CLIPPED", "REJECTED", "SENSOR_EDGE", "INEXACT_PSF"];
+
+    /// <summary>Coadds <paramref name="inputs"/> (opened warps, all the same size with the same mask planes).</summary>
+    /// <exception cref="CoaddInputException">An input has another size or other mask planes, or a read failed.</exception>
+    /// <exception cref="ArgumentException">No inputs, or an invalid configuration.</exception>
+    public static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (inputs.Count == 0) throw new ArgumentException("a coadd needs at least one input");
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var first = inputs[0];
+        foreach (var input in inputs)
+        {
+            if (input.Width != first.Width || input.Height != first.Height)
+                throw new CoaddInputException(input.Name, $"is {input.Width}x{input.Height}, but {first.Name} is {first.Width}x{first.Height}: inputs must share one grid");
+            if (!SamePlanes(input.MaskPlanes, first.MaskPlanes))
+                throw new CoaddInputException(input.Name, $"its mask planes differ from {first.Name}'s");
+        }
+        var result = new MaskedImage(first.Width, first.Height);
+        try
+        {
+            result.Mask.ClearPlanes();
+            foreach (var (name, bit) in first.MaskPlanes) result.Mask.SetPlane(name, bit);
+            foreach (string plane in CoaddMaskPlanes)
+                if (!result.Mask.Planes.ContainsKey(plane)) result.Mask.AddPlane(plane);
+            var rules = Rules(config, result.Mask, inputs.All(i => i.HasVariance));
+            var (weights, skipped) = Weights(inputs, rules, config);
+            if (weights.All(w => w == 0)) throw new ArgumentException("every input was skipped: " + string.Join("; ", skipped));
+            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, result);
+            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism);
+            return (result, new CoaddInputs(inputs.Select(i => i.Name).ToList(), weights, skipped));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    private static bool SamePlanes(IReadOnlyDictionary<string, int> a, IReadOnlyDictionary<string, int> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out int bit) && bit == p.Value);
+
+    internal static StackRules Rules(CoaddConfig config, Mask mask, bool useInputVariance)
+    {
+        int Bit(string plane) => mask.Planes.TryGetValue(plane, out int b) ? 1 << b : 0;
+        int bad = 0;
+        foreach (string plane in config.BadMaskPlanes) bad |= Bit(plane);
+        var thresholds = config.MaskPropagationThresholds
+            .Where(t => t.Value < 1 && (Bit(t.Key) & bad) != 0)
+            .Select(t => (Bit(t.Key), t.Value)).ToArray();
+        if (thresholds.Length > 4) throw new ArgumentException("CoaddConfig.MaskPropagationThresholds: at most 4 planes below 1.0");
+        return new StackRules
+        {
+            Statistic = config.Statistic,
+            Sigma = config.SigmaClip,
+            Iterations = config.ClipIterations,
+            BadBits = bad,
+            NoData = Bit("NO_DATA"),
+            Edge = Bit("EDGE"),
+            Clipped = Bit("CLIPPED"),
+            Rejected = Bit("REJECTED"),
+            SensorEdge = Bit("SENSOR_EDGE"),
+            InexactPsf = Bit("INEXACT_PSF"),
+            Thresholds = thresholds,
+            UseInputVariance = useInputVariance,
+        };
+    }
+
+    private static int NoDataPlane(StackRules rules) => System.Numerics.BitOperations.TrailingZeroCount(rules.NoData);
+
+    /// <summary>Each input's weight: 1 / MEANCLIP of its variance over good pixels (read in row bands), or 1 without variances.</summary>
+    private static (double[] Weights, List<string> Skipped) Weights(IReadOnlyList<CoaddInput> inputs, StackRules rules, CoaddConfig config)
+    {
+        var weights = new double[inputs.Count];
+        var skipped = new List<string>();
+        int w = inputs[0].Width, h = inputs[0].Height;
+        const int Band = 256;
+        using var image = new Plane<float>(w, Math.Min(Band, h), clear: false);
+        using var mask = new Plane<int>(w, Math.Min(Band, h), clear: false);
+        using var variance = new Plane<float>(w, Math.Min(Band, h), clear: false);
+        float[] good = rules.UseInputVariance ? new float[(long)w * h] : [];
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            long n = 0;
+            for (int y0 = 0; y0 < h; y0 += Band)
+            {
+                int rows = Math.Min(Band, h - y0);
+                Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
+                Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
+                inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
+                for (int y = 0; y < rows; y++)
+                {
+                    Span<float> ir = iv.GetRowSpan(y), vr = vv.GetRowSpan(y);
+                    Span<int> mr = mv.GetRowSpan(y);
+                    for (int x = 0; x < ir.Length; x++)
+                        if (StackStatistics.IsGood(ir[x], vr[x], mr[x], rules))
+                        {
+                            if (rules.UseInputVariance) good[n] = vr[x];
+                            n++;
+                        }
+                }
+            }
+            double weight = n == 0 ? double.NaN : rules.UseInputVariance ? 1 / StackStatistics.MeanClip(good.AsSpan(0, (int)n), config.SigmaClip, config.ClipIterations) : 1;
+            if (!(weight > 0) || double.IsInfinity(weight))
+            {
+                skipped.Add(n == 0 ? $"{inputs[k].Name}: no good pixel" : $"{inputs[k].Name}: weight {weight} (variance clipped mean {1 / weight})");
+                weight = 0;
+            }
+            weights[k] = weight;
+        }
+        return (weights, skipped);
+    }
+
+    /// <summary>MEAN one warp at a time into per-pixel running sums (read in row bands).</summary>
+    private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, MaskedImage result)
+    {
+        int w = result.BBox.Width, h = result.BBox.Height;
+        var sums = new StackStatistics.MeanSums(w, h, rules);
+        const int Band = 256;
+        using var image = new Plane<float>(w, Math.Min(Band, h), clear: false);
+        using var mask = new Plane<int>(w, Math.Min(Band, h), clear: false);
+        using var variance = new Plane<float>(w, Math.Min(Band, h), clear: true);
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            if (weights[k] == 0) continue;
+            sums.AddWeight(weights[k]);
+            for (int y0 = 0; y0 < h; y0 += Band)
+            {
+                int rows = Math.Min(Band, h - y0);
+                Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
+                Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
+                inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
+                for (int y = 0; y < rows; y++) sums.AddRow(y0 + y, iv.GetRowSpan(y), vv.GetRowSpan(y), mv.GetRowSpan(y), weights[k]);
+            }
+        }
+        for (int y = 0; y < h; y++)
+            sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y), result.Variance.Pixels.GetRowSpan(y), result.Mask.Image.Pixels.GetRowSpan(y));
+    }
+
+    /// <summary>Sub-regions of full rows from every warp, stacked and reduced per pixel, sub-regions in parallel.</summary>
+    private static void Stack(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads)
+    {
+        int w = result.BBox.Width, h = result.BBox.Height;
+        int[] used = Enumerable.Range(0, inputs.Count).Where(k => weights[k] != 0).ToArray();
+        int n = used.Length;
+        int rows = config.SubregionRows > 0 ? config.SubregionRows
+                 : (int)Math.Clamp(config.StackMemoryBytes / threads / Math.Max(1L, 12L * w * n), 1, h);
+        rows = Math.Min(rows, h);
+        int regions = (h + rows - 1) / rows;
+        // Each input is one stream: one sub-region reads it at a time.
+        var locks = inputs.Select(_ => new object()).ToArray();
+        try
+        {
+            Parallel.For(0, regions, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new StackBuffers(n, w, rows), (region, _, b) =>
+            {
+                int y0 = region * rows, count = Math.Min(rows, h - y0);
+                for (int j = 0; j < n; j++)
+                    lock (locks[used[j]])
+                        inputs[used[j]].ReadRows(y0, b.Image[j].AsSpan2D()[..count, ..], b.Mask[j].AsSpan2D()[..count, ..],
+                                                 b.Variance[j].AsSpan2D()[..count, ..], NoDataPlane(rules));
+                if (rules.Statistic == CoaddStatistic.Mean)
+                {
+                    var sums = new StackStatistics.MeanSums(w, count, rules);
+                    for (int j = 0; j < n; j++)
+                    {
+                        double wk = weights[used[j]];
+                        sums.AddWeight(wk);
+                        for (int y = 0; y < count; y++) sums.AddRow(y, b.Image[j].GetRowSpan(y), b.Variance[j].GetRowSpan(y), b.Mask[j].GetRowSpan(y), wk);
+                    }
+                    for (int y = 0; y < count; y++)
+                        sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y0 + y), result.Variance.Pixels.GetRowSpan(y0 + y), result.Mask.Image.Pixels.GetRowSpan(y0 + y));
+                    return b;
+                }
+                for (int j = 0; j < n; j++) b.Weight[j] = weights[used[j]];
+                for (int y = 0; y < count; y++)
+                {
+                    Span<float> ir = result.Image.Pixels.GetRowSpan(y0 + y), vr = result.Variance.Pixels.GetRowSpan(y0 + y);
+                    Span<int> mr = result.Mask.Image.Pixels.GetRowSpan(y0 + y);
+                    for (int c = 0; c < w; c++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            b.SampleX[j] = b.Image[j].GetRowSpan(y)[c];
+                            b.SampleV[j] = b.Variance[j].GetRowSpan(y)[c];
+                            b.SampleM[j] = b.Mask[j].GetRowSpan(y)[c];
+                        }
+                        StackStatistics.Pixel(b.SampleX, b.SampleV, b.SampleM, b.Weight, rules, b.X, b.W, b.V, b.M, b.Sorted, out ir[c], out vr[c], out mr[c]);
+                    }
+                }
+                return b;
+            }, b => b.Dispose());
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CoaddInputException) is { } failed)
+        {
+            throw (CoaddInputException)failed;
+        }
+    }
+
+    /// <summary>One worker's sub-region planes (one set per warp) and per-pixel scratch.</summary>
+    private sealed class StackBuffers : IDisposable
+    {
+        public readonly Plane<float>[] Image, Variance;
+        public readonly Plane<int>[] Mask;
+        public readonly double[] X, W, V, Sorted, Weight;
+        public readonly int[] M, SampleM;
+        public readonly float[] SampleX, SampleV;
+
+        public StackBuffers(int n, int width, int rows)
+        {
+            Image = new Plane<float>[n];
+            Variance = new Plane<float>[n];
+            Mask = new Plane<int>[n];
+            for (int k = 0; k < n; k++)
+            {
+                Image[k] = new Plane<float>(width, rows, clear: false);
+                Variance[k] = new Plane<float>(width, rows, clear: true);
+                Mask[k] = new Plane<int>(width, rows, clear: false);
+            }
+            (X, W, V, Sorted, Weight, M) = (new double[n], new double[n], new double[n], new double[n], new double[n], new int[n]);
+            (SampleX, SampleV, SampleM) = (new float[n], new float[n], new int[n]);
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in Image) p.Dispose();
+            foreach (var p in Variance) p.Dispose();
+            foreach (var p in Mask) p.Dispose();
+        }
+    }
+}
