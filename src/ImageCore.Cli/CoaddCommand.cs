@@ -17,13 +17,7 @@ internal static class CoaddCommand
         {
             int n = parse.GetValue(threads);
             if (n < 1) throw new ArgumentException($"--threads must be >= 1 (is {n})");
-            var stat = parse.GetValue(statistic) switch
-            {
-                "mean" => CoaddStatistic.Mean,
-                "meanclip" => CoaddStatistic.MeanClip,
-                "median" => CoaddStatistic.Median,
-                var s => throw new ArgumentException($"--statistic must be mean, meanclip or median (is '{s}')"),
-            };
+            var stat = ParseStatistic(parse.GetValue(statistic));
             var inputs = parse.GetValue(warps)!.Select(f => f.FullName).ToList();
             var used = CoaddTask.Run(inputs, parse.GetValue(output)!.FullName, new CoaddConfig { Statistic = stat }, n);
             foreach (string skip in used.Skipped) Console.Error.WriteLine($"imagecore: skipped {skip}");
@@ -31,4 +25,13 @@ internal static class CoaddCommand
         }));
         return command;
     }
+
+    /// <summary>The --statistic option's value as a <see cref="CoaddStatistic"/>.</summary>
+    public static CoaddStatistic ParseStatistic(string? value) => value switch
+    {
+        "mean" => CoaddStatistic.Mean,
+        "meanclip" => CoaddStatistic.MeanClip,
+        "median" => CoaddStatistic.Median,
+        _ => throw new ArgumentException($"--statistic must be mean, meanclip or median (is '{value}')"),
+    };
 }

@@ -9,5 +9,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     WcsCommand.Create(),
     WarpCommand.Create(),
     CoaddCommand.Create(),
+    RunCommand.Create(),
+    DemoCommand.Create(),
 };
 return root.Parse(args).Invoke();

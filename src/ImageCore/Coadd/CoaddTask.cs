@@ -15,9 +15,17 @@ public static class CoaddTask
     public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
         Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0));
 
+    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, writing only <paramref name="region"/>
+    /// of the inputs' grid (a patch's outer box inside its grown direct warps); the written WCS is moved so that
+    /// the region's first pixel is the file's (0, 0).</summary>
+    /// <exception cref="ArgumentException">The region is empty or not inside the inputs' grid.</exception>
+    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Box2I region) =>
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), region);
+
     /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, each input read through the
     /// stream <paramref name="open"/> gives (tests inject failing streams here).</summary>
-    internal static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Func<string, Stream> open)
+    internal static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Func<string, Stream> open,
+                                    Box2I? region = null)
     {
         ArgumentNullException.ThrowIfNull(inputPaths);
         ArgumentNullException.ThrowIfNull(config);
@@ -33,12 +41,22 @@ public static class CoaddTask
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CoaddInputException(path, e.Message, e); }
                 inputs.Add(CoaddInput.Open(stream, path));
             }
-            var (coadd, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism);
+            var grid = new Box2I(0, 0, inputs[0].Width, inputs[0].Height);
+            if (region is { } r && (r.IsEmpty || !grid.Contains(r)))
+                throw new ArgumentException($"the coadd region {r} is not inside the inputs' grid {grid}");
+            var (assembled, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism);
+            var coadd = assembled;
+            if (region is { } crop && crop != grid)
+            {
+                using (assembled) coadd = Crop(assembled, crop);
+            }
             using (coadd)
             {
                 var header = new FitsHeader(outputPath, 0);
                 foreach (var card in inputs[0].Metadata)
                     if (card.Kind == FitsValueKind.Commentary || !IsStructural(card.Keyword)) header.Add(card);
+                if (region is { } moved && moved.Min != grid.Min && header.Contains("CTYPE1"))
+                    Astrometry.SkyWcs.FromHeader(header).WithPixelOrigin(moved.MinX, moved.MinY).WriteTo(header);
                 header.Set("COADDSTA", config.Statistic.ToString().ToUpperInvariant(), "coadd statistic");
                 header.Set("NINPUTS", (long)inputs.Count, "warps given to the coadd");
                 for (int k = 0; k < inputs.Count; k++)
@@ -54,6 +72,18 @@ public static class CoaddTask
         {
             foreach (var input in inputs) input.Dispose();
         }
+    }
+
+    /// <summary>A copy of <paramref name="region"/> of <paramref name="image"/>, its xy0 at (0, 0).</summary>
+    private static MaskedImage Crop(MaskedImage image, Box2I region)
+    {
+        var result = new MaskedImage(region.Width, region.Height);
+        result.Mask.ClearPlanes();
+        foreach (var (name, bit) in image.Mask.Planes) result.Mask.SetPlane(name, bit);
+        image.Image.View(region).CopyTo(result.Image.Pixels);
+        image.Mask.Image.View(region).CopyTo(result.Mask.Image.Pixels);
+        image.Variance.View(region).CopyTo(result.Variance.Pixels);
+        return result;
     }
 
     private static bool IsStructural(string keyword) =>

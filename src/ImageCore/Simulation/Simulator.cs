@@ -18,7 +18,8 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// <c>raw/VVVVVV/DET.fits</c> (16 int32 segments), <c>calib/bias|dark/DET.fits</c> and
 /// <c>calib/flat/BAND/DET.fits</c> (afw-layout exposures, electrons; the dark per second),
 /// <c>calib/amps/DET.json</c> (gain, read noise, saturation per amplifier), and the truth:
-/// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c>,
+/// <c>truth/catalog.csv</c> (the field's sources, fixed on the sky: every visit sees the same ones),
+/// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c> (the sources in its pixels),
 /// <c>DET.cosmics.fits</c> and
 /// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
 /// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
@@ -70,6 +71,23 @@ public static class Simulator
         var truths = new List<string>();
         double s2 = config.Scale * (double)config.Scale;
 
+        var pointings = new Pointing[config.Visits];
+        var seeings = new double[config.Visits];
+        for (int visit = 0; visit < config.Visits; visit++)
+        {
+            var v = new Noise(Seed(config.Seed, visit, -1, 1));
+            double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
+            double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
+            pointings[visit] = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
+            seeings[visit] = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
+        }
+        var sky = SkyCatalog(cam, detectors, pointings, config);
+        Directory.CreateDirectory(Path.Combine(outDir, "truth"));
+        string skyCatalogPath = Path.Combine(outDir, "truth", "catalog.csv");
+        WriteAtomically(skyCatalogPath, "ra,dec,flux_electrons,intrinsic_sigma_arcsec,galaxy\n" + string.Concat(sky.Select(c =>
+            string.Create(CultureInfo.InvariantCulture, $"{c.Ra:R},{c.Dec:R},{c.FluxElectrons:R},{c.IntrinsicSigmaArcsec:R},{(c.IsGalaxy ? 1 : 0)}\n"))));
+        truths.Add(skyCatalogPath);
+
         foreach (var det in detectors)
         {
             int w = det.BBox.Width, h = det.BBox.Height;
@@ -99,20 +117,18 @@ public static class Simulator
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
-                var v = new Noise(Seed(config.Seed, visit, -1, 1));
-                double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
-                double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
-                var pointing = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
-                double seeing = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
+                var pointing = pointings[visit];
+                double seeing = seeings[visit];
                 double psfSigma = seeing / 2.3548 / cam.PixelScaleArcsec;
                 var noise = new Noise(Seed(config.Seed, visit, det.Id, 2));
-                var catalog = SkyScene.Catalog(w, h, (int)Math.Round(config.StarsPerDetector / s2), (int)Math.Round(config.GalaxiesPerDetector / s2), psfSigma, noise);
+                var wcs = Optics.DetectorWcs(pointing, cam, det);
+                var catalog = SkyScene.Project(sky, wcs, w, h, cam.PixelScaleArcsec, psfSigma, SourceMarginPixels(psfSigma));
                 var truth = new float[h, w];
                 SkyScene.Render(new Span2D<float>(truth), config.SkyElectrons * s2, catalog);
 
                 string visitDir = $"{visit:000000}";
                 var header = VisitHeader(config, visit, pointing, det);
-                Optics.DetectorWcs(pointing, cam, det).WriteTo(header);
+                wcs.WriteTo(header);
                 // What the CCD collects: the sky's charge through the flat, plus hot columns, cosmic rays and
                 // bleed trails; the truth stays the sky's. (The flat is applied again to the signal by the
                 // instrument model, so the extra charge is divided by it here.)
@@ -180,6 +196,43 @@ public static class Simulator
             }
         }
         return new SimulationResult(raws, calibs, truths);
+    }
+
+    /// <summary>Galaxies' intrinsic sizes run from 1 to 4 of these, in (scaled) pixels.</summary>
+    private const double GalaxySizeUnitPixels = 1;
+
+    /// <summary>How far outside an image a source can still put light into it: 6 sigma of the widest galaxy.</summary>
+    private static double SourceMarginPixels(double psfSigma) => 6 * Math.Sqrt(psfSigma * psfSigma + 16 * GalaxySizeUnitPixels * GalaxySizeUnitPixels);
+
+    /// <summary>
+    /// The catalogue of the field, fixed on the sky so that every visit sees the same sources: uniform over the
+    /// tangent-plane box (at the field centre) that covers every selected detector in every visit plus a margin,
+    /// at <see cref="SimulationConfig.StarsPerDetector"/> and <see cref="SimulationConfig.GalaxiesPerDetector"/>
+    /// per detector area (divided by scale^2, as the scaled detectors' pixels are bigger).
+    /// </summary>
+    private static List<SkySource> SkyCatalog(CameraModel cam, IReadOnlyList<Detector> detectors, Pointing[] pointings, SimulationConfig config)
+    {
+        var plane = SkyScene.TangentPlane(config.Field);
+        double minXi = double.MaxValue, minEta = double.MaxValue, maxXi = double.MinValue, maxEta = double.MinValue;
+        foreach (var p in pointings)
+            foreach (var det in detectors)
+            {
+                int w = det.BBox.Width, h = det.BBox.Height;
+                foreach (var (x, y) in new[] { (0.0, 0.0), (w - 1.0, 0.0), (0.0, h - 1.0), (w - 1.0, h - 1.0), ((w - 1) / 2.0, 0.0), ((w - 1) / 2.0, h - 1.0), (0.0, (h - 1) / 2.0), (w - 1.0, (h - 1) / 2.0) })
+                {
+                    var fp = cam.PixelToFocalPlane(det, x, y);
+                    var (ra, dec) = Optics.FocalPlaneToSky(p, cam, fp.X, fp.Y);
+                    var (xi, eta) = plane.SkyToPixel(ra, dec);
+                    (minXi, maxXi, minEta, maxEta) = (Math.Min(minXi, xi), Math.Max(maxXi, xi), Math.Min(minEta, eta), Math.Max(maxEta, eta));
+                }
+            }
+        double margin = SourceMarginPixels(2 * config.SeeingFwhmArcsec / 2.3548 / cam.PixelScaleArcsec) * cam.PixelScaleArcsec / 3600;
+        var box = (minXi - margin, minEta - margin, maxXi + margin, maxEta + margin);
+        var any = detectors[0];
+        double detectorSquareDegrees = any.BBox.Width * (double)any.BBox.Height * Math.Pow(cam.PixelScaleArcsec / 3600, 2);
+        double s2 = config.Scale * (double)config.Scale;
+        return SkyScene.SkyCatalog(config.Field, box, config.StarsPerDetector / s2 / detectorSquareDegrees,
+            config.GalaxiesPerDetector / s2 / detectorSquareDegrees, GalaxySizeUnitPixels * cam.PixelScaleArcsec, new Noise(Seed(config.Seed, -1, -1, 6)));
     }
 
     /// <summary>Cosmic rays per full-size detector in a 30 s exposure.</summary>

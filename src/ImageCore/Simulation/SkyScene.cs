@@ -11,6 +11,14 @@ namespace ImageCore.Simulation;
 /// <param name="IsGalaxy">True for an extended source.</param>
 public readonly record struct SimulatedSource(double X, double Y, double FluxElectrons, double SigmaPixels, bool IsGalaxy);
 
+/// <summary>A source fixed on the sky: every visit sees it at the same (RA, Dec) with the same flux.</summary>
+/// <param name="Ra">Right ascension, degrees.</param>
+/// <param name="Dec">Declination, degrees.</param>
+/// <param name="FluxElectrons">Total flux collected in one exposure, e-.</param>
+/// <param name="IntrinsicSigmaArcsec">Gaussian sigma of the source itself before the PSF, arcsec (0 for a star).</param>
+/// <param name="IsGalaxy">True for an extended source.</param>
+public readonly record struct SkySource(double Ra, double Dec, double FluxElectrons, double IntrinsicSigmaArcsec, bool IsGalaxy);
+
 /// <summary>
 /// The noise-free expected image of a detector in electrons: a sky level plus seeded stars (the
 /// visit's Gaussian PSF) and galaxies (wider Gaussians: the PSF convolved with the galaxy's own
@@ -30,6 +38,63 @@ public static class SkyScene
             double flux = 1e3 * Math.Pow(1e4, Math.Pow(noise.Uniform(), 2.5));   // many faint, few bright
             double sigma = galaxy ? Math.Sqrt(psfSigma * psfSigma + Math.Pow(1 + 3 * noise.Uniform(), 2)) : psfSigma;
             list.Add(new SimulatedSource(noise.Uniform() * (width - 1), noise.Uniform() * (height - 1), flux, sigma, galaxy));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// A seeded catalogue fixed on the sky: sources uniform over the box <paramref name="xiEta"/> (degrees on the
+    /// tangent plane at <paramref name="centre"/>) at <paramref name="starsPerSquareDegree"/> and
+    /// <paramref name="galaxiesPerSquareDegree"/>, fluxes from the same power law as <see cref="Catalog"/>, galaxy
+    /// sizes from 1 to 4 times <paramref name="galaxySizeUnitArcsec"/>.
+    /// </summary>
+    public static List<SkySource> SkyCatalog((double Ra, double Dec) centre, (double MinXi, double MinEta, double MaxXi, double MaxEta) xiEta,
+        double starsPerSquareDegree, double galaxiesPerSquareDegree, double galaxySizeUnitArcsec, Noise noise)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        var plane = TangentPlane(centre);
+        double area = (xiEta.MaxXi - xiEta.MinXi) * (xiEta.MaxEta - xiEta.MinEta);
+        int stars = (int)Math.Round(starsPerSquareDegree * area), galaxies = (int)Math.Round(galaxiesPerSquareDegree * area);
+        var list = new List<SkySource>(stars + galaxies);
+        for (int i = 0; i < stars + galaxies; i++)
+        {
+            bool galaxy = i >= stars;
+            double flux = 1e3 * Math.Pow(1e4, Math.Pow(noise.Uniform(), 2.5));
+            double size = galaxy ? galaxySizeUnitArcsec * (1 + 3 * noise.Uniform()) : 0;
+            double xi = xiEta.MinXi + noise.Uniform() * (xiEta.MaxXi - xiEta.MinXi);
+            double eta = xiEta.MinEta + noise.Uniform() * (xiEta.MaxEta - xiEta.MinEta);
+            var (ra, dec) = plane.PixelToSky(xi, eta);
+            list.Add(new SkySource(ra, dec, flux, size, galaxy));
+        }
+        return list;
+    }
+
+    /// <summary>The tangent plane at <paramref name="centre"/> as a WCS whose "pixels" are degrees.</summary>
+    internal static Astrometry.SkyWcs TangentPlane((double Ra, double Dec) centre) => new((0, 0), centre, new double[,] { { 1, 0 }, { 0, 1 } });
+
+    /// <summary>The sources of <paramref name="sky"/> that land within <paramref name="margin"/> pixels of a
+    /// <paramref name="width"/> x <paramref name="height"/> image with WCS <paramref name="wcs"/>, in its pixels:
+    /// widths are the PSF (<paramref name="psfSigmaPixels"/>) and the source's own size added in quadrature.</summary>
+    public static List<SimulatedSource> Project(IEnumerable<SkySource> sky, Astrometry.SkyWcs wcs, int width, int height,
+        double pixelScaleArcsec, double psfSigmaPixels, double margin)
+    {
+        ArgumentNullException.ThrowIfNull(wcs);
+        ArgumentNullException.ThrowIfNull(sky);
+        // A cheap pre-selection on the sky (a circle around the image centre), then the exact projection.
+        var (cra, cdec) = wcs.PixelToSky((width - 1) / 2.0, (height - 1) / 2.0);
+        double radius = (0.5 * Math.Sqrt((double)width * width + (double)height * height) + margin) * pixelScaleArcsec / 3600 * 1.1;
+        double cosRadius = Math.Cos(radius * Math.PI / 180);
+        var (sd, cd) = Math.SinCos(cdec * Math.PI / 180);
+        var list = new List<SimulatedSource>();
+        foreach (var s in sky)
+        {
+            var (sdec, cdec2) = Math.SinCos(s.Dec * Math.PI / 180);
+            double cosDistance = sd * sdec + cd * cdec2 * Math.Cos((s.Ra - cra) * Math.PI / 180);
+            if (cosDistance < cosRadius) continue;
+            var (x, y) = wcs.SkyToPixel(s.Ra, s.Dec);
+            if (x < -margin || y < -margin || x > width - 1 + margin || y > height - 1 + margin) continue;
+            double own = s.IntrinsicSigmaArcsec / pixelScaleArcsec;
+            list.Add(new SimulatedSource(x, y, s.FluxElectrons, Math.Sqrt(psfSigmaPixels * psfSigmaPixels + own * own), s.IsGalaxy));
         }
         return list;
     }

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using ImageCore.Coadd;
+using ImageCore.Execution;
+using Spectre.Console;
+
+namespace ImageCore.Cli;
+
+/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S]</c>.</summary>
+internal static class RunCommand
+{
+    /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
+    public const int SomeQuantaFailed = 2;
+
+    /// <summary>Exit code after Ctrl-C.</summary>
+    public const int Cancelled = 130;
+
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "data directory: raw/VISIT/DETECTOR.fits and calib/ (as imagecore simulate writes)", Required = true };
+        var output = new Option<DirectoryInfo>("--out") { Description = "output directory: postisr/, warp/, coadd/, report.json", Required = true };
+        var threads = new Option<int>("--threads") { Description = "quanta run concurrently on up to this many threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var statistic = new Option<string>("--statistic") { Description = "coadd statistic: mean, meanclip or median", DefaultValueFactory = _ => "meanclip" };
+        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch") { data, output, threads, statistic };
+        command.SetAction(parse =>
+        {
+            int code = 0;
+            int fatal = CliErrors.Run(() =>
+            {
+                var config = new PipelineConfig
+                {
+                    Threads = parse.GetValue(threads),
+                    Coadd = new CoaddConfig { Statistic = CoaddCommand.ParseStatistic(parse.GetValue(statistic)) },
+                };
+                config.Validate();
+                code = WithProgress(cancel => Pipeline.Run(parse.GetValue(data)!.FullName, parse.GetValue(output)!.FullName, config, Progress(), cancel),
+                                    Summarize);
+            });
+            return fatal != 0 ? fatal : code;
+        });
+        return command;
+    }
+
+    /// <summary>Runs <paramref name="body"/> with Ctrl-C wired to its cancellation token and the pipeline's progress shown as
+    /// live bars on a terminal, or as plain lines when the output is redirected; returns the exit code.</summary>
+    public static int WithProgress<T>(Func<CancellationToken, T> body, Func<T, int> finish)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            T result;
+            if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                result = AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        var bars = new Dictionary<string, ProgressTask>();
+                        _sink = p =>
+                        {
+                            lock (bars)
+                            {
+                                if (!bars.TryGetValue(p.Step, out var bar)) bars[p.Step] = bar = ctx.AddTask(p.Step, maxValue: Math.Max(1, p.Total));
+                                bar.Value = p.Done;
+                                if (p.Total == 0) bar.Value = bar.MaxValue;
+                                if (p.Done >= p.Total) bar.StopTask();
+                                if (p.Failed) AnsiConsole.MarkupLineInterpolated($"[red]failed[/] {p.Step} {p.Message}");
+                            }
+                        };
+                        return body(cts.Token);
+                    });
+            }
+            else
+            {
+                _sink = p =>
+                {
+                    if (p.Done == 0) Console.WriteLine($"{p.Step}: {p.Total} quanta");
+                    else if (p.Failed) Console.Error.WriteLine($"imagecore: {p.Step} {p.Done}/{p.Total} failed: {p.Message}");
+                    else Console.WriteLine($"{p.Step} {p.Done}/{p.Total} {p.Message}");
+                };
+                result = body(cts.Token);
+            }
+            return finish(result);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("imagecore: cancelled; finished outputs are kept, none is half-written");
+            return Cancelled;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            _sink = null;
+        }
+    }
+
+    private static Action<PipelineProgress>? _sink;
+
+    /// <summary>The progress sink of the current run (forwards to the bars or lines).</summary>
+    public static IProgress<PipelineProgress> Progress() => new SyncProgress(p => _sink?.Invoke(p));
+
+    /// <summary>Prints the steps and failures; exit code 0, or <see cref="SomeQuantaFailed"/>.</summary>
+    public static int Summarize(PipelineReport report)
+    {
+        foreach (var s in report.Steps)
+            Console.WriteLine($"{s.Name}: {s.Succeeded}/{s.Quanta} succeeded, {s.Failed} failed, {s.Skipped} skipped, {s.Empty} empty, {s.WallSeconds:F1} s wall, {s.CpuSeconds:F1} s CPU");
+        foreach (var f in report.Failures)
+            Console.Error.WriteLine($"imagecore: {f.Step} {f.Quantum} {(f.Skipped ? "skipped" : "failed")}: {f.Message}");
+        Console.WriteLine($"report: {Path.Combine(report.Output, "report.json")}");
+        return report.Failures.Count > 0 ? SomeQuantaFailed : 0;
+    }
+
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value) => report(value);
+    }
+}

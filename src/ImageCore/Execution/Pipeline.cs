@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using ImageCore.Astrometry;
+using ImageCore.Camera;
+using ImageCore.Coadd;
+using ImageCore.Fits;
+using ImageCore.Images;
+using ImageCore.Isr;
+using ImageCore.Warp;
+
+namespace ImageCore.Execution;
+
+/// <summary>
+/// <c>imagecore run</c>: raw detector files in, a coadd per patch out. The data directory holds
+/// <c>raw/VVVVVV/DET.fits</c> and <c>calib/</c> (as <c>imagecore simulate</c> writes them). Three steps, each a set of
+/// quanta run concurrently on <see cref="PipelineConfig.Threads"/> threads:
+/// <list type="number">
+/// <item><b>isr</b>, one quantum per (visit, detector): <c>OUT/postisr/VVVVVV/DET.fits</c>.</item>
+/// <item><b>warp</b>, one quantum per (tract, patch, visit): the visit's detectors whose warped footprint (from the
+/// raw's WCS) touches the patch's grown outer box, as one direct warp <c>OUT/warp/TTTTT/PPP/VVVVVV.fits</c>; a warp
+/// with no good pixel inside the patch's outer box is not written (counted as empty, as Rubin's NoWorkFound).</item>
+/// <item><b>coadd</b>, one quantum per (tract, patch): the patch's warps, cropped to its outer box,
+/// <c>OUT/coadd/TTTTT/PPP.fits</c>.</item>
+/// </list>
+/// The sky map is lsst_cells_v1; for a scaled simulation (SIMSCALE s in the raws) its pixel scale is multiplied
+/// and its patch sizes divided by s, so the tracts and patches cover the same sky with the same ids. A quantum
+/// that throws is reported and the others go on; a quantum whose input failed upstream is not run (a warp never
+/// silently lacks a detector) and is reported as skipped; a patch's coadd is made from the warps that exist, and
+/// its header lists them. Every output is written under a temporary name and renamed. The run ends with
+/// <c>OUT/report.json</c> (<see cref="PipelineReport"/>).
+/// </summary>
+public static class Pipeline
+{
+    /// <summary>Runs the pipeline on <paramref name="dataDir"/>, writing under <paramref name="outDir"/>.</summary>
+    /// <exception cref="ArgumentException">No raws, no calibration directory, raws of different scales, or a bad configuration.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; outputs finished so far stay, none is half-written.</exception>
+    public static PipelineReport Run(string dataDir, string outDir, PipelineConfig config, IProgress<PipelineProgress>? progress = null,
+                                     CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        string rawRoot = Path.Combine(dataDir, "raw"), calibRoot = Path.Combine(dataDir, "calib");
+        if (!Directory.Exists(rawRoot)) throw new ArgumentException($"{dataDir}: no raw/ directory (raw/VISIT/DETECTOR.fits)");
+        if (!Directory.Exists(calibRoot)) throw new ArgumentException($"{dataDir}: no calib/ directory");
+        var rawPaths = Directory.GetDirectories(rawRoot).OrderBy(d => d, StringComparer.Ordinal)
+            .SelectMany(d => Directory.GetFiles(d, "*.fits").OrderBy(f => f, StringComparer.Ordinal)).ToList();
+        if (rawPaths.Count == 0) throw new ArgumentException($"{rawRoot}: no raw files (raw/VISIT/DETECTOR.fits)");
+        Directory.CreateDirectory(outDir);
+
+        var started = DateTime.UtcNow;
+        var runClock = Stopwatch.StartNew();
+        var runCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var failures = new ConcurrentBag<PipelineFailure>();
+        var steps = new List<PipelineStepReport>();
+        var camera = CameraModel.LsstCam;
+
+        // Plan from the raws' headers: each raw's visit, detector, scale and footprint.
+        var raws = new RawPlan?[rawPaths.Count];
+        for (int i = 0; i < rawPaths.Count; i++)
+        {
+            try { raws[i] = RawPlan.Read(rawPaths[i], camera); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add(new PipelineFailure("isr", Path.GetFileName(Path.GetDirectoryName(rawPaths[i])) + " " + Path.GetFileName(rawPaths[i]), [rawPaths[i]],
+                                                 "cannot plan: " + e.Message, Skipped: false));
+            }
+        }
+        var planned = raws.Where(r => r is not null).Select(r => r!).ToList();
+        var scales = planned.Select(r => r.Scale).Distinct().ToList();
+        if (scales.Count > 1) throw new ArgumentException($"{rawRoot}: raws of different scales ({string.Join(", ", scales)}) cannot share one sky map");
+        int scale = scales.Count == 1 ? scales[0] : 1;
+        var skyMap = new RingsSkyMap(SkyMapFor(camera, scale));
+        int border = config.WarpBorder / scale;
+        var unplannedVisits = rawPaths.Select((p, i) => (p, i)).Where(t => raws[t.i] is null)
+            .Select(t => int.TryParse(Path.GetFileName(Path.GetDirectoryName(t.p)), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToHashSet();
+
+        // Warp quanta: (tract, patch, visit) -> the visit's detectors whose warped box touches the grown patch.
+        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
+        var patchInfo = new Dictionary<(int Tract, int Patch), (TractInfo Tract, PatchInfo Patch)>();
+        foreach (var raw in planned)
+        {
+            var points = raw.FootprintOnSky();
+            var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
+            foreach (var tract in tracts)
+                foreach (var patch in tract.FindPatches(points))
+                {
+                    var target = DirectWarp.Target(tract, patch, border);
+                    if (Warper.WarpedBBox(new Box2I(0, 0, raw.Width, raw.Height), raw.Wcs, target.Wcs).Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty)
+                        continue;
+                    int seq = patch.Sequential(tract);
+                    patchInfo[(tract.Id, seq)] = (tract, patch);
+                    if (!warpPlan.TryGetValue((tract.Id, seq, raw.Visit), out var list)) warpPlan[(tract.Id, seq, raw.Visit)] = list = [];
+                    list.Add(raw);
+                }
+        }
+
+        // isr
+        var postIsr = new ConcurrentDictionary<RawPlan, string>();
+        var failedRaws = new ConcurrentDictionary<RawPlan, string>();
+        RunStep("isr", planned, config.Threads, cancel, progress, failures, steps, raw =>
+        {
+            string output = Path.Combine(outDir, "postisr", $"{raw.Visit:000000}", raw.Detector + ".fits");
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+                using var file = FitsFile.Open(raw.Path);
+                using var exposure = IsrTask.Run(file, camera, new CalibrationDirectory(calibRoot), config.Isr, 1);
+                ExposureFits.Write(output, exposure);
+                postIsr[raw] = output;
+                return Quantum.Done(QuantumName(raw), [raw.Path]);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failedRaws[raw] = e.Message;
+                return Quantum.Failure(QuantumName(raw), [raw.Path], e.Message);
+            }
+        }, extraFailures: raws.Count(r => r is null));
+
+        // warp
+        var warps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), string>();
+        var emptyWarps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), bool>();
+        RunStep("warp", warpPlan.ToList(), config.Threads, cancel, progress, failures, steps, quantum =>
+        {
+            var ((tractId, seq, visit), detectors) = (quantum.Key, quantum.Value);
+            string name = $"tract {tractId} patch {seq} visit {visit}";
+            var inputs = detectors.OrderBy(d => d.DetectorId).Select(d => d.Path).ToList();
+            var blocked = detectors.Where(failedRaws.ContainsKey).Select(d => $"{QuantumName(d)} failed ISR").ToList();
+            if (unplannedVisits.Contains(visit)) blocked.Add($"a raw of visit {visit} could not be read, so its footprint is unknown");
+            if (blocked.Count > 0) return new Quantum(name, inputs, Outcome.Skipped, "not run: " + string.Join("; ", blocked));
+            var (tract, patch) = patchInfo[(tractId, seq)];
+            string output = Path.Combine(outDir, "warp", $"{tractId:00000}", $"{seq:000}", $"{visit:000000}.fits");
+            var exposures = detectors.OrderBy(d => d.DetectorId).Select(d => postIsr[d]).ToList();
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+                var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
+                var result = DirectWarp.Run(visit, tractId, seq, exposures, DirectWarp.Target(tract, patch, border), config.Warp, output, 1, outer);
+                if (result.GoodPixels == 0)
+                {
+                    emptyWarps[quantum.Key] = true;
+                    return new Quantum(name, exposures, Outcome.Empty, "no good pixel in the patch");
+                }
+                warps[quantum.Key] = output;
+                return Quantum.Done(name, exposures);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Quantum.Failure(name, exposures, e.Message);
+            }
+        });
+
+        // coadd
+        var patches = warpPlan.Keys.Select(k => (k.Tract, k.Patch)).Distinct().ToList();
+        var coadds = new ConcurrentBag<string>();
+        int inner = Math.Max(1, config.Threads / Math.Max(1, Math.Min(config.Threads, patches.Count)));
+        RunStep("coadd", patches, config.Threads, cancel, progress, failures, steps, key =>
+        {
+            string name = $"tract {key.Tract} patch {key.Patch}";
+            var inputs = warps.Where(w => w.Key.Tract == key.Tract && w.Key.Patch == key.Patch).OrderBy(w => w.Key.Visit).Select(w => w.Value).ToList();
+            if (inputs.Count == 0)
+            {
+                bool allEmpty = warpPlan.Keys.Where(k => k.Tract == key.Tract && k.Patch == key.Patch).All(emptyWarps.ContainsKey);
+                return allEmpty ? new Quantum(name, [], Outcome.Empty, "no warp has a good pixel in the patch")
+                                : new Quantum(name, [], Outcome.Skipped, "not run: none of its warps was made");
+            }
+            var (tract, patch) = patchInfo[key];
+            string output = Path.Combine(outDir, "coadd", $"{key.Tract:00000}", $"{key.Patch:000}.fits");
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+                var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
+                CoaddTask.Run(inputs, output, config.Coadd, inner, outer);
+                coadds.Add(output);
+                return Quantum.Done(name, inputs);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Quantum.Failure(name, inputs, e.Message);
+            }
+        });
+
+        string Rel(string p) => Path.GetRelativePath(outDir, p);
+        var cfg = skyMap.Config;
+        var report = new PipelineReport(Path.GetFullPath(dataDir), Path.GetFullPath(outDir), config.Threads, started.ToString("o", CultureInfo.InvariantCulture),
+            runClock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - runCpu).TotalSeconds,
+            string.Create(CultureInfo.InvariantCulture, $"lsst_cells_v1 scaled by {scale}: {cfg.PixelScaleArcsec}\"/pixel, patches {cfg.PatchInner} + {cfg.PatchBorder} border, direct warps grown by {border}"),
+            steps, failures.OrderBy(f => f.Step switch { "isr" => 0, "warp" => 1, _ => 2 }).ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList(),
+            postIsr.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(), warps.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(),
+            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList());
+        string reportPath = Path.Combine(outDir, "report.json");
+        string temp = Path.Combine(outDir, $".report.json.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, report.ToJson());
+        File.Move(temp, reportPath, overwrite: true);
+        return report;
+    }
+
+    /// <summary>lsst_cells_v1 for data <paramref name="scale"/> times coarser than LSSTCam: the pixel scale multiplied and
+    /// the patch inner and border divided by it (3000 and 200 are divisible by 1, 2, 4 and 8).</summary>
+    public static SkyMapConfig SkyMapFor(CameraModel camera, int scale)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        var full = new SkyMapConfig();
+        if (full.PatchInner % scale != 0 || full.PatchBorder % scale != 0) throw new ArgumentException($"scale {scale} does not divide the patch sizes");
+        return full with { PixelScaleArcsec = full.PixelScaleArcsec * scale, PatchInner = full.PatchInner / scale, PatchBorder = full.PatchBorder / scale };
+    }
+
+    private enum Outcome { Succeeded, Failed, Skipped, Empty }
+
+    /// <summary>How a quantum ended: its name, inputs, outcome and message (the error, or why it was skipped or empty).</summary>
+    private sealed record Quantum(string Name, IReadOnlyList<string> Inputs, Outcome Outcome, string Message)
+    {
+        public static Quantum Done(string name, IReadOnlyList<string> inputs) => new(name, inputs, Outcome.Succeeded, "");
+
+        public static Quantum Failure(string name, IReadOnlyList<string> inputs, string error) => new(name, inputs, Outcome.Failed, error);
+    }
+
+    private static string QuantumName(RawPlan raw) => $"visit {raw.Visit} detector {raw.Detector}";
+
+    /// <summary>Runs <paramref name="quanta"/> on up to <paramref name="threads"/> threads, timing the step and recording
+    /// failed and skipped quanta.</summary>
+    private static void RunStep<T>(string step, IReadOnlyList<T> quanta, int threads, CancellationToken cancel, IProgress<PipelineProgress>? progress,
+        ConcurrentBag<PipelineFailure> failures, List<PipelineStepReport> steps, Func<T, Quantum> body, int extraFailures = 0)
+    {
+        var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        int done = 0;
+        var counts = new int[4];
+        counts[(int)Outcome.Failed] = extraFailures;
+        progress?.Report(new PipelineProgress(step, 0, quanta.Count, "", false));
+        Parallel.ForEach(quanta, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancel }, item =>
+        {
+            cancel.ThrowIfCancellationRequested();
+            var q = body(item);
+            Interlocked.Increment(ref counts[(int)q.Outcome]);
+            if (q.Outcome is Outcome.Failed or Outcome.Skipped) failures.Add(new PipelineFailure(step, q.Name, q.Inputs, q.Message, q.Outcome == Outcome.Skipped));
+            int n = Interlocked.Increment(ref done);
+            progress?.Report(new PipelineProgress(step, n, quanta.Count, q.Message.Length == 0 ? q.Name : $"{q.Name}: {q.Message}", q.Outcome == Outcome.Failed));
+        });
+        steps.Add(new PipelineStepReport(step, quanta.Count + extraFailures, counts[(int)Outcome.Succeeded], counts[(int)Outcome.Failed],
+                                         counts[(int)Outcome.Skipped], counts[(int)Outcome.Empty], clock.Elapsed.TotalSeconds,
+                                         (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
+    }
+
+    /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>
+    private sealed record RawPlan(string Path, int Visit, string Detector, int DetectorId, int Scale, int Width, int Height, SkyWcs Wcs)
+    {
+        public static RawPlan Read(string path, CameraModel camera)
+        {
+            using var file = FitsFile.Open(path);
+            var primary = file[0].Header;
+            var detector = IsrTask.FindDetector(file, camera);
+            int visit = (int)primary.GetInt64("VISIT");
+            int scale = (int)primary.GetInt64("SIMSCALE", 1);
+            var wcs = SkyWcs.FromHeader(primary);
+            return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
+        }
+
+        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky.</summary>
+        public List<(double Ra, double Dec)> FootprintOnSky()
+        {
+            var list = new List<(double, double)>(9);
+            foreach (double fy in new[] { 0.0, 0.5, 1.0 })
+                foreach (double fx in new[] { 0.0, 0.5, 1.0 })
+                    list.Add(Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1)));
+            return list;
+        }
+    }
+}

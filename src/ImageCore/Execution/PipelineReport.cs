@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImageCore.Execution;
+
+/// <summary>One step of a run (isr, warp, coadd): how many quanta, how they ended, and the time spent.</summary>
+/// <param name="Name">Step name.</param>
+/// <param name="Quanta">Quanta planned.</param>
+/// <param name="Succeeded">Quanta that wrote their output.</param>
+/// <param name="Failed">Quanta that threw (listed in <see cref="PipelineReport.Failures"/>).</param>
+/// <param name="Skipped">Quanta not run because an input they need failed upstream (also listed).</param>
+/// <param name="Empty">Quanta that ran and had nothing to write (a warp with no good pixel inside its patch).</param>
+/// <param name="WallSeconds">Wall-clock time of the step.</param>
+/// <param name="CpuSeconds">Process CPU time (user + system) spent during the step.</param>
+public sealed record PipelineStepReport(string Name, int Quanta, int Succeeded, int Failed, int Skipped, int Empty, double WallSeconds, double CpuSeconds);
+
+/// <summary>A quantum that failed, or was skipped because of an upstream failure.</summary>
+/// <param name="Step">isr, warp or coadd.</param>
+/// <param name="Quantum">Which one, e.g. "visit 3 detector R22_S11" or "tract 9813 patch 45 visit 3".</param>
+/// <param name="Inputs">Its input files.</param>
+/// <param name="Message">The error, or which upstream failure blocked it.</param>
+/// <param name="Skipped">True when it was not run because an input failed upstream.</param>
+public sealed record PipelineFailure(string Step, string Quantum, IReadOnlyList<string> Inputs, string Message, bool Skipped);
+
+/// <summary>What <c>imagecore run</c> did: written as <c>report.json</c> in the output directory.</summary>
+/// <param name="Data">The data directory.</param>
+/// <param name="Output">The output directory.</param>
+/// <param name="Threads">Concurrent quanta allowed.</param>
+/// <param name="Started">When the run started (UTC, ISO 8601).</param>
+/// <param name="WallSeconds">Wall-clock time of the whole run.</param>
+/// <param name="CpuSeconds">Process CPU time of the whole run.</param>
+/// <param name="SkyMap">The sky map used (lsst_cells_v1, scaled to the data's pixel scale where the data are a scaled simulation).</param>
+/// <param name="Steps">One entry per step, in order.</param>
+/// <param name="Failures">Every failed or skipped quantum.</param>
+/// <param name="PostIsr">Post-ISR exposures written.</param>
+/// <param name="Warps">Direct warps written.</param>
+/// <param name="Coadds">Coadds written.</param>
+public sealed record PipelineReport(string Data, string Output, int Threads, string Started, double WallSeconds, double CpuSeconds, string SkyMap,
+    IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds)
+{
+    /// <summary>The options the report is written and read with (camelCase names, indented).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <summary>The report as JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+}
+
+/// <summary>Progress of a run: a quantum of <paramref name="Step"/> finished (or the step started, with Done 0).</summary>
+/// <param name="Step">isr, warp or coadd.</param>
+/// <param name="Done">Quanta of the step finished so far (succeeded, failed or skipped).</param>
+/// <param name="Total">Quanta of the step.</param>
+/// <param name="Message">What just finished, or the error of a failed quantum; empty when a step starts.</param>
+/// <param name="Failed">True when the quantum that just finished failed.</param>
+public readonly record struct PipelineProgress(string Step, int Done, int Total, string Message, bool Failed);

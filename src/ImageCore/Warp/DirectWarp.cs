@@ -1,0 +1,174 @@
+using System.Globalization;
+using ImageCore.Astrometry;
+using ImageCore.Fits;
+using ImageCore.Images;
+
+namespace ImageCore.Warp;
+
+/// <summary>One detector's part in a direct warp.</summary>
+/// <param name="Detector">Detector name (DETNAME of the post-ISR exposure, or the file name).</param>
+/// <param name="Path">The post-ISR exposure it came from.</param>
+/// <param name="GoodPixels">Good warped pixels it copied in (a later detector may overwrite some where the two overlap).</param>
+/// <param name="Weight">1 / mean variance of its good warped pixels (what a coadd would weight it by).</param>
+public sealed record DirectWarpDetector(string Detector, string Path, long GoodPixels, double Weight);
+
+/// <summary>A direct warp as written: its visit, patch and the detectors in it.</summary>
+/// <param name="Visit">The visit.</param>
+/// <param name="Tract">Tract id.</param>
+/// <param name="Patch">Sequential patch id in the tract.</param>
+/// <param name="Detectors">The detectors that gave pixels, in the order they were copied in.</param>
+/// <param name="GoodPixels">Good (not NO_DATA) pixels of the warp.</param>
+public sealed record DirectWarpResult(int Visit, int Tract, int Patch, IReadOnlyList<DirectWarpDetector> Detectors, long GoodPixels);
+
+/// <summary>
+/// Rubin's makeDirectWarp: every detector of one visit that touches a patch is warped onto the patch's outer box
+/// grown by <see cref="Border"/> pixels (on the tract WCS), and its good pixels (not NO_DATA) are copied into one
+/// warp that starts as (NaN, NO_DATA, +inf); where detectors overlap, later ones overwrite earlier ones, as
+/// copyGoodPixels does. Only each detector's warped bounding box is computed. The warp's metadata record the
+/// visit, tract and patch, and each input detector with its good pixels and weight (INDETnnn, INGPXnnn,
+/// INWGTnnn). Pixels stay in the post-ISR exposures' units (electrons): ImageCore has no photometric calibration
+/// yet, so there is no conversion to nJy.
+/// </summary>
+public static class DirectWarp
+{
+    /// <summary>Pixels the direct warp grows the patch's outer box by on each side (Rubin's 256, "to allow for PSF
+    /// matching later"), at full LSSTCam pixel scale.</summary>
+    public const int Border = 256;
+
+    /// <summary>The grid of the direct warp of <paramref name="patch"/>: its outer box grown by <paramref name="border"/>
+    /// pixels, the file's first pixel at the grown box's minimum.</summary>
+    public static WarpTarget Target(TractInfo tract, PatchInfo patch, int border)
+    {
+        ArgumentNullException.ThrowIfNull(tract);
+        ArgumentNullException.ThrowIfNull(patch);
+        ArgumentOutOfRangeException.ThrowIfNegative(border);
+        var box = patch.Outer.Grow(border);
+        return new WarpTarget(box.Width, box.Height, tract.Wcs.WithPixelOrigin(box.MinX, box.MinY),
+            string.Create(CultureInfo.InvariantCulture, $"tract {tract.Id} patch {patch.Sequential(tract)} ({patch.X}, {patch.Y}) outer box grown by {border} at ({box.MinX}, {box.MinY})"));
+    }
+
+    /// <summary>Builds the direct warp of <paramref name="visit"/> on <paramref name="target"/> from the post-ISR exposures at
+    /// <paramref name="exposurePaths"/> and writes it to <paramref name="outputPath"/> (temporary name, then rename).
+    /// Detectors whose footprint misses the grid are left out (and not listed). When no good pixel lands inside
+    /// <paramref name="usefulRegion"/> (the patch's outer box within the grown grid; the whole grid by default)
+    /// nothing is written and the result has no good pixels (Rubin's NoWorkFound).</summary>
+    /// <exception cref="FitsFormatException">An input is not an exposure, or has no or a malformed WCS (the message names the file).</exception>
+    /// <exception cref="IOException">An input could not be read; no output is left.</exception>
+    /// <exception cref="ArgumentException">No input's warped box touches the grid, or the inputs' mask planes disagree.</exception>
+    public static DirectWarpResult Run(int visit, int tract, int patch, IReadOnlyList<string> exposurePaths, WarpTarget target, WarpConfig config,
+                                       string outputPath, int maxDegreeOfParallelism = 1, Box2I? usefulRegion = null)
+    {
+        ArgumentNullException.ThrowIfNull(exposurePaths);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (exposurePaths.Count == 0) throw new ArgumentException("a direct warp needs at least one detector");
+        var grid = new Box2I(0, 0, target.Width, target.Height);
+        MaskedImage? output = null;
+        FitsHeader? visitMetadata = null;
+        var detectors = new List<DirectWarpDetector>();
+        try
+        {
+            foreach (string path in exposurePaths)
+            {
+                using var exposure = ExposureFits.Read(path);
+                SkyWcs wcs;
+                try { wcs = SkyWcs.FromHeader(exposure.Metadata); }
+                catch (Exception e) when (e is KeyNotFoundException or FitsFormatException or UnsupportedWcsException)
+                {
+                    throw new FitsFormatException(path, 0, -1, "CTYPE1", "the post-ISR exposure has no usable celestial WCS: " + e.Message);
+                }
+                var covered = Warper.WarpedBBox(exposure.BBox, wcs, target.Wcs).Intersect(grid);
+                if (covered.IsEmpty) continue;
+                if (output is null)
+                {
+                    output = new MaskedImage(target.Width, target.Height);
+                    foreach (var (name, _) in exposure.MaskedImage.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
+                    output.Image.Pixels.Fill(float.NaN);
+                    output.Variance.Pixels.Fill(float.PositiveInfinity);
+                    output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
+                    visitMetadata = exposure.Metadata;
+                }
+                var (warped, _) = Warper.Warp(exposure.MaskedImage, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
+                using (warped)
+                {
+                    var (good, weight) = CopyGoodPixels(warped, output, path);
+                    string name = exposure.Metadata.Contains("DETNAME") ? exposure.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
+                    if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
+                }
+            }
+            if (output is null) throw new ArgumentException($"no detector of visit {visit} touches {target.Description}");
+            var header = new FitsHeader(outputPath, 0);
+            foreach (var card in visitMetadata!)
+                if (card.Kind == FitsValueKind.Commentary || !IsPerDetectorOrStructural(card.Keyword)) header.Add(card);
+            target.Wcs.WriteTo(header);
+            header.Set("VISIT", (long)visit, "the visit warped");
+            header.Set("TRACT", (long)tract);
+            header.Set("PATCH", (long)patch);
+            header.Set("NINDET", (long)detectors.Count, "detectors in this warp");
+            for (int k = 0; k < detectors.Count; k++)
+            {
+                header.Set($"INDET{k:D3}", detectors[k].Detector, "input detector");
+                header.Set($"INGPX{k:D3}", detectors[k].GoodPixels, "its good pixels in the warp");
+                header.Set($"INWGT{k:D3}", detectors[k].Weight, "1 / mean variance of its warped pixels");
+            }
+            header.AddCommentary("HISTORY", $"ImageCore direct warp: kernel {config.Kernel}, interpLength {config.InterpLength}");
+            foreach (var chunk in target.Description.Chunk(50)) header.AddCommentary("HISTORY", "ImageCore warp onto: " + new string(chunk));
+            long total = CountGood(output, grid);
+            if (usefulRegion is { } useful && CountGood(output, useful.Intersect(grid)) == 0)
+                return new DirectWarpResult(visit, tract, patch, detectors, 0);
+            ExposureFits.Write(outputPath, new Exposure(output, header));
+            return new DirectWarpResult(visit, tract, patch, detectors, total);
+        }
+        finally
+        {
+            output?.Dispose();
+        }
+    }
+
+    /// <summary>copyGoodPixels: every pixel of <paramref name="warped"/> (placed at its xy0 in <paramref name="dest"/>)
+    /// without NO_DATA overwrites the destination. Returns how many were copied and 1 / their mean variance.</summary>
+    internal static (long Good, double Weight) CopyGoodPixels(MaskedImage warped, MaskedImage dest, string source)
+    {
+        int noData = warped.Mask.GetBitMask("NO_DATA");
+        var box = warped.BBox;
+        if (!dest.BBox.Contains(box)) throw new ArgumentException($"{source}: warped box {box} is not inside the warp {dest.BBox}");
+        if (dest.Mask.Planes.Count != warped.Mask.Planes.Count || warped.Mask.Planes.Any(p => !dest.Mask.Planes.TryGetValue(p.Key, out int b) || b != p.Value))
+            throw new ArgumentException($"{source}: its mask planes differ from the other detectors' of the visit");
+        long good = 0;
+        double varianceSum = 0;
+        for (int y = 0; y < box.Height; y++)
+        {
+            Span<float> si = warped.Image.Pixels.GetRowSpan(y), sv = warped.Variance.Pixels.GetRowSpan(y);
+            Span<int> sm = warped.Mask.Image.Pixels.GetRowSpan(y);
+            int dy = box.MinY - dest.BBox.MinY + y, dx = box.MinX - dest.BBox.MinX;
+            Span<float> di = dest.Image.Pixels.GetRowSpan(dy)[dx..], dv = dest.Variance.Pixels.GetRowSpan(dy)[dx..];
+            Span<int> dm = dest.Mask.Image.Pixels.GetRowSpan(dy)[dx..];
+            for (int x = 0; x < si.Length; x++)
+            {
+                if ((sm[x] & noData) != 0) continue;
+                (di[x], dv[x], dm[x]) = (si[x], sv[x], sm[x]);
+                good++;
+                varianceSum += sv[x];
+            }
+        }
+        return (good, good > 0 && varianceSum > 0 ? good / varianceSum : 0);
+    }
+
+    private static long CountGood(MaskedImage image, Box2I region)
+    {
+        if (region.IsEmpty) return 0;
+        int noData = image.Mask.GetBitMask("NO_DATA");
+        long good = 0;
+        var view = image.Mask.Image.View(region);
+        for (int y = 0; y < view.Height; y++)
+            foreach (int m in view.GetRowSpan(y))
+                if ((m & noData) == 0) good++;
+        return good;
+    }
+
+    private static bool IsPerDetectorOrStructural(string keyword) =>
+        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
+        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2"
+                   or "DETNAME" or "DETECTOR" or "DETSIZE" or "CCDSLOT" or "RAFTBAY";
+}
