@@ -27,7 +27,12 @@ public static class Coadder
     /// <summary>Coadds <paramref name="inputs"/> (opened warps, all the same size with the same mask planes).</summary>
     /// <exception cref="CoaddInputException">An input has another size or other mask planes, or a read failed.</exception>
     /// <exception cref="ArgumentException">No inputs, or an invalid configuration.</exception>
-    public static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism = 1)
+    public static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
+        Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true);
+
+    /// <summary><see cref="Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int)"/> with MEANCLIP and MEDIAN through the vectorised
+    /// per-pixel statistics (<see cref="StackVector"/>) or through their scalar reference (tests and benchmarks compare the two).</summary>
+    internal static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism, bool vectorized)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(config);
@@ -53,7 +58,7 @@ public static class Coadder
             var (weights, skipped) = Weights(inputs, rules, config);
             if (weights.All(w => w == 0)) throw new ArgumentException("every input was skipped: " + string.Join("; ", skipped));
             if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, result);
-            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism);
+            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized && StackVector.IsSupported);
             return (result, new CoaddInputs(inputs.Select(i => i.Name).ToList(), weights, skipped));
         }
         catch
@@ -164,7 +169,8 @@ public static class Coadder
     }
 
     /// <summary>Sub-regions of full rows from every warp, stacked and reduced per pixel, sub-regions in parallel.</summary>
-    private static void Stack(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads)
+    private static void Stack(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads,
+                              bool vectorized)
     {
         int w = result.BBox.Width, h = result.BBox.Height;
         int[] used = Enumerable.Range(0, inputs.Count).Where(k => weights[k] != 0).ToArray();
@@ -202,6 +208,12 @@ public static class Coadder
                 {
                     Span<float> ir = result.Image.Pixels.GetRowSpan(y0 + y), vr = result.Variance.Pixels.GetRowSpan(y0 + y);
                     Span<int> mr = result.Mask.Image.Pixels.GetRowSpan(y0 + y);
+                    if (vectorized)
+                    {
+                        b.SetRows(y);
+                        StackVector.Row(b.Vector, b.Weight, rules, 0, w, ir, vr, mr, b.Fallback);
+                        continue;
+                    }
                     for (int c = 0; c < w; c++)
                     {
                         for (int j = 0; j < n; j++)
@@ -244,6 +256,23 @@ public static class Coadder
             }
             (X, W, V, Sorted, Weight, M) = (new double[n], new double[n], new double[n], new double[n], new double[n], new int[n]);
             (SampleX, SampleV, SampleM) = (new float[n], new float[n], new int[n]);
+            Vector = new StackVector.Scratch(n);
+            Fallback = new StackVector.ScalarScratch(n);
+        }
+
+        public readonly StackVector.Scratch Vector;
+        public readonly StackVector.ScalarScratch Fallback;
+
+        /// <summary>Points the vector scratch at row <paramref name="y"/> of every sample's planes.</summary>
+        public unsafe void SetRows(int y)
+        {
+            int n = Image.Length;
+            for (int k = 0; k < n; k++)
+            {
+                Vector.Rows[k] = (nint)(Image[k].Pointer + (long)y * Image[k].Stride);
+                Vector.Rows[n + k] = (nint)(Variance[k].Pointer + (long)y * Variance[k].Stride);
+                Vector.Rows[2 * n + k] = (nint)(Mask[k].Pointer + (long)y * Mask[k].Stride);
+            }
         }
 
         public void Dispose()

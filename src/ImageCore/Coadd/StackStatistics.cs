@@ -136,7 +136,7 @@ internal static class StackStatistics
         return bits;
     }
 
-    private static void NoGoodSample(StackRules rules, ref int mask, out float image, out float variance)
+    internal static void NoGoodSample(StackRules rules, ref int mask, out float image, out float variance)
     {
         image = float.NaN;
         variance = float.PositiveInfinity;
@@ -144,7 +144,7 @@ internal static class StackStatistics
         if ((mask & (rules.SensorEdge | rules.Rejected | rules.Clipped)) != 0) mask |= rules.InexactPsf;
     }
 
-    private static float FinishVariance(double var, StackRules rules, ref int mask)
+    internal static float FinishVariance(double var, StackRules rules, ref int mask)
     {
         if (var == 0) mask |= rules.NoData;
         return var > 0 && !double.IsNaN(var) ? (float)var : float.PositiveInfinity;
