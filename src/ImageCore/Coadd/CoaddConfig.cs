@@ -33,15 +33,16 @@ public sealed record CoaddConfig
     /// input's weight, exceeds its threshold here (planes not listed: 1.0, never).</summary>
     public IReadOnlyDictionary<string, double> MaskPropagationThresholds { get; init; } = new Dictionary<string, double> { ["SAT"] = 0.1 };
 
-    /// <summary>MEAN reads one warp at a time into running sums (memory independent of the number of warps) instead of
-    /// stacking sub-regions; the two give the same result.</summary>
+    /// <summary>MEAN reads one warp at a time into running sums (band by band; memory independent of the number of
+    /// warps) instead of stacking sub-regions; the two give the same result.</summary>
     public bool StreamingMean { get; init; } = true;
 
-    /// <summary>Rows per stacked sub-region (full width); 0 chooses them from <see cref="StackMemoryBytes"/>.</summary>
+    /// <summary>Rows per stacked sub-region and per streamed MEAN band (full width); 0 chooses them: sub-regions from
+    /// <see cref="StackMemoryBytes"/>, bands so that their running sums stay in a core's cache.</summary>
     public int SubregionRows { get; init; }
 
     /// <summary>Bytes the stacked sub-regions of all threads may hold together (used when <see cref="SubregionRows"/> is 0).</summary>
-    public long StackMemoryBytes { get; init; } = 512L << 20;
+    public long StackMemoryBytes { get; init; } = 64L << 20;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the field for invalid settings.</summary>
     public void Validate()

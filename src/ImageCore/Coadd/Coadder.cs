@@ -13,8 +13,9 @@ public sealed record CoaddInputs(IReadOnlyList<string> Inputs, IReadOnlyList<dou
 
 /// <summary>
 /// Assembles a coadd from warps on one grid, as Rubin's AssembleCoadd does (<see cref="StackStatistics"/> holds the
-/// per-pixel rules). Each warp's weight is 1 / MEANCLIP of its variance over its good pixels. MEAN streams: one
-/// warp at a time is read into per-pixel running sums, so memory does not grow with the number of warps. MEANCLIP
+/// per-pixel rules). Each warp's weight is 1 / MEANCLIP of its variance over its good pixels. MEAN streams: band
+/// by band, one warp at a time is read into the band's per-pixel running sums, so memory does not grow with the
+/// number of warps. MEANCLIP
 /// and MEDIAN (and MEAN when <see cref="CoaddConfig.StreamingMean"/> is off) stack full-width sub-regions of
 /// <see cref="CoaddConfig.SubregionRows"/> rows from every warp, sub-regions in parallel. Any failed or short read
 /// fails the whole coadd with a <see cref="CoaddInputException"/> naming the input and rows.
@@ -57,7 +58,7 @@ public static class Coadder
             var rules = Rules(config, result.Mask, inputs.All(i => i.HasVariance));
             var (weights, skipped) = Weights(inputs, rules, config);
             if (weights.All(w => w == 0)) throw new ArgumentException("every input was skipped: " + string.Join("; ", skipped));
-            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, result);
+            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, config, result, maxDegreeOfParallelism);
             else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized && StackVector.IsSupported);
             return (result, new CoaddInputs(inputs.Select(i => i.Name).ToList(), weights, skipped));
         }
@@ -99,7 +100,8 @@ public static class Coadder
 
     private static int NoDataPlane(StackRules rules) => System.Numerics.BitOperations.TrailingZeroCount(rules.NoData);
 
-    /// <summary>Each input's weight: 1 / MEANCLIP of its variance over good pixels (read in row bands), or 1 without variances.</summary>
+    /// <summary>Each input's weight: 1 / MEANCLIP of its variance over good pixels (read in row bands), or 1 without variances
+    /// (read only up to the first band with a good pixel).</summary>
     private static (double[] Weights, List<string> Skipped) Weights(IReadOnlyList<CoaddInput> inputs, StackRules rules, CoaddConfig config)
     {
         var weights = new double[inputs.Count];
@@ -113,7 +115,8 @@ public static class Coadder
         for (int k = 0; k < inputs.Count; k++)
         {
             long n = 0;
-            for (int y0 = 0; y0 < h; y0 += Band)
+            // Without input variances the weight is 1 for any input with a good pixel: the first band that has one ends the pass.
+            for (int y0 = 0; y0 < h && !(n > 0 && !rules.UseInputVariance); y0 += Band)
             {
                 int rows = Math.Min(Band, h - y0);
                 Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
@@ -142,30 +145,67 @@ public static class Coadder
         return (weights, skipped);
     }
 
-    /// <summary>MEAN one warp at a time into per-pixel running sums (read in row bands).</summary>
-    private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, MaskedImage result)
+    /// <summary>MEAN band by band: for each band of rows (sized so that its running sums stay in cache), one warp at a
+    /// time is read into one band buffer and added to the sums, so memory depends on neither the number of warps nor
+    /// the coadd's height. Bands (<see cref="CoaddConfig.SubregionRows"/> rows when set) run in parallel.</summary>
+    private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads)
     {
         int w = result.BBox.Width, h = result.BBox.Height;
-        var sums = new StackStatistics.MeanSums(w, h, rules);
-        const int Band = 256;
-        using var image = new Plane<float>(w, Math.Min(Band, h), clear: false);
-        using var mask = new Plane<int>(w, Math.Min(Band, h), clear: false);
-        using var variance = new Plane<float>(w, Math.Min(Band, h), clear: true);
-        for (int k = 0; k < inputs.Count; k++)
+        int rows = Math.Min(config.SubregionRows > 0 ? config.SubregionRows : Math.Max(1, StreamBandPixels / Math.Max(1, w)), h);
+        int bands = (h + rows - 1) / rows;
+        var locks = inputs.Select(_ => new object()).ToArray();
+        RunBands(bands, threads, () => new StreamBuffers(w, rows, rules), (band, b) =>
         {
-            if (weights[k] == 0) continue;
-            sums.AddWeight(weights[k]);
-            for (int y0 = 0; y0 < h; y0 += Band)
+            int y0 = band * rows, count = Math.Min(rows, h - y0);
+            b.Sums.Clear();
+            Span2D<float> iv = b.Image.AsSpan2D()[..count, ..], vv = b.Variance.AsSpan2D()[..count, ..];
+            Span2D<int> mv = b.Mask.AsSpan2D()[..count, ..];
+            for (int k = 0; k < inputs.Count; k++)
             {
-                int rows = Math.Min(Band, h - y0);
-                Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
-                Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
-                inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
-                for (int y = 0; y < rows; y++) sums.AddRow(y0 + y, iv.GetRowSpan(y), vv.GetRowSpan(y), mv.GetRowSpan(y), weights[k]);
+                if (weights[k] == 0) continue;
+                b.Sums.AddWeight(weights[k]);
+                lock (locks[k]) inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
+                for (int y = 0; y < count; y++) b.Sums.AddRow(y, iv.GetRowSpan(y), vv.GetRowSpan(y), mv.GetRowSpan(y), weights[k]);
             }
+            for (int y = 0; y < count; y++)
+                b.Sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y0 + y), result.Variance.Pixels.GetRowSpan(y0 + y), result.Mask.Image.Pixels.GetRowSpan(y0 + y));
+        });
+    }
+
+    /// <summary>Output pixels per streamed MEAN band: its running sums (44 bytes a pixel) stay within a core's L2.</summary>
+    private const int StreamBandPixels = 32 * 1024;
+
+    /// <summary>Runs <paramref name="body"/> over bands on up to <paramref name="threads"/> threads, each with its own
+    /// buffers; the first <see cref="CoaddInputException"/> is rethrown as itself.</summary>
+    private static void RunBands<TBuffers>(int bands, int threads, Func<TBuffers> buffers, Action<int, TBuffers> body) where TBuffers : IDisposable
+    {
+        try
+        {
+            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = threads }, buffers, (band, _, b) =>
+            {
+                body(band, b);
+                return b;
+            }, b => b.Dispose());
         }
-        for (int y = 0; y < h; y++)
-            sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y), result.Variance.Pixels.GetRowSpan(y), result.Mask.Image.Pixels.GetRowSpan(y));
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CoaddInputException) is { } failed)
+        {
+            throw (CoaddInputException)failed;
+        }
+    }
+
+    /// <summary>One streaming worker's band of running sums and its one-warp band buffer.</summary>
+    private sealed class StreamBuffers(int width, int rows, StackRules rules) : IDisposable
+    {
+        public readonly StackStatistics.MeanSums Sums = new(width, rows, rules);
+        public readonly Plane<float> Image = new(width, rows, clear: false), Variance = new(width, rows, clear: true);
+        public readonly Plane<int> Mask = new(width, rows, clear: false);
+
+        public void Dispose()
+        {
+            Image.Dispose();
+            Variance.Dispose();
+            Mask.Dispose();
+        }
     }
 
     /// <summary>Sub-regions of full rows from every warp, stacked and reduced per pixel, sub-regions in parallel.</summary>
@@ -181,57 +221,49 @@ public static class Coadder
         int regions = (h + rows - 1) / rows;
         // Each input is one stream: one sub-region reads it at a time.
         var locks = inputs.Select(_ => new object()).ToArray();
-        try
+        RunBands(regions, threads, () => new StackBuffers(n, w, rows), (region, b) =>
         {
-            Parallel.For(0, regions, new ParallelOptions { MaxDegreeOfParallelism = threads }, () => new StackBuffers(n, w, rows), (region, _, b) =>
+            int y0 = region * rows, count = Math.Min(rows, h - y0);
+            for (int j = 0; j < n; j++)
+                lock (locks[used[j]])
+                    inputs[used[j]].ReadRows(y0, b.Image[j].AsSpan2D()[..count, ..], b.Mask[j].AsSpan2D()[..count, ..],
+                                             b.Variance[j].AsSpan2D()[..count, ..], NoDataPlane(rules));
+            if (rules.Statistic == CoaddStatistic.Mean)
             {
-                int y0 = region * rows, count = Math.Min(rows, h - y0);
+                var sums = new StackStatistics.MeanSums(w, count, rules);
                 for (int j = 0; j < n; j++)
-                    lock (locks[used[j]])
-                        inputs[used[j]].ReadRows(y0, b.Image[j].AsSpan2D()[..count, ..], b.Mask[j].AsSpan2D()[..count, ..],
-                                                 b.Variance[j].AsSpan2D()[..count, ..], NoDataPlane(rules));
-                if (rules.Statistic == CoaddStatistic.Mean)
                 {
-                    var sums = new StackStatistics.MeanSums(w, count, rules);
+                    double wk = weights[used[j]];
+                    sums.AddWeight(wk);
+                    for (int y = 0; y < count; y++) sums.AddRow(y, b.Image[j].GetRowSpan(y), b.Variance[j].GetRowSpan(y), b.Mask[j].GetRowSpan(y), wk);
+                }
+                for (int y = 0; y < count; y++)
+                    sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y0 + y), result.Variance.Pixels.GetRowSpan(y0 + y), result.Mask.Image.Pixels.GetRowSpan(y0 + y));
+                return;
+            }
+            for (int j = 0; j < n; j++) b.Weight[j] = weights[used[j]];
+            for (int y = 0; y < count; y++)
+            {
+                Span<float> ir = result.Image.Pixels.GetRowSpan(y0 + y), vr = result.Variance.Pixels.GetRowSpan(y0 + y);
+                Span<int> mr = result.Mask.Image.Pixels.GetRowSpan(y0 + y);
+                if (vectorized)
+                {
+                    b.SetRows(y);
+                    StackVector.Row(b.Vector, b.Weight, rules, 0, w, ir, vr, mr, b.Fallback);
+                    continue;
+                }
+                for (int c = 0; c < w; c++)
+                {
                     for (int j = 0; j < n; j++)
                     {
-                        double wk = weights[used[j]];
-                        sums.AddWeight(wk);
-                        for (int y = 0; y < count; y++) sums.AddRow(y, b.Image[j].GetRowSpan(y), b.Variance[j].GetRowSpan(y), b.Mask[j].GetRowSpan(y), wk);
+                        b.SampleX[j] = b.Image[j].GetRowSpan(y)[c];
+                        b.SampleV[j] = b.Variance[j].GetRowSpan(y)[c];
+                        b.SampleM[j] = b.Mask[j].GetRowSpan(y)[c];
                     }
-                    for (int y = 0; y < count; y++)
-                        sums.FinishRow(y, result.Image.Pixels.GetRowSpan(y0 + y), result.Variance.Pixels.GetRowSpan(y0 + y), result.Mask.Image.Pixels.GetRowSpan(y0 + y));
-                    return b;
+                    StackStatistics.Pixel(b.SampleX, b.SampleV, b.SampleM, b.Weight, rules, b.X, b.W, b.V, b.M, b.Sorted, out ir[c], out vr[c], out mr[c]);
                 }
-                for (int j = 0; j < n; j++) b.Weight[j] = weights[used[j]];
-                for (int y = 0; y < count; y++)
-                {
-                    Span<float> ir = result.Image.Pixels.GetRowSpan(y0 + y), vr = result.Variance.Pixels.GetRowSpan(y0 + y);
-                    Span<int> mr = result.Mask.Image.Pixels.GetRowSpan(y0 + y);
-                    if (vectorized)
-                    {
-                        b.SetRows(y);
-                        StackVector.Row(b.Vector, b.Weight, rules, 0, w, ir, vr, mr, b.Fallback);
-                        continue;
-                    }
-                    for (int c = 0; c < w; c++)
-                    {
-                        for (int j = 0; j < n; j++)
-                        {
-                            b.SampleX[j] = b.Image[j].GetRowSpan(y)[c];
-                            b.SampleV[j] = b.Variance[j].GetRowSpan(y)[c];
-                            b.SampleM[j] = b.Mask[j].GetRowSpan(y)[c];
-                        }
-                        StackStatistics.Pixel(b.SampleX, b.SampleV, b.SampleM, b.Weight, rules, b.X, b.W, b.V, b.M, b.Sorted, out ir[c], out vr[c], out mr[c]);
-                    }
-                }
-                return b;
-            }, b => b.Dispose());
-        }
-        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is CoaddInputException) is { } failed)
-        {
-            throw (CoaddInputException)failed;
-        }
+            }
+        });
     }
 
     /// <summary>One worker's sub-region planes (one set per warp) and per-pixel scratch.</summary>

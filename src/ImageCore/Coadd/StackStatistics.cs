@@ -63,6 +63,21 @@ internal static class StackStatistics
         /// <summary>Sum of the weights of the warps added.</summary>
         public double TotalWeight { get; private set; }
 
+        /// <summary>Zeroes every sum, for the next block of pixels.</summary>
+        public void Clear()
+        {
+            Array.Clear(_sumW);
+            Array.Clear(_sumWX);
+            Array.Clear(_sumW2V);
+            Array.Clear(_sumWX2);
+            Array.Clear(_sumW2);
+            Array.Clear(_count);
+            Array.Clear(_accepted);
+            Array.Clear(_rejected);
+            foreach (var a in _thresholdW) Array.Clear(a);
+            TotalWeight = 0;
+        }
+
         /// <summary>Counts a warp's weight once (call once per warp, before or after its rows).</summary>
         public void AddWeight(double w) => TotalWeight += w;
 
