@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S]</c>.</summary>
+/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O]</c>.</summary>
 internal static class RunCommand
 {
     /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
@@ -20,7 +20,8 @@ internal static class RunCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory: postisr/, warp/, coadd/, report.json", Required = true };
         var threads = new Option<int>("--threads") { Description = "quanta run concurrently on up to this many threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var statistic = new Option<string>("--statistic") { Description = "coadd statistic: mean, meanclip or median", DefaultValueFactory = _ => "meanclip" };
-        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch") { data, output, threads, statistic };
+        var order = new Option<string>("--order") { Description = "quantum order: visit (visit-major), detector (a detector's visits together, a patch's warps together), groups:G (G visit groups, detector-clustered inside each)", DefaultValueFactory = _ => "visit" };
+        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch") { data, output, threads, statistic, order };
         command.SetAction(parse =>
         {
             int code = 0;
@@ -29,6 +30,7 @@ internal static class RunCommand
                 var config = new PipelineConfig
                 {
                     Threads = parse.GetValue(threads),
+                    Order = QuantumOrder.Parse(parse.GetValue(order)!),
                     Coadd = new CoaddConfig { Statistic = CoaddCommand.ParseStatistic(parse.GetValue(statistic)) },
                 };
                 config.Validate();

@@ -14,7 +14,7 @@ namespace ImageCore.Execution;
 /// <summary>
 /// <c>imagecore run</c>: raw detector files in, a coadd per patch out. The data directory holds
 /// <c>raw/VVVVVV/DET.fits</c> and <c>calib/</c> (as <c>imagecore simulate</c> writes them). Three steps, each a set of
-/// quanta run concurrently on <see cref="PipelineConfig.Threads"/> threads:
+/// quanta taken in <see cref="PipelineConfig.Order"/> and run concurrently on <see cref="PipelineConfig.Threads"/> threads:
 /// <list type="number">
 /// <item><b>isr</b>, one quantum per (visit, detector): <c>OUT/postisr/VVVVVV/DET.fits</c>.</item>
 /// <item><b>warp</b>, one quantum per (tract, patch, visit): the visit's detectors whose warped footprint (from the
@@ -98,7 +98,7 @@ public static class Pipeline
         // isr
         var postIsr = new ConcurrentDictionary<RawPlan, string>();
         var failedRaws = new ConcurrentDictionary<RawPlan, string>();
-        RunStep("isr", planned, config.Threads, cancel, progress, failures, steps, raw =>
+        RunStep("isr", config.Order.Apply(planned, r => r.Visit, r => r.DetectorId), config.Threads, cancel, progress, failures, steps, raw =>
         {
             string output = Path.Combine(outDir, "postisr", $"{raw.Visit:000000}", raw.Detector + ".fits");
             try
@@ -120,7 +120,7 @@ public static class Pipeline
         // warp
         var warps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), string>();
         var emptyWarps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), bool>();
-        RunStep("warp", warpPlan.ToList(), config.Threads, cancel, progress, failures, steps, quantum =>
+        RunStep("warp", config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)), config.Threads, cancel, progress, failures, steps, quantum =>
         {
             var ((tractId, seq, visit), detectors) = (quantum.Key, quantum.Value);
             string name = $"tract {tractId} patch {seq} visit {visit}";
@@ -228,10 +228,14 @@ public static class Pipeline
         var counts = new int[4];
         counts[(int)Outcome.Failed] = extraFailures;
         progress?.Report(new PipelineProgress(step, 0, quanta.Count, "", false));
-        Parallel.ForEach(quanta, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancel }, item =>
+        for (int k = 0; k < extraFailures; k++) PipelineMetrics.QuantumFinished(step, "failed", null);
+        // Workers take the quanta one at a time in the planned order (no range partitioning).
+        Parallel.ForEach(Partitioner.Create(quanta, EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancel }, item =>
         {
             cancel.ThrowIfCancellationRequested();
+            long t0 = Stopwatch.GetTimestamp();
             var q = body(item);
+            PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), Stopwatch.GetElapsedTime(t0).TotalSeconds);
             Interlocked.Increment(ref counts[(int)q.Outcome]);
             if (q.Outcome is Outcome.Failed or Outcome.Skipped) failures.Add(new PipelineFailure(step, q.Name, q.Inputs, q.Message, q.Outcome == Outcome.Skipped));
             int n = Interlocked.Increment(ref done);

@@ -10,6 +10,10 @@ public sealed record PipelineConfig
     /// <summary>Quanta run concurrently on up to this many threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The order quanta are taken in (visit-major by default; <c>detector</c> or <c>groups:G</c> cluster each
+    /// detector's ISR quanta and each patch's warps).</summary>
+    public QuantumOrder Order { get; init; } = QuantumOrder.VisitMajor;
+
     /// <summary>ISR settings.</summary>
     public IsrConfig Isr { get; init; } = new();
 
@@ -26,6 +30,7 @@ public sealed record PipelineConfig
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentException($"--threads must be >= 1 (is {Threads})");
+        ArgumentNullException.ThrowIfNull(Order);
         if (WarpBorder < 0) throw new ArgumentException($"the warp border must be >= 0 (is {WarpBorder})");
         Isr.Validate();
         Warp.Validate();
