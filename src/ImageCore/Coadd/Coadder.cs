@@ -32,7 +32,7 @@ public static class Coadder
         Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true);
 
     /// <summary><see cref="Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int)"/> with MEANCLIP and MEDIAN through the vectorised
-    /// per-pixel statistics (<see cref="StackVector"/>) or through their scalar reference (tests and benchmarks compare the two).</summary>
+    /// per-pixel statistics (<see cref="StackVector"/>; MEAN's sums four pixels at a time) or through their scalar reference (tests and benchmarks compare the two).</summary>
     internal static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism, bool vectorized)
     {
         ArgumentNullException.ThrowIfNull(inputs);
@@ -58,8 +58,8 @@ public static class Coadder
             var rules = Rules(config, result.Mask, inputs.All(i => i.HasVariance));
             var (weights, skipped) = Weights(inputs, rules, config);
             if (weights.All(w => w == 0)) throw new ArgumentException("every input was skipped: " + string.Join("; ", skipped));
-            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, config, result, maxDegreeOfParallelism);
-            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized && StackVector.IsSupported);
+            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized);
+            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized);
             return (result, new CoaddInputs(inputs.Select(i => i.Name).ToList(), weights, skipped));
         }
         catch
@@ -148,13 +148,14 @@ public static class Coadder
     /// <summary>MEAN band by band: for each band of rows (sized so that its running sums stay in cache), one warp at a
     /// time is read into one band buffer and added to the sums, so memory depends on neither the number of warps nor
     /// the coadd's height. Bands (<see cref="CoaddConfig.SubregionRows"/> rows when set) run in parallel.</summary>
-    private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads)
+    private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads,
+                                   bool vectorized)
     {
         int w = result.BBox.Width, h = result.BBox.Height;
         int rows = Math.Min(config.SubregionRows > 0 ? config.SubregionRows : Math.Max(1, StreamBandPixels / Math.Max(1, w)), h);
         int bands = (h + rows - 1) / rows;
         var locks = inputs.Select(_ => new object()).ToArray();
-        RunBands(bands, threads, () => new StreamBuffers(w, rows, rules), (band, b) =>
+        RunBands(bands, threads, () => new StreamBuffers(w, rows, rules, vectorized), (band, b) =>
         {
             int y0 = band * rows, count = Math.Min(rows, h - y0);
             b.Sums.Clear();
@@ -194,9 +195,9 @@ public static class Coadder
     }
 
     /// <summary>One streaming worker's band of running sums and its one-warp band buffer.</summary>
-    private sealed class StreamBuffers(int width, int rows, StackRules rules) : IDisposable
+    private sealed class StreamBuffers(int width, int rows, StackRules rules, bool vectorized) : IDisposable
     {
-        public readonly StackStatistics.MeanSums Sums = new(width, rows, rules);
+        public readonly StackStatistics.MeanSums Sums = new(width, rows, rules, vectorized);
         public readonly Plane<float> Image = new(width, rows, clear: false), Variance = new(width, rows, clear: true);
         public readonly Plane<int> Mask = new(width, rows, clear: false);
 
@@ -230,7 +231,7 @@ public static class Coadder
                                              b.Variance[j].AsSpan2D()[..count, ..], NoDataPlane(rules));
             if (rules.Statistic == CoaddStatistic.Mean)
             {
-                var sums = new StackStatistics.MeanSums(w, count, rules);
+                var sums = new StackStatistics.MeanSums(w, count, rules, vectorized);
                 for (int j = 0; j < n; j++)
                 {
                     double wk = weights[used[j]];
@@ -246,7 +247,7 @@ public static class Coadder
             {
                 Span<float> ir = result.Image.Pixels.GetRowSpan(y0 + y), vr = result.Variance.Pixels.GetRowSpan(y0 + y);
                 Span<int> mr = result.Mask.Image.Pixels.GetRowSpan(y0 + y);
-                if (vectorized)
+                if (vectorized && StackVector.IsSupported)
                 {
                     b.SetRows(y);
                     StackVector.Row(b.Vector, b.Weight, rules, 0, w, ir, vr, mr, b.Fallback);

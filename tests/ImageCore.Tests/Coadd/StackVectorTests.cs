@@ -110,5 +110,65 @@ public class StackVectorTests
         }
     }
 
+    /// <summary>MEAN's sums added four pixels at a time equal the scalar reference bit for bit (through the finished pixels),
+    /// with and without input variances, thresholded planes, NaN and infinities, odd widths and unaligned row starts.</summary>
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(true, 7)]
+    [InlineData(false, 1)]
+    [InlineData(false, 16)]
+    public void Vector_mean_sums_equal_the_scalar_reference(bool useVariance, int n)
+    {
+        var mask = new Mask(1, 1);
+        foreach (string plane in Coadder.CoaddMaskPlanes) mask.AddPlane(plane);
+        var config = new CoaddConfig { Statistic = CoaddStatistic.Mean, MaskPropagationThresholds = new Dictionary<string, double> { ["SAT"] = 0.1, ["EDGE"] = 0.3 } };
+        var rules = Coadder.Rules(config, mask, useVariance);
+        Assert.Equal(2, rules.Thresholds.Length);
+        int[] bits = [0, 0, 0, 0, mask.GetBitMask("BAD"), mask.GetBitMask("SAT"), mask.GetBitMask("EDGE"), mask.GetBitMask("NO_DATA"), mask.GetBitMask("DETECTED")];
+        var rng = new Random(n * 7 + (useVariance ? 1 : 0));
+        foreach (int width in new[] { 1, 2, 3, 4, 5, 9, 37, 130 })
+        {
+            const int Rows = 3, Offset = 1;   // row starts one element past the arrays' starts
+            var vector = new StackStatistics.MeanSums(width, Rows, rules, vectorized: true);
+            var scalar = new StackStatistics.MeanSums(width, Rows, rules, vectorized: false);
+            var x = new float[width + Offset];
+            var v = new float[width + Offset];
+            var m = new int[width + Offset];
+            for (int k = 0; k < n; k++)
+            {
+                double w = 0.5 + rng.NextDouble();
+                vector.AddWeight(w);
+                scalar.AddWeight(w);
+                for (int y = 0; y < Rows; y++)
+                {
+                    for (int c = Offset; c < x.Length; c++)
+                    {
+                        double u = rng.NextDouble();
+                        x[c] = u < 0.05 ? float.NaN : u < 0.07 ? float.PositiveInfinity : u < 0.09 ? float.NegativeInfinity : u < 0.12 ? -0f
+                             : (float)(10 + 3 * NextGaussian(rng));
+                        double uv = rng.NextDouble();
+                        v[c] = uv < 0.03 ? float.NaN : uv < 0.05 ? 0 : uv < 0.06 ? float.PositiveInfinity : (float)(1 + rng.NextDouble());
+                        m[c] = bits[rng.Next(bits.Length)];
+                    }
+                    vector.AddRow(y, x.AsSpan(Offset), v.AsSpan(Offset), m.AsSpan(Offset), w);
+                    scalar.AddRow(y, x.AsSpan(Offset), v.AsSpan(Offset), m.AsSpan(Offset), w);
+                }
+            }
+            for (int y = 0; y < Rows; y++)
+            {
+                float[] vi = new float[width], vv = new float[width], si = new float[width], sv = new float[width];
+                int[] vm = new int[width], sm = new int[width];
+                vector.FinishRow(y, vi, vv, vm);
+                scalar.FinishRow(y, si, sv, sm);
+                for (int c = 0; c < width; c++)
+                {
+                    Assert.True(BitConverter.SingleToInt32Bits(si[c]) == BitConverter.SingleToInt32Bits(vi[c]), $"n {n} width {width} ({c}, {y}): image {vi[c]:R} vs scalar {si[c]:R}");
+                    Assert.True(BitConverter.SingleToInt32Bits(sv[c]) == BitConverter.SingleToInt32Bits(vv[c]), $"n {n} width {width} ({c}, {y}): variance {vv[c]:R} vs scalar {sv[c]:R}");
+                    Assert.True(sm[c] == vm[c], $"n {n} width {width} ({c}, {y}): mask {vm[c]:X} vs scalar {sm[c]:X}");
+                }
+            }
+        }
+    }
+
     private static double NextGaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }
