@@ -155,6 +155,7 @@ public sealed class CalibrationCache : ICalibrationSource, IDisposable
         {
             lock (_gate) _loading.Remove(key);
             mine!.Done.SetException(e);
+            _ = mine.Done.Task.Exception;   // observed here, whether or not anyone was waiting
             throw;
         }
         var entry = new Entry(key, stored, stored.Value, stored.StoredBytes);
