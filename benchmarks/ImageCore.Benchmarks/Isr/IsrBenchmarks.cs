@@ -46,11 +46,12 @@ public class IsrBenchmarks
         _primary = raw[0].Header;
         _detector = IsrTask.FindDetector(raw, CameraModel.LsstCam);
         var source = new CalibrationDirectory(Path.Combine(_dir, "calib"));
-        _bias = source.GetBias(_detector);
-        _dark = source.GetDark(_detector);
-        _flat = source.GetFlat(_detector, "r");
-        _linearity = source.GetLinearity(_detector);
-        _calibrations = new MemoryCalibrations(source.GetCrosstalk(_detector), _linearity, source.GetDefects(_detector));
+        // The directory's leases own what they read: the frames are taken over here and disposed in Cleanup.
+        _bias = source.GetBias(_detector).Value;
+        _dark = source.GetDark(_detector).Value;
+        _flat = source.GetFlat(_detector, "r").Value;
+        _linearity = source.GetLinearity(_detector).Value;
+        _calibrations = new MemoryCalibrations(source.GetCrosstalk(_detector).Value, _linearity, source.GetDefects(_detector).Value);
         _pristine = RawAssembly.ReadUntrimmed(raw, _detector);
         _work = _pristine.Clone();
 
@@ -58,7 +59,7 @@ public class IsrBenchmarks
         _stage = _pristine.Clone();
         _stageMask = new Mask(new Image<int>(_detector.RawBBox));
         IsrTask.SerialOverscanAndSaturation(_stage, _stageMask, _detector, config, _oneThread);
-        Crosstalk.Subtract(_stage, _detector, _calibrations.GetCrosstalk(_detector));
+        Crosstalk.Subtract(_stage, _detector, _calibrations.GetCrosstalk(_detector).Value);
         _columnLevels = IsrTask.MeasureParallelOverscan(_stage, _stageMask, _detector, config, _oneThread);
         _darkScale = (float)IsrTask.DarkScale(config.Dark, _primary, raw.Name, _dark.Metadata);
         var box = _detector.BBox;
@@ -151,11 +152,11 @@ public class IsrBenchmarks
     /// <summary>Crosstalk, linearity and defects held in memory (the frames are handed over directly).</summary>
     private sealed class MemoryCalibrations(double[,] crosstalk, IReadOnlyList<double> linearity, IReadOnlyList<Box2I> defects) : ICalibrationSource
     {
-        public Exposure GetBias(Detector detector) => throw new NotSupportedException("frames are passed to IsrTask.Process");
-        public Exposure GetDark(Detector detector) => throw new NotSupportedException("frames are passed to IsrTask.Process");
-        public Exposure GetFlat(Detector detector, string band) => throw new NotSupportedException("frames are passed to IsrTask.Process");
-        public IReadOnlyList<Box2I> GetDefects(Detector detector) => defects;
-        public double[,] GetCrosstalk(Detector detector) => crosstalk;
-        public IReadOnlyList<double> GetLinearity(Detector detector) => linearity;
+        public CalibrationLease<Exposure> GetBias(Detector detector) => throw new NotSupportedException("frames are passed to IsrTask.Process");
+        public CalibrationLease<Exposure> GetDark(Detector detector) => throw new NotSupportedException("frames are passed to IsrTask.Process");
+        public CalibrationLease<Exposure> GetFlat(Detector detector, string band) => throw new NotSupportedException("frames are passed to IsrTask.Process");
+        public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector) => CalibrationLease.Borrowing(defects);
+        public CalibrationLease<double[,]> GetCrosstalk(Detector detector) => CalibrationLease.Borrowing(crosstalk);
+        public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) => CalibrationLease.Borrowing(linearity);
     }
 }

@@ -15,27 +15,116 @@ public sealed class CalibrationException(string calibration, string path, string
     public string Path { get; } = path;
 }
 
-/// <summary>Where ISR gets its master calibrations. A directory of files today; the calibration cache of
-/// a later issue sits in front of it. Returned exposures are the caller's to dispose.</summary>
+/// <summary>The kinds of calibration dataset ISR reads; with detector, band and validity they key the calibration cache.</summary>
+public enum CalibrationType
+{
+    /// <summary>Master bias (an exposure).</summary>
+    Bias,
+    /// <summary>Master dark (an exposure).</summary>
+    Dark,
+    /// <summary>Master flat of one band (an exposure).</summary>
+    Flat,
+    /// <summary>Defect boxes.</summary>
+    Defects,
+    /// <summary>Crosstalk coefficients.</summary>
+    Crosstalk,
+    /// <summary>Per-amplifier non-linearity coefficients.</summary>
+    Linearity,
+}
+
+/// <summary>
+/// The validity range of a calibration dataset, [<see cref="Start"/>, <see cref="End"/>) in UTC; a null end
+/// is open. The simulator's calibrations carry none: they are <see cref="Unbounded"/>. Part of the
+/// calibration cache's key, so that a source with dated calibrations keeps them apart.
+/// </summary>
+/// <param name="Start">First instant the calibration applies to; null: from the beginning.</param>
+/// <param name="End">First instant it no longer applies to; null: to the end.</param>
+public readonly record struct CalibrationValidity(DateTimeOffset? Start, DateTimeOffset? End)
+{
+    /// <summary>Valid at every time (both ends open).</summary>
+    public static CalibrationValidity Unbounded => default;
+
+    /// <summary><c>unbounded</c>, or <c>[start, end)</c> in ISO 8601 with <c>-inf</c>/<c>+inf</c> for an open end.</summary>
+    public override string ToString() =>
+        Start is null && End is null ? "unbounded" : $"[{Start?.ToString("O") ?? "-inf"}, {End?.ToString("O") ?? "+inf"})";
+}
+
+/// <summary>
+/// A calibration handed out by an <see cref="ICalibrationSource"/>: <see cref="Value"/> is valid until the
+/// lease is disposed, and must be treated as read-only (a cache hands the same object to many concurrent ISR
+/// quanta). What disposing does is the source's business: a store frees the value, a cache releases a
+/// reference. Dispose once every use of <see cref="Value"/> is over; disposing twice is harmless.
+/// </summary>
+/// <typeparam name="T">The calibration: an <see cref="Exposure"/>, defect boxes, coefficients.</typeparam>
+public sealed class CalibrationLease<T> : IDisposable where T : class
+{
+    private readonly T _value;
+    private Action? _release;
+
+    /// <summary>A lease on <paramref name="value"/>; <paramref name="release"/> (may be null) runs once, on the first dispose.</summary>
+    /// <param name="value">The calibration.</param>
+    /// <param name="storedBytes">Bytes of the dataset in its store (the file size): what reading it from the store costs; 0 when it has no file.</param>
+    /// <param name="release">What disposing the lease does.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="storedBytes"/> is negative.</exception>
+    public CalibrationLease(T value, long storedBytes, Action? release)
+    {
+        _value = value ?? throw new ArgumentNullException(nameof(value));
+        ArgumentOutOfRangeException.ThrowIfNegative(storedBytes);
+        StoredBytes = storedBytes;
+        _release = release ?? NoRelease;
+    }
+
+    /// <summary>The calibration (read-only by contract).</summary>
+    /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
+    public T Value => Volatile.Read(ref _release) is not null ? _value : throw new ObjectDisposedException(nameof(CalibrationLease<T>), $"the lease on this {typeof(T).Name} has been released");
+
+    /// <summary>Bytes of the dataset in its store (the size of the file it is read from); the same on a cache hit.</summary>
+    public long StoredBytes { get; }
+
+    /// <summary>Releases the calibration (the first call only).</summary>
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+
+    private static void NoRelease() { }
+}
+
+/// <summary>Makes <see cref="CalibrationLease{T}"/>s.</summary>
+public static class CalibrationLease
+{
+    /// <summary>A lease that owns <paramref name="value"/>: disposing the lease disposes the value (a store's fresh read).</summary>
+    public static CalibrationLease<T> Owning<T>(T value, long storedBytes) where T : class, IDisposable => new(value, storedBytes, value.Dispose);
+
+    /// <summary>A lease that frees nothing (values that need no disposing, or that someone else owns).</summary>
+    public static CalibrationLease<T> Borrowing<T>(T value, long storedBytes = 0) where T : class => new(value, storedBytes, null);
+}
+
+/// <summary>Where ISR gets its master calibrations: a store (<see cref="CalibrationDirectory"/>) or the
+/// calibration cache in front of one (<c>ImageCore.Execution.CalibrationCache</c>). Every calibration comes as a
+/// <see cref="CalibrationLease{T}"/>: the caller disposes the lease when done and never writes into its value.
+/// Implementations are safe to call from several threads at once.</summary>
 public interface ICalibrationSource
 {
     /// <summary>The master bias of <paramref name="detector"/>, electrons.</summary>
-    Exposure GetBias(Detector detector);
+    CalibrationLease<Exposure> GetBias(Detector detector);
 
     /// <summary>The master dark of <paramref name="detector"/>, electrons per second of DARKTIME.</summary>
-    Exposure GetDark(Detector detector);
+    CalibrationLease<Exposure> GetDark(Detector detector);
 
     /// <summary>The master flat of <paramref name="detector"/> in <paramref name="band"/>.</summary>
-    Exposure GetFlat(Detector detector, string band);
+    CalibrationLease<Exposure> GetFlat(Detector detector, string band);
 
     /// <summary>Defect boxes of <paramref name="detector"/> (trimmed frame); empty when there are none.</summary>
-    IReadOnlyList<Box2I> GetDefects(Detector detector);
+    CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector);
 
-    /// <summary>Crosstalk coefficients [source, target] in amplifier order, ADU per ADU.</summary>
-    double[,] GetCrosstalk(Detector detector);
+    /// <summary>Crosstalk coefficients [source, target] in amplifier order, ADU per ADU (read-only).</summary>
+    CalibrationLease<double[,]> GetCrosstalk(Detector detector);
 
     /// <summary>Per-amplifier quadratic non-linearity k (1/ADU, amplifier order; see <see cref="Linearity"/>).</summary>
-    IReadOnlyList<double> GetLinearity(Detector detector);
+    CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector);
+
+    /// <summary>The validity range of the dataset that <c>Get*</c> would return for <paramref name="type"/>,
+    /// <paramref name="detector"/> and <paramref name="band"/> (null for all but flats), found without reading it.
+    /// Sources whose calibrations carry no range keep this default, <see cref="CalibrationValidity.Unbounded"/>.</summary>
+    CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => CalibrationValidity.Unbounded;
 }
 
 /// <summary>
@@ -44,30 +133,47 @@ public interface ICalibrationSource
 /// <c>linearity/DET.json</c>
 /// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
+/// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure).
+/// The store counts its own I/O (<see cref="Reads"/>, <see cref="BytesRead"/>), whoever calls it.
+/// Its calibrations carry no validity range (<see cref="CalibrationValidity.Unbounded"/>). Thread-safe.
 /// </summary>
 public sealed class CalibrationDirectory(string root) : ICalibrationSource
 {
+    private long _reads, _bytesRead;
+
     /// <summary>The directory.</summary>
     public string Root { get; } = root;
 
-    /// <inheritdoc/>
-    public Exposure GetBias(Detector detector) => Load("bias", Path.Combine(Root, "bias", detector.Name + ".fits"), detector, "electron", null);
+    /// <summary>Files read so far, whether or not their content turned out usable (a file that could not be opened, or a
+    /// missing optional defects file, does not count).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
+
+    /// <summary>Bytes of the files read so far (their sizes, summed over every read).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <inheritdoc/>
-    public Exposure GetDark(Detector detector) => Load("dark", Path.Combine(Root, "dark", detector.Name + ".fits"), detector, "electron", null);
+    public CalibrationLease<Exposure> GetBias(Detector detector) => Load("bias", Path.Combine(Root, "bias", detector.Name + ".fits"), detector, "electron", null);
 
     /// <inheritdoc/>
-    public Exposure GetFlat(Detector detector, string band) => Load("flat", Path.Combine(Root, "flat", band, detector.Name + ".fits"), detector, null, band);
+    public CalibrationLease<Exposure> GetDark(Detector detector) => Load("dark", Path.Combine(Root, "dark", detector.Name + ".fits"), detector, "electron", null);
 
     /// <inheritdoc/>
-    public IReadOnlyList<Box2I> GetDefects(Detector detector)
+    public CalibrationLease<Exposure> GetFlat(Detector detector, string band) => Load("flat", Path.Combine(Root, "flat", band, detector.Name + ".fits"), detector, null, band);
+
+    /// <inheritdoc/>
+    public CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => CalibrationValidity.Unbounded;
+
+    /// <inheritdoc/>
+    public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector)
     {
         string path = Path.Combine(Root, "defects", detector.Name + ".json");
-        if (!File.Exists(path)) return [];
+        if (!File.Exists(path)) return CalibrationLease.Borrowing<IReadOnlyList<Box2I>>(Array.Empty<Box2I>());
+        byte[] json = ReadJson("defects", path);
         try
         {
-            var boxes = System.Text.Json.JsonSerializer.Deserialize<int[][]>(File.ReadAllText(path)) ?? [];
-            return boxes.Select(b => b.Length == 4 ? new Box2I(b[0], b[1], b[2], b[3]) : throw new CalibrationException("defects", path, "a defect is [x0, y0, width, height]")).ToList();
+            var boxes = System.Text.Json.JsonSerializer.Deserialize<int[][]>(json) ?? [];
+            IReadOnlyList<Box2I> defects = boxes.Select(b => b is { Length: 4 } ? new Box2I(b[0], b[1], b[2], b[3]) : throw new CalibrationException("defects", path, "a defect is [x0, y0, width, height]")).ToList();
+            return CalibrationLease.Borrowing(defects, json.Length);
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -77,13 +183,14 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
 
     /// <inheritdoc/>
     /// <remarks>From <c>crosstalk/DET.json</c>: <c>{"coefficients": [[...], ...]}</c>, rows the sources.</remarks>
-    public double[,] GetCrosstalk(Detector detector)
+    public CalibrationLease<double[,]> GetCrosstalk(Detector detector)
     {
         string path = Path.Combine(Root, "crosstalk", detector.Name + ".json");
         if (!File.Exists(path)) throw new CalibrationException("crosstalk", path, $"no crosstalk for {detector.Name}");
+        byte[] json = ReadJson("crosstalk", path);
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
             var rows = doc.RootElement.GetProperty("coefficients");
             int n = detector.Amplifiers.Count;
             if (rows.GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"needs {n} rows, has {rows.GetArrayLength()}");
@@ -93,7 +200,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
                 if (rows[i].GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"row {i} needs {n} coefficients");
                 for (int j = 0; j < n; j++) c[i, j] = rows[i][j].GetDouble();
             }
-            return c;
+            return CalibrationLease.Borrowing(c, json.Length);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -103,16 +210,17 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
 
     /// <inheritdoc/>
     /// <remarks>From <c>linearity/DET.json</c>: <c>{"k": [16 values]}</c>.</remarks>
-    public IReadOnlyList<double> GetLinearity(Detector detector)
+    public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector)
     {
         string path = Path.Combine(Root, "linearity", detector.Name + ".json");
         if (!File.Exists(path)) throw new CalibrationException("linearity", path, $"no linearity for {detector.Name}");
+        byte[] json = ReadJson("linearity", path);
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-            var k = doc.RootElement.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToList();
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            IReadOnlyList<double> k = doc.RootElement.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToArray();
             if (k.Count != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Count}");
-            return k;
+            return CalibrationLease.Borrowing(k, json.Length);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -120,12 +228,40 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         }
     }
 
-    private static Exposure Load(string kind, string path, Detector detector, string? units, string? band)
+    /// <summary>The whole file, counted.</summary>
+    private byte[] ReadJson(string kind, string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (IOException e) { throw new CalibrationException(kind, path, e.Message); }
+        catch (UnauthorizedAccessException e) { throw new CalibrationException(kind, path, e.Message); }
+        Count(bytes.Length);
+        return bytes;
+    }
+
+    private void Count(long bytes)
+    {
+        Interlocked.Increment(ref _reads);
+        Interlocked.Add(ref _bytesRead, bytes);
+    }
+
+    private CalibrationLease<Exposure> Load(string kind, string path, Detector detector, string? units, string? band)
     {
         if (!File.Exists(path)) throw new CalibrationException(kind, path, $"no {kind} for {detector.Name}");
         Exposure exposure;
-        try { exposure = ExposureFits.Read(path); }
-        catch (FitsFormatException e) { throw new CalibrationException(kind, path, e.Message); }
+        long size = -1;
+        try
+        {
+            size = new FileInfo(path).Length;
+            exposure = ExposureFits.Read(path);
+        }
+        catch (FitsFormatException e)
+        {
+            if (size >= 0) Count(size);   // read, but not an exposure
+            throw new CalibrationException(kind, path, e.Message);
+        }
+        catch (IOException e) { throw new CalibrationException(kind, path, e.Message); }
+        Count(size);
         try
         {
             var md = exposure.Metadata;
@@ -137,7 +273,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
             if (units is not null && u is not null && u != units) throw new CalibrationException(kind, path, $"is in {u}, ISR works in {units}");
             string? b = md.GetString("BAND", null);
             if (band is not null && b is not null && b != band) throw new CalibrationException(kind, path, $"is for band {b}, the exposure is {band}");
-            return exposure;
+            return CalibrationLease.Owning(exposure, size);
         }
         catch
         {

@@ -45,14 +45,18 @@ public static class IsrTask
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
         // The calibration frames are read while the raw is processed when there is a second thread.
-        Task<(Exposure? Bias, Exposure? Dark, Exposure? Flat)>? pending = null;
+        // Their leases are released here once the output is made (the frames themselves are read-only).
+        Task<Frames>? pending = null;
         if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band));
-        (Exposure? Bias, Exposure? Dark, Exposure? Flat) frames = default;
+        Frames frames = default;
         try
         {
             using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
-            return Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused,
-                           () => frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band));
+            return Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused, () =>
+            {
+                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band);
+                return (frames.Bias!.Value, frames.Dark!.Value, frames.Flat!.Value);
+            });
         }
         finally
         {
@@ -69,23 +73,25 @@ public static class IsrTask
 
     /// <summary>Everything after reading the raw: <paramref name="untrimmed"/> (the assembled raw, ADU) is
     /// worked on in place; <paramref name="getFrames"/> supplies the bias, dark and flat of the fused pass
-    /// (the caller owns them). Benchmarks call this to time ISR without file I/O.</summary>
+    /// (the caller keeps them alive until this returns; they are only read). Benchmarks call this to time ISR without file I/O.</summary>
     internal static Exposure Process(Image<float> untrimmed, FitsHeader primary, string rawName, Detector detector, ICalibrationSource calibrations, string band,
                                      IsrConfig config, ParallelOptions parallel, bool fused, Func<(Exposure? Bias, Exposure? Dark, Exposure? Flat)> getFrames)
     {
         // Pass A writes every pixel of every amplifier, and the amplifiers tile the raw box: no clearing needed.
         using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: false), detector.RawBBox.Min));
         SerialOverscanAndSaturation(untrimmed, untrimmedMask, detector, config, parallel);
-        if (config.Crosstalk.Enabled) Crosstalk.Subtract(untrimmed, detector, calibrations.GetCrosstalk(detector));
+        if (config.Crosstalk.Enabled)
+            using (var crosstalk = calibrations.GetCrosstalk(detector)) Crosstalk.Subtract(untrimmed, detector, crosstalk.Value);
         var columnLevels = config.ParallelOverscan.Enabled ? MeasureParallelOverscan(untrimmed, untrimmedMask, detector, config, parallel) : null;
-        var k = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
+        using var linearity = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
+        var k = linearity?.Value;
 
         MaskedImage science;
         if (fused)
         {
             var frames = getFrames();
-            science = CalibrateFused(untrimmed, untrimmedMask, detector, columnLevels, k, frames,
-                                     config.Defects.Enabled ? calibrations.GetDefects(detector) : null, primary, rawName, config, parallel);
+            using var defects = config.Defects.Enabled ? calibrations.GetDefects(detector) : null;
+            science = CalibrateFused(untrimmed, untrimmedMask, detector, columnLevels, k, frames, defects?.Value, primary, rawName, config, parallel);
         }
         else
         {
@@ -147,14 +153,17 @@ public static class IsrTask
         return levels;
     }
 
-    private static (Exposure? Bias, Exposure? Dark, Exposure? Flat) LoadFrames(ICalibrationSource calibrations, Detector detector, string band)
+    /// <summary>The leases on the bias, dark and flat of the fused pass (all null until read).</summary>
+    private record struct Frames(CalibrationLease<Exposure>? Bias, CalibrationLease<Exposure>? Dark, CalibrationLease<Exposure>? Flat);
+
+    private static Frames LoadFrames(ICalibrationSource calibrations, Detector detector, string band)
     {
-        Exposure? bias = null, dark = null;
+        CalibrationLease<Exposure>? bias = null, dark = null;
         try
         {
             bias = calibrations.GetBias(detector);
             dark = calibrations.GetDark(detector);
-            return (bias, dark, calibrations.GetFlat(detector, band));
+            return new Frames(bias, dark, calibrations.GetFlat(detector, band));
         }
         catch
         {
@@ -265,12 +274,12 @@ public static class IsrTask
         try
         {
             if (config.Bias.Enabled)
-                using (var bias = calibrations.GetBias(detector)) CalibrationSteps.SubtractBias(science, bias.MaskedImage);
+                using (var bias = calibrations.GetBias(detector)) CalibrationSteps.SubtractBias(science, bias.Value.MaskedImage);
             if (config.Dark.Enabled)
                 using (var dark = calibrations.GetDark(detector))
-                    CalibrationSteps.SubtractDark(science, dark.MaskedImage, DarkScale(config.Dark, primary, rawName, dark.Metadata), 1);
+                    CalibrationSteps.SubtractDark(science, dark.Value.MaskedImage, DarkScale(config.Dark, primary, rawName, dark.Value.Metadata), 1);
             if (config.Defects.Enabled)
-                PixelSteps.MaskDefects(science.Mask, calibrations.GetDefects(detector), science.Mask.GetBitMask("BAD"));
+                using (var defects = calibrations.GetDefects(detector)) PixelSteps.MaskDefects(science.Mask, defects.Value, science.Mask.GetBitMask("BAD"));
             if (config.NanMasking.Enabled)
                 PixelSteps.MaskNonFinite(science, 1 << science.Mask.AddPlane("UNMASKEDNAN"));
             if (config.Variance.Enabled)
@@ -278,7 +287,7 @@ public static class IsrTask
                     PixelSteps.AddVariance(science.Image.View(amp.BBox), science.Variance.View(amp.BBox), science.Mask.Image.View(amp.BBox),
                                            amp.ReadNoise, science.Mask.GetBitMask("BAD"));
             if (config.Flat.Enabled)
-                using (var flat = calibrations.GetFlat(detector, band)) CalibrationSteps.DivideFlat(science, flat.MaskedImage);
+                using (var flat = calibrations.GetFlat(detector, band)) CalibrationSteps.DivideFlat(science, flat.Value.MaskedImage);
             return science;
         }
         catch

@@ -27,7 +27,8 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             double mean = z.Mean, std = z.Std;
             long n = z.Good, saturated = z.Masked, nanInGood = z.NonFiniteInGood;
             var mi = exposure.MaskedImage;
-            var defects = new CalibrationDirectory(Path.Combine(dir.Path, "calib")).GetDefects(IsrTask.FindDetector(raw, CameraModel.LsstCam));
+            using var defectsLease = new CalibrationDirectory(Path.Combine(dir.Path, "calib")).GetDefects(IsrTask.FindDetector(raw, CameraModel.LsstCam));
+            var defects = defectsLease.Value;
             Assert.NotEmpty(defects);
             foreach (var d in defects)
                 for (int y = d.MinY; y <= d.MaxY; y++)
