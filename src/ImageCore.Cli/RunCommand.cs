@@ -5,7 +5,8 @@ using Spectre.Console;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O]</c>.</summary>
+/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--cache POLICY] [--calib-latency MS]
+/// [--calib-bandwidth MB/s] [--until STEP]</c>.</summary>
 internal static class RunCommand
 {
     /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
@@ -21,7 +22,14 @@ internal static class RunCommand
         var threads = new Option<int>("--threads") { Description = "quanta run concurrently on up to this many threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var statistic = new Option<string>("--statistic") { Description = "coadd statistic: mean, meanclip or median", DefaultValueFactory = _ => "meanclip" };
         var order = new Option<string>("--order") { Description = "quantum order: visit (visit-major), detector (a detector's visits together, a patch's warps together), groups:G (G visit groups, detector-clustered inside each)", DefaultValueFactory = _ => "visit" };
-        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch") { data, output, threads, statistic, order };
+        var cache = new Option<string>("--cache") { Description = "calibration cache: " + CachePolicy.AcceptedForms + "; held in memory", DefaultValueFactory = _ => "bytes:4GB" };
+        var latency = new Option<double>("--calib-latency") { Description = "added latency per calibration read, milliseconds (a throttled store for rehearsals)", DefaultValueFactory = _ => 0 };
+        var bandwidth = new Option<double>("--calib-bandwidth") { Description = "aggregate bandwidth of the calibration store, MB/s shared by all workers (0: unlimited)", DefaultValueFactory = _ => 0 };
+        var until = new Option<string>("--until") { Description = "last step to run: isr, warp or coadd", DefaultValueFactory = _ => "coadd" };
+        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch")
+        {
+            data, output, threads, statistic, order, cache, latency, bandwidth, until,
+        };
         command.SetAction(parse =>
         {
             int code = 0;
@@ -31,6 +39,9 @@ internal static class RunCommand
                 {
                     Threads = parse.GetValue(threads),
                     Order = QuantumOrder.Parse(parse.GetValue(order)!),
+                    Cache = CachePolicy.Parse(parse.GetValue(cache)!),
+                    CalibrationStore = Throttle(parse.GetValue(latency), parse.GetValue(bandwidth)),
+                    Until = ParseStep(parse.GetValue(until)!),
                     Coadd = new CoaddConfig { Statistic = CoaddCommand.ParseStatistic(parse.GetValue(statistic)) },
                 };
                 config.Validate();
@@ -41,6 +52,25 @@ internal static class RunCommand
         });
         return command;
     }
+
+    private static ThrottledStoreConfig Throttle(double latencyMs, double megabytesPerSecond)
+    {
+        if (!(latencyMs >= 0) || double.IsInfinity(latencyMs)) throw new ArgumentException($"--calib-latency must be a finite number of milliseconds >= 0 (is {latencyMs})");
+        if (!(megabytesPerSecond >= 0) || double.IsInfinity(megabytesPerSecond)) throw new ArgumentException($"--calib-bandwidth must be a finite number of MB/s >= 0 (is {megabytesPerSecond}; 0 means unlimited)");
+        return new ThrottledStoreConfig
+        {
+            Latency = TimeSpan.FromMilliseconds(latencyMs),
+            BandwidthBytesPerSecond = megabytesPerSecond == 0 ? double.PositiveInfinity : megabytesPerSecond * 1e6,
+        };
+    }
+
+    private static PipelineStep ParseStep(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "isr" => PipelineStep.Isr,
+        "warp" => PipelineStep.Warp,
+        "coadd" => PipelineStep.Coadd,
+        _ => throw new ArgumentException($"--until '{text}' is not one of: isr, warp, coadd"),
+    };
 
     /// <summary>Runs <paramref name="body"/> with Ctrl-C wired to its cancellation token and the pipeline's progress shown as
     /// live bars on a terminal, or as plain lines when the output is redirected; returns the exit code.</summary>

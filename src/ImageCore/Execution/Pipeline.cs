@@ -95,7 +95,12 @@ public static class Pipeline
                 }
         }
 
-        // isr
+        // isr, through the calibration cache in front of the (possibly throttled) calibration directory
+        var directory = new CalibrationDirectory(calibRoot);
+        ICalibrationSource store = config.CalibrationStore.Latency > TimeSpan.Zero || !double.IsPositiveInfinity(config.CalibrationStore.BandwidthBytesPerSecond)
+            ? new ThrottledCalibrationStore(directory, config.CalibrationStore) : directory;
+        using var cache = CalibrationCache.Create(config.Cache, store);
+        using var tracked = PipelineMetrics.Track(cache, directory);
         var postIsr = new ConcurrentDictionary<RawPlan, string>();
         var failedRaws = new ConcurrentDictionary<RawPlan, string>();
         RunStep("isr", config.Order.Apply(planned, r => r.Visit, r => r.DetectorId), config.Threads, cancel, progress, failures, steps, raw =>
@@ -105,7 +110,7 @@ public static class Pipeline
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
                 using var file = FitsFile.Open(raw.Path);
-                using var exposure = IsrTask.Run(file, camera, new CalibrationDirectory(calibRoot), config.Isr, 1);
+                using var exposure = IsrTask.Run(file, camera, cache, config.Isr, 1);
                 ExposureFits.Write(output, exposure);
                 postIsr[raw] = output;
                 return Quantum.Done(QuantumName(raw), [raw.Path]);
@@ -117,9 +122,15 @@ public static class Pipeline
             }
         }, extraFailures: raws.Count(r => r is null));
 
+        var counters = cache.Counters;
+        var calibrations = new CalibrationReport(config.Cache.ToString(), StoreDescription(directory, config.CalibrationStore), counters.Hits, counters.Misses,
+            counters.Evictions, counters.BytesHeld, counters.EntriesHeld, counters.BytesReadFromStore, directory.Reads, directory.BytesRead);
+        cache.Dispose();   // the calibrations are not needed after ISR
+
         // warp
         var warps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), string>();
         var emptyWarps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), bool>();
+        if (config.Until >= PipelineStep.Warp)
         RunStep("warp", config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)), config.Threads, cancel, progress, failures, steps, quantum =>
         {
             var ((tractId, seq, visit), detectors) = (quantum.Key, quantum.Value);
@@ -154,6 +165,7 @@ public static class Pipeline
         var patches = warpPlan.Keys.Select(k => (k.Tract, k.Patch)).Distinct().ToList();
         var coadds = new ConcurrentBag<string>();
         int inner = Math.Max(1, config.Threads / Math.Max(1, Math.Min(config.Threads, patches.Count)));
+        if (config.Until >= PipelineStep.Coadd)
         RunStep("coadd", patches, config.Threads, cancel, progress, failures, steps, key =>
         {
             string name = $"tract {key.Tract} patch {key.Patch}";
@@ -187,7 +199,7 @@ public static class Pipeline
             string.Create(CultureInfo.InvariantCulture, $"lsst_cells_v1 scaled by {scale}: {cfg.PixelScaleArcsec}\"/pixel, patches {cfg.PatchInner} + {cfg.PatchBorder} border, direct warps grown by {border}"),
             steps, failures.OrderBy(f => f.Step switch { "isr" => 0, "warp" => 1, _ => 2 }).ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList(),
             postIsr.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(), warps.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(),
-            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList());
+            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList(), config.Order.ToString(), calibrations);
         string reportPath = Path.Combine(outDir, "report.json");
         string temp = Path.Combine(outDir, $".report.json.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temp, report.ToJson());
@@ -203,6 +215,15 @@ public static class Pipeline
         var full = new SkyMapConfig();
         if (full.PatchInner % scale != 0 || full.PatchBorder % scale != 0) throw new ArgumentException($"scale {scale} does not divide the patch sizes");
         return full with { PixelScaleArcsec = full.PixelScaleArcsec * scale, PatchInner = full.PatchInner / scale, PatchBorder = full.PatchBorder / scale };
+    }
+
+    private static string StoreDescription(CalibrationDirectory directory, ThrottledStoreConfig throttle)
+    {
+        string text = Path.GetFullPath(directory.Root);
+        if (throttle.Latency > TimeSpan.Zero) text += string.Create(CultureInfo.InvariantCulture, $", latency {throttle.Latency.TotalMilliseconds} ms per read");
+        if (!double.IsPositiveInfinity(throttle.BandwidthBytesPerSecond))
+            text += string.Create(CultureInfo.InvariantCulture, $", bandwidth {throttle.BandwidthBytesPerSecond / 1e6} MB/s shared");
+        return text;
     }
 
     private enum Outcome { Succeeded, Failed, Skipped, Empty }

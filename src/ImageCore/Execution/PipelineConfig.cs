@@ -4,6 +4,19 @@ using ImageCore.Warp;
 
 namespace ImageCore.Execution;
 
+/// <summary>The steps of <c>imagecore run</c>, in order.</summary>
+public enum PipelineStep
+{
+    /// <summary>Instrument signature removal, one quantum per (visit, detector).</summary>
+    Isr,
+
+    /// <summary>Direct warps, one quantum per (tract, patch, visit).</summary>
+    Warp,
+
+    /// <summary>Coadds, one quantum per (tract, patch).</summary>
+    Coadd,
+}
+
 /// <summary>What <c>imagecore run</c> does with a data directory: the settings of each stage and how many threads.</summary>
 public sealed record PipelineConfig
 {
@@ -13,6 +26,18 @@ public sealed record PipelineConfig
     /// <summary>The order quanta are taken in (visit-major by default; <c>detector</c> or <c>groups:G</c> cluster each
     /// detector's ISR quanta and each patch's warps).</summary>
     public QuantumOrder Order { get; init; } = QuantumOrder.VisitMajor;
+
+    /// <summary>What the calibration cache in front of the calibration store keeps. Cached calibrations are held in
+    /// memory (about their file size each); the default, <c>bytes:4GB</c>, holds the bias, dark and flat of about six
+    /// full-size detectors, or every detector of a scaled simulation.</summary>
+    public CachePolicy Cache { get; init; } = CachePolicy.Parse("bytes:4GB");
+
+    /// <summary>Per-read latency and aggregate bandwidth of the calibration store (the shared "embargo rack" of a
+    /// rehearsal); unthrottled by default.</summary>
+    public ThrottledStoreConfig CalibrationStore { get; init; } = new();
+
+    /// <summary>The last step run (<c>--until</c>): ISR only, ISR and warps, or everything (the default).</summary>
+    public PipelineStep Until { get; init; } = PipelineStep.Coadd;
 
     /// <summary>ISR settings.</summary>
     public IsrConfig Isr { get; init; } = new();
@@ -31,6 +56,11 @@ public sealed record PipelineConfig
     {
         if (Threads < 1) throw new ArgumentException($"--threads must be >= 1 (is {Threads})");
         ArgumentNullException.ThrowIfNull(Order);
+        ArgumentNullException.ThrowIfNull(Cache);
+        ArgumentNullException.ThrowIfNull(CalibrationStore);
+        Cache.Validate();
+        if (!Enum.IsDefined(Until)) throw new ArgumentException($"--until must be isr, warp or coadd (is {(int)Until})");
+        CalibrationStore.Validate();
         if (WarpBorder < 0) throw new ArgumentException($"the warp border must be >= 0 (is {WarpBorder})");
         Isr.Validate();
         Warp.Validate();

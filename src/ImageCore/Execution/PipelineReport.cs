@@ -22,6 +22,20 @@ public sealed record PipelineStepReport(string Name, int Quanta, int Succeeded, 
 /// <param name="Skipped">True when it was not run because an input failed upstream.</param>
 public sealed record PipelineFailure(string Step, string Quantum, IReadOnlyList<string> Inputs, string Message, bool Skipped);
 
+/// <summary>What the calibration cache and the calibration store did during a run.</summary>
+/// <param name="Cache">The cache policy (<see cref="CachePolicy"/>'s text form).</param>
+/// <param name="Store">The store: its directory, and its latency and bandwidth when throttled.</param>
+/// <param name="Hits">Requests served from the cache (or by joining a read already under way).</param>
+/// <param name="Misses">Requests that read the store.</param>
+/// <param name="Evictions">Entries the policy dropped.</param>
+/// <param name="BytesHeldAtEnd">Bytes (as stored) the cache held when ISR ended.</param>
+/// <param name="EntriesHeldAtEnd">Datasets the cache held when ISR ended.</param>
+/// <param name="BytesReadThroughCache">Bytes the cache read from the store (the sum of its misses' sizes).</param>
+/// <param name="StoreReads">Files the store read, by its own count.</param>
+/// <param name="StoreBytesRead">Bytes the store read, by its own count (file sizes).</param>
+public sealed record CalibrationReport(string Cache, string Store, long Hits, long Misses, long Evictions, long BytesHeldAtEnd, int EntriesHeldAtEnd,
+                                       long BytesReadThroughCache, long StoreReads, long StoreBytesRead);
+
 /// <summary>What <c>imagecore run</c> did: written as <c>report.json</c> in the output directory.</summary>
 /// <param name="Data">The data directory.</param>
 /// <param name="Output">The output directory.</param>
@@ -35,9 +49,11 @@ public sealed record PipelineFailure(string Step, string Quantum, IReadOnlyList<
 /// <param name="PostIsr">Post-ISR exposures written.</param>
 /// <param name="Warps">Direct warps written.</param>
 /// <param name="Coadds">Coadds written.</param>
+/// <param name="Order">The quantum order (<see cref="QuantumOrder"/>'s text form).</param>
+/// <param name="Calibrations">The calibration cache's and store's counters.</param>
 public sealed record PipelineReport(string Data, string Output, int Threads, string Started, double WallSeconds, double CpuSeconds, string SkyMap,
     IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds)
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations)
 {
     /// <summary>The options the report is written and read with (camelCase names, indented).</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
