@@ -114,6 +114,10 @@ public sealed class PinnedWorkerPool : IDisposable
         {
             _workers[index] = Pin(index, cpu, _plan.NumaNodes[index]);
         }
+        catch (Exception e)   // never let a bad plan entry kill the process from a background thread
+        {
+            _workers[index] = new WorkerInfo(index, cpu, _plan.NumaNodes[index], false, null, $"{e.GetType().Name}: {e.Message}");
+        }
         finally
         {
             ready.Signal();

@@ -40,18 +40,19 @@ public class PinnedWorkerTests
     public void A_refused_pin_runs_unpinned_with_one_warning()
     {
         // CPU 1023 exists on no test machine: sched_setaffinity answers EINVAL.
-        var plan = new PlacementPlan(PlacementPolicy.Compact, [1023, 1023, null], [0, 0, null]);
+        var plan = new PlacementPlan(PlacementPolicy.Compact, [1023, 1023, null, 9000], [0, 0, null, 0]);   // 9000: beyond any CPU set
         using var pool = new PinnedWorkerPool(plan);
         Assert.All(pool.Workers, w => Assert.False(w.Pinned));
         Assert.NotNull(pool.PinningWarning);
-        Assert.Contains("2 of 3 workers", pool.PinningWarning);
+        Assert.Contains("3 of 4 workers", pool.PinningWarning);
         Assert.Contains("CPU 1023", pool.PinningWarning);
         Assert.Null(pool.Workers[2].PinError);   // unpinned by plan: nothing refused
+        Assert.Contains("9000", pool.Workers[3].PinError);
         if (OperatingSystem.IsLinux())
         {
             Assert.Contains("EINVAL", pool.Workers[0].PinError);
             var process = LinuxAffinity.GetCurrentThread(out _);
-            Assert.All(pool.Workers, w => Assert.Equal(process, w.AffinityMask));   // untouched: the process mask
+            Assert.All(pool.Workers.Take(3), w => Assert.Equal(process, w.AffinityMask));   // untouched: the process mask
         }
         var contexts = new ConcurrentBag<WorkerContext>();
         var run = pool.Run(Enumerable.Range(0, 30).ToList(), (_, ctx) => contexts.Add(ctx));
