@@ -11,5 +11,6 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     CoaddCommand.Create(),
     RunCommand.Create(),
     DemoCommand.Create(),
+    TopologyCommand.Create(),
 };
 return root.Parse(args).Invoke();
