@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--cache POLICY] [--calib-latency MS]
+/// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--affinity A] [--cache POLICY] [--calib-latency MS]
 /// [--calib-bandwidth MB/s] [--until STEP]</c>.</summary>
 internal static class RunCommand
 {
@@ -25,10 +25,11 @@ internal static class RunCommand
         var cache = new Option<string>("--cache") { Description = "calibration cache: " + CachePolicy.AcceptedForms + "; held in memory", DefaultValueFactory = _ => "bytes:4GB" };
         var latency = new Option<double>("--calib-latency") { Description = "added latency per calibration read, milliseconds (a throttled store for rehearsals)", DefaultValueFactory = _ => 0 };
         var bandwidth = new Option<double>("--calib-bandwidth") { Description = "aggregate bandwidth of the calibration store, MB/s shared by all workers (0: unlimited)", DefaultValueFactory = _ => 0 };
+        var affinity = new Option<string>("--affinity") { Description = "worker placement: none (the OS decides), compact (fill one L3 domain after another), spread (round-robin across L3 domains), l3:K (at most K workers per L3 domain)", DefaultValueFactory = _ => "none" };
         var until = new Option<string>("--until") { Description = "last step to run: isr, warp or coadd", DefaultValueFactory = _ => "coadd" };
         var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch")
         {
-            data, output, threads, statistic, order, cache, latency, bandwidth, until,
+            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until,
         };
         command.SetAction(parse =>
         {
@@ -39,6 +40,7 @@ internal static class RunCommand
                 {
                     Threads = parse.GetValue(threads),
                     Order = QuantumOrder.Parse(parse.GetValue(order)!),
+                    Placement = PlacementPolicy.Parse(parse.GetValue(affinity)!),
                     Cache = CachePolicy.Parse(parse.GetValue(cache)!),
                     CalibrationStore = Throttle(parse.GetValue(latency), parse.GetValue(bandwidth)),
                     Until = ParseStep(parse.GetValue(until)!),
@@ -143,6 +145,12 @@ internal static class RunCommand
             Console.WriteLine($"{s.Name}: {s.Succeeded}/{s.Quanta} succeeded, {s.Failed} failed, {s.Skipped} skipped, {s.Empty} empty, {s.WallSeconds:F1} s wall, {s.CpuSeconds:F1} s CPU");
         foreach (var f in report.Failures)
             Console.Error.WriteLine($"imagecore: {f.Step} {f.Quantum} {(f.Skipped ? "skipped" : "failed")}: {f.Message}");
+        var c = report.Calibrations;
+        Console.WriteLine($"calibrations ({c.Cache}): {c.Hits} hits, {c.Misses} misses, {c.Evictions} evictions, {c.StoreReads} files / {c.StoreBytesRead / 1e6:F1} MB read from the store");
+        var x = report.Execution;
+        Console.WriteLine($"workers ({x.Placement}): " + string.Join(", ", x.Workers.Select(w =>
+            $"#{w.Index}{(w.Pinned ? $" on CPU {w.PlannedCpu}" : "")} {w.Quanta} quanta, CPU/wall {(w.CpuOverWall is double u ? u.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?")}")));
+        if (x.PinningWarning is not null) Console.Error.WriteLine($"imagecore: {x.PinningWarning}");
         Console.WriteLine($"report: {Path.Combine(report.Output, "report.json")}");
         return report.Failures.Count > 0 ? SomeQuantaFailed : 0;
     }

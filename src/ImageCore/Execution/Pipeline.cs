@@ -48,6 +48,12 @@ public static class Pipeline
         if (rawPaths.Count == 0) throw new ArgumentException($"{rawRoot}: no raw files (raw/VISIT/DETECTOR.fits)");
         Directory.CreateDirectory(outDir);
 
+        // Workers: dedicated threads placed on the machine's CPUs by the placement policy (pinned unless it is none).
+        var topology = CpuTopology.Discover(config.SysfsRoot);
+        var plan = config.Placement.Kind == PlacementKind.None ? PlacementPlan.Unpinned(config.Threads) : Placement.Plan(topology, config.Placement, config.Threads);
+        using var pool = new PinnedWorkerPool(plan);
+        var workers = new WorkerTotals[pool.Count];
+
         var started = DateTime.UtcNow;
         var runClock = Stopwatch.StartNew();
         var runCpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -103,7 +109,7 @@ public static class Pipeline
         using var tracked = PipelineMetrics.Track(cache, directory);
         var postIsr = new ConcurrentDictionary<RawPlan, string>();
         var failedRaws = new ConcurrentDictionary<RawPlan, string>();
-        RunStep("isr", config.Order.Apply(planned, r => r.Visit, r => r.DetectorId), config.Threads, cancel, progress, failures, steps, raw =>
+        RunStep("isr", config.Order.Apply(planned, r => r.Visit, r => r.DetectorId), pool, workers, cancel, progress, failures, steps, raw =>
         {
             string output = Path.Combine(outDir, "postisr", $"{raw.Visit:000000}", raw.Detector + ".fits");
             try
@@ -131,7 +137,7 @@ public static class Pipeline
         var warps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), string>();
         var emptyWarps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), bool>();
         if (config.Until >= PipelineStep.Warp)
-        RunStep("warp", config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)), config.Threads, cancel, progress, failures, steps, quantum =>
+        RunStep("warp", config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)), pool, workers, cancel, progress, failures, steps, quantum =>
         {
             var ((tractId, seq, visit), detectors) = (quantum.Key, quantum.Value);
             string name = $"tract {tractId} patch {seq} visit {visit}";
@@ -166,7 +172,7 @@ public static class Pipeline
         var coadds = new ConcurrentBag<string>();
         int inner = Math.Max(1, config.Threads / Math.Max(1, Math.Min(config.Threads, patches.Count)));
         if (config.Until >= PipelineStep.Coadd)
-        RunStep("coadd", patches, config.Threads, cancel, progress, failures, steps, key =>
+        RunStep("coadd", patches, pool, workers, cancel, progress, failures, steps, key =>
         {
             string name = $"tract {key.Tract} patch {key.Patch}";
             var inputs = warps.Where(w => w.Key.Tract == key.Tract && w.Key.Patch == key.Patch).OrderBy(w => w.Key.Visit).Select(w => w.Value).ToList();
@@ -199,7 +205,9 @@ public static class Pipeline
             string.Create(CultureInfo.InvariantCulture, $"lsst_cells_v1 scaled by {scale}: {cfg.PixelScaleArcsec}\"/pixel, patches {cfg.PatchInner} + {cfg.PatchBorder} border, direct warps grown by {border}"),
             steps, failures.OrderBy(f => f.Step switch { "isr" => 0, "warp" => 1, _ => 2 }).ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList(),
             postIsr.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(), warps.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(),
-            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList(), config.Order.ToString(), calibrations);
+            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList(), config.Order.ToString(), calibrations,
+            new ExecutionReport(TopologyReport.Of(topology), plan.ToString(), pool.PinningWarning,
+                                pool.Workers.Select(w => workers[w.Index].Report(w, runClock.Elapsed.TotalSeconds)).ToList()));
         string reportPath = Path.Combine(outDir, "report.json");
         string temp = Path.Combine(outDir, $".report.json.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temp, report.ToJson());
@@ -238,11 +246,14 @@ public static class Pipeline
 
     private static string QuantumName(RawPlan raw) => $"visit {raw.Visit} detector {raw.Detector}";
 
-    /// <summary>Runs <paramref name="quanta"/> on up to <paramref name="threads"/> threads, timing the step and recording
-    /// failed and skipped quanta.</summary>
-    private static void RunStep<T>(string step, IReadOnlyList<T> quanta, int threads, CancellationToken cancel, IProgress<PipelineProgress>? progress,
-        ConcurrentBag<PipelineFailure> failures, List<PipelineStepReport> steps, Func<T, Quantum> body, int extraFailures = 0)
+    /// <summary>Runs <paramref name="quanta"/> in order on the pool's workers, timing the step, recording failed and
+    /// skipped quanta and adding each worker's quanta, busy time and CPU time to <paramref name="workers"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled: no new quantum was started
+    /// after it, the running ones finished.</exception>
+    private static void RunStep<T>(string step, IReadOnlyList<T> quanta, PinnedWorkerPool pool, WorkerTotals[] workers, CancellationToken cancel,
+        IProgress<PipelineProgress>? progress, ConcurrentBag<PipelineFailure> failures, List<PipelineStepReport> steps, Func<T, Quantum> body, int extraFailures = 0)
     {
+        cancel.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         int done = 0;
@@ -250,21 +261,69 @@ public static class Pipeline
         counts[(int)Outcome.Failed] = extraFailures;
         progress?.Report(new PipelineProgress(step, 0, quanta.Count, "", false));
         for (int k = 0; k < extraFailures; k++) PipelineMetrics.QuantumFinished(step, "failed", null);
-        // Workers take the quanta one at a time in the planned order (no range partitioning).
-        Parallel.ForEach(Partitioner.Create(quanta, EnumerablePartitionerOptions.NoBuffering), new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancel }, item =>
+        var run = pool.Run(quanta, (item, context) =>
         {
-            cancel.ThrowIfCancellationRequested();
             long t0 = Stopwatch.GetTimestamp();
-            var q = body(item);
-            PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            var cpu0 = ThreadCpuTime();
+            Quantum q;
+            try
+            {
+                q = body(item);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                q = Quantum.Failure($"{step} quantum {item}", [], e.Message);   // a fault outside a quantum's own error handling
+            }
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), seconds);
+            if (ThreadCpuTime() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
             Interlocked.Increment(ref counts[(int)q.Outcome]);
             if (q.Outcome is Outcome.Failed or Outcome.Skipped) failures.Add(new PipelineFailure(step, q.Name, q.Inputs, q.Message, q.Outcome == Outcome.Skipped));
             int n = Interlocked.Increment(ref done);
             progress?.Report(new PipelineProgress(step, n, quanta.Count, q.Message.Length == 0 ? q.Name : $"{q.Name}: {q.Message}", q.Outcome == Outcome.Failed));
-        });
+        }, cancel);
+        foreach (var w in run.Workers) if (w is not null) workers[w.Index].Add(w);
+        cancel.ThrowIfCancellationRequested();
+        if (run.Failures.Count > 0) throw new AggregateException($"{step}: quanta were interrupted", run.Failures.Select(f => f.Exception));
         steps.Add(new PipelineStepReport(step, quanta.Count + extraFailures, counts[(int)Outcome.Succeeded], counts[(int)Outcome.Failed],
                                          counts[(int)Outcome.Skipped], counts[(int)Outcome.Empty], clock.Elapsed.TotalSeconds,
                                          (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
+    }
+
+    private static TimeSpan? ThreadCpuTime()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            return LinuxAffinity.CurrentThreadCpuTime();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One worker's totals over the steps of a run.</summary>
+    private struct WorkerTotals
+    {
+        private int _quanta;
+        private TimeSpan _busy, _cpu;
+        private bool _cpuUnknown;
+
+        public void Add(WorkerRunStats stats)
+        {
+            _quanta += stats.Items;
+            _busy += stats.BusyTime;
+            if (stats.CpuTime is TimeSpan c) _cpu += c;
+            else _cpuUnknown = true;
+        }
+
+        public readonly WorkerReport Report(WorkerInfo info, double runWallSeconds)
+        {
+            double? cpu = _cpuUnknown ? null : _cpu.TotalSeconds;
+            return new WorkerReport(info.Index, info.PlannedCpu, info.NumaNode, info.Pinned, info.AffinityMask?.ToString(), info.PinError, _quanta,
+                                    _busy.TotalSeconds, cpu, cpu / Math.Max(runWallSeconds, 1e-9), _busy > TimeSpan.Zero ? cpu / _busy.TotalSeconds : null);
+        }
     }
 
     /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>

@@ -23,6 +23,14 @@ public sealed record PipelineConfig
     /// <summary>Quanta run concurrently on up to this many threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>Where the workers run (<c>--affinity</c>): <c>none</c> (the OS decides, the default), <c>compact</c>,
+    /// <c>spread</c> or <c>l3:K</c>; each worker is a dedicated thread that pins itself (<see cref="PinnedWorkerPool"/>).</summary>
+    public PlacementPolicy Placement { get; init; } = PlacementPolicy.None;
+
+    /// <summary>The root that plays <c>/sys</c> for topology discovery (tests and rehearsals of other machines plan
+    /// placements on a fixture tree; pinning still happens on this machine).</summary>
+    public string SysfsRoot { get; init; } = "/sys";
+
     /// <summary>The order quanta are taken in (visit-major by default; <c>detector</c> or <c>groups:G</c> cluster each
     /// detector's ISR quanta and each patch's warps).</summary>
     public QuantumOrder Order { get; init; } = QuantumOrder.VisitMajor;
@@ -56,6 +64,8 @@ public sealed record PipelineConfig
     {
         if (Threads < 1) throw new ArgumentException($"--threads must be >= 1 (is {Threads})");
         ArgumentNullException.ThrowIfNull(Order);
+        ArgumentNullException.ThrowIfNull(Placement);
+        ArgumentNullException.ThrowIfNull(SysfsRoot);
         ArgumentNullException.ThrowIfNull(Cache);
         ArgumentNullException.ThrowIfNull(CalibrationStore);
         Cache.Validate();

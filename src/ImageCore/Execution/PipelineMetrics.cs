@@ -14,6 +14,8 @@ namespace ImageCore.Execution;
 /// {request}, {dataset}): the calibration caches of this process's runs, finished runs included.</item>
 /// <item><c>imagecore.calibration.cache.bytes_held</c> (observable gauge, By): bytes the running runs' caches hold.</item>
 /// <item><c>imagecore.calibration.bytes_read</c> (observable counter, By): bytes the calibration stores read, by their own count.</item>
+/// <item><c>imagecore.worker.busy_time</c> and <c>imagecore.worker.cpu_time</c> (counters, s) [worker]: each worker's wall
+/// time in quanta and its thread's CPU time in them; their rates side by side show actual core use against allocation.</item>
 /// </list>
 /// </summary>
 public static class PipelineMetrics
@@ -66,6 +68,18 @@ public static class PipelineMetrics
     private sealed class Untrack(Action action) : IDisposable
     {
         public void Dispose() => action();
+    }
+
+    internal static readonly Counter<double> WorkerBusy = Meter.CreateCounter<double>("imagecore.worker.busy_time", "s", "Wall time each worker spent in quanta");
+
+    internal static readonly Counter<double> WorkerCpu = Meter.CreateCounter<double>("imagecore.worker.cpu_time", "s", "CPU time of each worker's thread in quanta");
+
+    /// <summary>Adds one quantum's wall and CPU seconds to worker <paramref name="worker"/>'s counters.</summary>
+    internal static void WorkerTime(int worker, double busySeconds, double cpuSeconds)
+    {
+        var tag = new KeyValuePair<string, object?>("worker", worker);
+        WorkerBusy.Add(busySeconds, tag);
+        WorkerCpu.Add(cpuSeconds, tag);
     }
 
     /// <summary>Counts a finished quantum, and records its wall time when it ran (<paramref name="seconds"/> null: a quantum

@@ -36,6 +36,50 @@ public sealed record PipelineFailure(string Step, string Quantum, IReadOnlyList<
 public sealed record CalibrationReport(string Cache, string Store, long Hits, long Misses, long Evictions, long BytesHeldAtEnd, int EntriesHeldAtEnd,
                                        long BytesReadThroughCache, long StoreReads, long StoreBytesRead);
 
+/// <summary>The machine as the run saw it (<see cref="CpuTopology"/>), each fact with its source.</summary>
+/// <param name="Allowed">CPUs the run may use (a CPU list).</param>
+/// <param name="AllowedSource">Where that came from (online CPUs, cgroup cpuset, sched_getaffinity).</param>
+/// <param name="NumaNodes">NUMA nodes as "node N: CPUs".</param>
+/// <param name="NumaSource">Where the NUMA nodes came from.</param>
+/// <param name="L3Domains">L3 domains as "L3 i (node N, SIZE): CPUs".</param>
+/// <param name="L3Source">Where the L3 domains came from (sysfs, CPUID, or one per NUMA node).</param>
+/// <param name="CacheSource">Where the cache sizes came from.</param>
+public sealed record TopologyReport(string Allowed, string AllowedSource, IReadOnlyList<string> NumaNodes, string NumaSource,
+                                    IReadOnlyList<string> L3Domains, string L3Source, string CacheSource)
+{
+    /// <summary>The report of <paramref name="t"/>.</summary>
+    public static TopologyReport Of(CpuTopology t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return new(t.Allowed.ToString(), t.AllowedSource, t.NumaNodes.Select(n => $"node {n.Id}: {n.Cpus}").ToList(), t.NumaSource,
+                   t.L3Domains.Select(d => $"L3 {d.Index} (node {d.NumaNode}{(d.SizeBytes is long b ? $", {b >> 20} MiB" : "")}): {d.Cpus}").ToList(),
+                   t.L3Source, t.CacheSource);
+    }
+}
+
+/// <summary>One worker of a run: where it was meant to run, where it ran, and how much CPU it used.</summary>
+/// <param name="Index">Worker number.</param>
+/// <param name="PlannedCpu">The CPU the placement gave it (null: unpinned).</param>
+/// <param name="NumaNode">That CPU's NUMA node.</param>
+/// <param name="Pinned">True when it pinned itself and read the same mask back.</param>
+/// <param name="AffinityMask">The mask it read back (a CPU list), when it could.</param>
+/// <param name="PinError">Why it runs unpinned although a CPU was planned.</param>
+/// <param name="Quanta">Quanta it ran, all steps.</param>
+/// <param name="BusySeconds">Wall time it spent inside quanta.</param>
+/// <param name="CpuSeconds">CPU time of its thread (user + system), when the platform gives it.</param>
+/// <param name="CpuOverWall">CPU seconds over the run's wall seconds: the share of its allocated core it used
+/// (the monitoring gap OR5 named: actual core use against what was allocated).</param>
+/// <param name="CpuOverBusy">CPU seconds over busy seconds: below 1 means it waited (I/O, the throttled store, memory) while working.</param>
+public sealed record WorkerReport(int Index, int? PlannedCpu, int? NumaNode, bool Pinned, string? AffinityMask, string? PinError, int Quanta,
+                                  double BusySeconds, double? CpuSeconds, double? CpuOverWall, double? CpuOverBusy);
+
+/// <summary>How the run was executed: the topology, the placement and each worker.</summary>
+/// <param name="Topology">The machine.</param>
+/// <param name="Placement">The placement policy and the planned CPU per worker ("-" unpinned).</param>
+/// <param name="PinningWarning">Said once when pinning was refused (the workers then ran unpinned); null otherwise.</param>
+/// <param name="Workers">Per worker.</param>
+public sealed record ExecutionReport(TopologyReport Topology, string Placement, string? PinningWarning, IReadOnlyList<WorkerReport> Workers);
+
 /// <summary>What <c>imagecore run</c> did: written as <c>report.json</c> in the output directory.</summary>
 /// <param name="Data">The data directory.</param>
 /// <param name="Output">The output directory.</param>
@@ -51,9 +95,10 @@ public sealed record CalibrationReport(string Cache, string Store, long Hits, lo
 /// <param name="Coadds">Coadds written.</param>
 /// <param name="Order">The quantum order (<see cref="QuantumOrder"/>'s text form).</param>
 /// <param name="Calibrations">The calibration cache's and store's counters.</param>
+/// <param name="Execution">Topology, placement and workers.</param>
 public sealed record PipelineReport(string Data, string Output, int Threads, string Started, double WallSeconds, double CpuSeconds, string SkyMap,
     IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations)
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
 {
     /// <summary>The options the report is written and read with (camelCase names, indented).</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
