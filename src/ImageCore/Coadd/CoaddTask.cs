@@ -19,13 +19,16 @@ public static class CoaddTask
     /// of the inputs' grid (a patch's outer box inside its grown direct warps); the written WCS is moved so that
     /// the region's first pixel is the file's (0, 0).</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside the inputs' grid.</exception>
-    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Box2I region) =>
-        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), region);
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands and
+    /// between the output's planes); nothing is written.</exception>
+    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Box2I region,
+                                  CancellationToken cancel = default) =>
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), region, cancel);
 
     /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, each input read through the
     /// stream <paramref name="open"/> gives (tests inject failing streams here).</summary>
     internal static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Func<string, Stream> open,
-                                    Box2I? region = null)
+                                    Box2I? region = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(inputPaths);
         ArgumentNullException.ThrowIfNull(config);
@@ -44,7 +47,7 @@ public static class CoaddTask
             var grid = new Box2I(0, 0, inputs[0].Width, inputs[0].Height);
             if (region is { } r && (r.IsEmpty || !grid.Contains(r)))
                 throw new ArgumentException($"the coadd region {r} is not inside the inputs' grid {grid}");
-            var (assembled, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism);
+            var (assembled, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true, cancel);
             var coadd = assembled;
             if (region is { } crop && crop != grid)
             {
@@ -64,7 +67,7 @@ public static class CoaddTask
                     header.Set($"INPUT{k:D3}", Path.GetFileName(inputs[k].Name), "coadd input");
                     header.Set($"WEIGHT{k:D3}", used.Weights[k], "its weight (0: skipped)");
                 }
-                ExposureFits.Write(outputPath, new Exposure(coadd, header));
+                ExposureFits.Write(outputPath, new Exposure(coadd, header), cancel);
             }
             return used;
         }

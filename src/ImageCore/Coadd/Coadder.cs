@@ -33,7 +33,8 @@ public static class Coadder
 
     /// <summary><see cref="Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int)"/> with MEANCLIP and MEDIAN through the vectorised
     /// per-pixel statistics (<see cref="StackVector"/>; MEAN's sums four pixels at a time) or through their scalar reference (tests and benchmarks compare the two).</summary>
-    internal static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism, bool vectorized)
+    internal static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism, bool vectorized,
+                                                                   CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(config);
@@ -56,10 +57,10 @@ public static class Coadder
             foreach (string plane in CoaddMaskPlanes)
                 if (!result.Mask.Planes.ContainsKey(plane)) result.Mask.AddPlane(plane);
             var rules = Rules(config, result.Mask, inputs.All(i => i.HasVariance));
-            var (weights, skipped) = Weights(inputs, rules, config);
+            var (weights, skipped) = Weights(inputs, rules, config, cancel);
             if (weights.All(w => w == 0)) throw new ArgumentException("every input was skipped: " + string.Join("; ", skipped));
-            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized);
-            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized);
+            if (config.Statistic == CoaddStatistic.Mean && config.StreamingMean) StreamMean(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized, cancel);
+            else Stack(inputs, weights, rules, config, result, maxDegreeOfParallelism, vectorized, cancel);
             return (result, new CoaddInputs(inputs.Select(i => i.Name).ToList(), weights, skipped));
         }
         catch
@@ -102,7 +103,7 @@ public static class Coadder
 
     /// <summary>Each input's weight: 1 / MEANCLIP of its variance over good pixels (read in row bands), or 1 without variances
     /// (read only up to the first band with a good pixel).</summary>
-    private static (double[] Weights, List<string> Skipped) Weights(IReadOnlyList<CoaddInput> inputs, StackRules rules, CoaddConfig config)
+    private static (double[] Weights, List<string> Skipped) Weights(IReadOnlyList<CoaddInput> inputs, StackRules rules, CoaddConfig config, CancellationToken cancel)
     {
         var weights = new double[inputs.Count];
         var skipped = new List<string>();
@@ -118,6 +119,7 @@ public static class Coadder
             // Without input variances the weight is 1 for any input with a good pixel: the first band that has one ends the pass.
             for (int y0 = 0; y0 < h && !(n > 0 && !rules.UseInputVariance); y0 += Band)
             {
+                cancel.ThrowIfCancellationRequested();
                 int rows = Math.Min(Band, h - y0);
                 Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
                 Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
@@ -149,13 +151,13 @@ public static class Coadder
     /// time is read into one band buffer and added to the sums, so memory depends on neither the number of warps nor
     /// the coadd's height. Bands (<see cref="CoaddConfig.SubregionRows"/> rows when set) run in parallel.</summary>
     private static void StreamMean(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads,
-                                   bool vectorized)
+                                   bool vectorized, CancellationToken cancel)
     {
         int w = result.BBox.Width, h = result.BBox.Height;
         int rows = Math.Min(config.SubregionRows > 0 ? config.SubregionRows : Math.Max(1, StreamBandPixels / Math.Max(1, w)), h);
         int bands = (h + rows - 1) / rows;
         var locks = inputs.Select(_ => new object()).ToArray();
-        RunBands(bands, threads, () => new StreamBuffers(w, rows, rules, vectorized), (band, b) =>
+        RunBands(bands, threads, cancel, () => new StreamBuffers(w, rows, rules, vectorized), (band, b) =>
         {
             int y0 = band * rows, count = Math.Min(rows, h - y0);
             b.Sums.Clear();
@@ -178,11 +180,11 @@ public static class Coadder
 
     /// <summary>Runs <paramref name="body"/> over bands on up to <paramref name="threads"/> threads, each with its own
     /// buffers; the first <see cref="CoaddInputException"/> is rethrown as itself.</summary>
-    private static void RunBands<TBuffers>(int bands, int threads, Func<TBuffers> buffers, Action<int, TBuffers> body) where TBuffers : IDisposable
+    private static void RunBands<TBuffers>(int bands, int threads, CancellationToken cancel, Func<TBuffers> buffers, Action<int, TBuffers> body) where TBuffers : IDisposable
     {
         try
         {
-            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = threads }, buffers, (band, _, b) =>
+            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancel }, buffers, (band, _, b) =>
             {
                 body(band, b);
                 return b;
@@ -211,7 +213,7 @@ public static class Coadder
 
     /// <summary>Sub-regions of full rows from every warp, stacked and reduced per pixel, sub-regions in parallel.</summary>
     private static void Stack(IReadOnlyList<CoaddInput> inputs, double[] weights, StackRules rules, CoaddConfig config, MaskedImage result, int threads,
-                              bool vectorized)
+                              bool vectorized, CancellationToken cancel)
     {
         int w = result.BBox.Width, h = result.BBox.Height;
         int[] used = Enumerable.Range(0, inputs.Count).Where(k => weights[k] != 0).ToArray();
@@ -222,7 +224,7 @@ public static class Coadder
         int regions = (h + rows - 1) / rows;
         // Each input is one stream: one sub-region reads it at a time.
         var locks = inputs.Select(_ => new object()).ToArray();
-        RunBands(regions, threads, () => new StackBuffers(n, w, rows), (region, b) =>
+        RunBands(regions, threads, cancel, () => new StackBuffers(n, w, rows), (region, b) =>
         {
             int y0 = region * rows, count = Math.Min(rows, h - y0);
             for (int j = 0; j < n; j++)

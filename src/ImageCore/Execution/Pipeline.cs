@@ -116,8 +116,8 @@ public static class Pipeline
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
                 using var file = FitsFile.Open(raw.Path);
-                using var exposure = IsrTask.Run(file, camera, cache, config.Isr, 1);
-                ExposureFits.Write(output, exposure);
+                using var exposure = IsrTask.Run(file, camera, cache, config.Isr, 1, cancel);
+                ExposureFits.Write(output, exposure, cancel);
                 postIsr[raw] = output;
                 return Quantum.Done(QuantumName(raw), [raw.Path]);
             }
@@ -152,7 +152,7 @@ public static class Pipeline
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
                 var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
-                var result = DirectWarp.Run(visit, tractId, seq, exposures, DirectWarp.Target(tract, patch, border), config.Warp, output, 1, outer);
+                var result = DirectWarp.Run(visit, tractId, seq, exposures, DirectWarp.Target(tract, patch, border), config.Warp, output, 1, outer, cancel);
                 if (result.GoodPixels == 0)
                 {
                     emptyWarps[quantum.Key] = true;
@@ -188,7 +188,7 @@ public static class Pipeline
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
                 var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
-                CoaddTask.Run(inputs, output, config.Coadd, inner, outer);
+                CoaddTask.Run(inputs, output, config.Coadd, inner, outer, cancel);
                 coadds.Add(output);
                 return Quantum.Done(name, inputs);
             }

@@ -16,16 +16,25 @@ public static class ExposureFits
 
     /// <summary>Writes <paramref name="exposure"/> to <paramref name="path"/> (temporary name, renamed when complete).</summary>
     /// <exception cref="IOException">Writing failed; no file is left under <paramref name="path"/>.</exception>
-    public static void Write(string path, Exposure exposure)
+    public static void Write(string path, Exposure exposure) => Write(path, exposure, CancellationToken.None);
+
+    /// <summary><see cref="Write(string, Exposure)"/>, giving up between planes once <paramref name="cancel"/> is cancelled
+    /// (then the temporary file is deleted and nothing is left under <paramref name="path"/>).</summary>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static void Write(string path, Exposure exposure, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(exposure);
+        cancel.ThrowIfCancellationRequested();
         using var writer = FitsWriter.Create(path);
-        Write(writer, exposure);
+        Write(writer, exposure, cancel);
+        cancel.ThrowIfCancellationRequested();
         writer.Commit();
     }
 
     /// <summary>Writes the four HDUs of <paramref name="exposure"/> to a new (empty) writer.</summary>
-    public static void Write(FitsWriter writer, Exposure exposure)
+    public static void Write(FitsWriter writer, Exposure exposure) => Write(writer, exposure, CancellationToken.None);
+
+    private static void Write(FitsWriter writer, Exposure exposure, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(writer);
         if (writer.HduCount != 0) throw new InvalidOperationException("an exposure starts a new file: the writer already holds HDUs");
@@ -33,11 +42,13 @@ public static class ExposureFits
         writer.WriteEmpty(exposure.Metadata);
         var celestial = CelestialWcsCards(exposure.Metadata);
         writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Image.Pixels);
+        cancel.ThrowIfCancellationRequested();
 
         var maskHeader = PlaneHeader("MASK", mi.Xy0, celestial);
         foreach (var (name, bit) in mi.Mask.Planes.OrderBy(p => p.Value))
             maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
         writer.WriteImage(maskHeader, (ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
+        cancel.ThrowIfCancellationRequested();
 
         writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Variance.Pixels);
     }

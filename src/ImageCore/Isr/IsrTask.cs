@@ -30,10 +30,18 @@ public static class IsrTask
     public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism = 1) =>
         Run(raw, camera, calibrations, config, maxDegreeOfParallelism, allowFused: true);
 
+    /// <summary><see cref="Run(FitsFile, CameraModel, ICalibrationSource, IsrConfig, int)"/>, giving up between its phases
+    /// (reading the raw, each calibration, processing) once <paramref name="cancel"/> is cancelled.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing is returned and every plane is freed.</exception>
+    public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism, CancellationToken cancel) =>
+        Run(raw, camera, calibrations, config, maxDegreeOfParallelism, allowFused: true, cancel);
+
     /// <summary><see cref="Run(FitsFile, CameraModel, ICalibrationSource, IsrConfig, int)"/>; with <paramref name="allowFused"/>
     /// false the one-step-per-pass form runs whatever the configuration (tests and benchmarks compare the two).</summary>
-    internal static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism, bool allowFused)
+    internal static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism, bool allowFused,
+                                 CancellationToken cancel = default)
     {
+        cancel.ThrowIfCancellationRequested();
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(calibrations);
         config.Validate();
@@ -47,16 +55,24 @@ public static class IsrTask
         // The calibration frames are read while the raw is processed when there is a second thread.
         // Their leases are released here once the output is made (the frames themselves are read-only).
         Task<Frames>? pending = null;
-        if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band));
+        if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band, cancel));
         Frames frames = default;
         try
         {
             using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
-            return Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused, () =>
+            cancel.ThrowIfCancellationRequested();
+            var exposure = Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused, () =>
             {
-                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band);
+                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band, cancel);
+                cancel.ThrowIfCancellationRequested();
                 return (frames.Bias!.Value, frames.Dark!.Value, frames.Flat!.Value);
             });
+            if (cancel.IsCancellationRequested)
+            {
+                exposure.Dispose();
+                cancel.ThrowIfCancellationRequested();
+            }
+            return exposure;
         }
         finally
         {
@@ -156,13 +172,15 @@ public static class IsrTask
     /// <summary>The leases on the bias, dark and flat of the fused pass (all null until read).</summary>
     private record struct Frames(CalibrationLease<Exposure>? Bias, CalibrationLease<Exposure>? Dark, CalibrationLease<Exposure>? Flat);
 
-    private static Frames LoadFrames(ICalibrationSource calibrations, Detector detector, string band)
+    private static Frames LoadFrames(ICalibrationSource calibrations, Detector detector, string band, CancellationToken cancel = default)
     {
         CalibrationLease<Exposure>? bias = null, dark = null;
         try
         {
             bias = calibrations.GetBias(detector);
+            cancel.ThrowIfCancellationRequested();
             dark = calibrations.GetDark(detector);
+            cancel.ThrowIfCancellationRequested();
             return new Frames(bias, dark, calibrations.GetFlat(detector, band));
         }
         catch

@@ -55,8 +55,10 @@ public static class DirectWarp
     /// <exception cref="FitsFormatException">An input is not an exposure, or has no or a malformed WCS (the message names the file).</exception>
     /// <exception cref="IOException">An input could not be read; no output is left.</exception>
     /// <exception cref="ArgumentException">No input's warped box touches the grid, or the inputs' mask planes disagree.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked before each detector
+    /// and between the output's planes); nothing is written.</exception>
     public static DirectWarpResult Run(int visit, int tract, int patch, IReadOnlyList<string> exposurePaths, WarpTarget target, WarpConfig config,
-                                       string outputPath, int maxDegreeOfParallelism = 1, Box2I? usefulRegion = null)
+                                       string outputPath, int maxDegreeOfParallelism = 1, Box2I? usefulRegion = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(exposurePaths);
         ArgumentNullException.ThrowIfNull(target);
@@ -71,6 +73,7 @@ public static class DirectWarp
         {
             foreach (string path in exposurePaths)
             {
+                cancel.ThrowIfCancellationRequested();
                 using var exposure = ExposureFits.Read(path);
                 SkyWcs wcs;
                 try { wcs = SkyWcs.FromHeader(exposure.Metadata); }
@@ -117,7 +120,7 @@ public static class DirectWarp
             long total = CountGood(output, grid);
             if (usefulRegion is { } useful && CountGood(output, useful.Intersect(grid)) == 0)
                 return new DirectWarpResult(visit, tract, patch, detectors, 0);
-            ExposureFits.Write(outputPath, new Exposure(output, header));
+            ExposureFits.Write(outputPath, new Exposure(output, header), cancel);
             return new DirectWarpResult(visit, tract, patch, detectors, total);
         }
         finally
