@@ -72,7 +72,7 @@ internal static class TopologyCommand
             w.WriteNumber("level", c.Level);
             w.WriteString("type", c.Type);
             w.WriteNumber("sizeBytes", c.SizeBytes);
-            w.WriteNumber("sharedByCpus", c.SharedByCpus);
+            if (c.SharedByCpus is int shared) w.WriteNumber("sharedByCpus", shared); else w.WriteNull("sharedByCpus");
             if (c.Instances is int i) w.WriteNumber("instances", i); else w.WriteNull("instances");
             w.WriteEndObject();
         }
@@ -157,7 +157,7 @@ internal static class TopologyCommand
         Console.WriteLine($"cores: {t.Cores.Count} physical, {threads} threads, {packages} package(s)  [{t.CoreSource}]");
         Console.WriteLine($"caches: {t.Caches.Count} levels  [{t.CacheSource}]");
         foreach (var c in t.Caches)
-            Console.WriteLine($"  L{c.Level} {c.Type}: {Size(c.SizeBytes)}, shared by {c.SharedByCpus} CPU(s){(c.Instances is int i ? $", {i} instance(s)" : "")}");
+            Console.WriteLine($"  L{c.Level} {c.Type}: {Size(c.SizeBytes)}, {(c.SharedByCpus is int shared ? $"shared by {shared} CPU(s)" : "sharing not given")}{(c.Instances is int i ? $", {i} instance(s)" : "")}");
         Console.WriteLine($"numa nodes: {t.NumaNodes.Count}  [{t.NumaSource}]");
         foreach (var n in t.NumaNodes) Console.WriteLine($"  node {n.Id}: {n.Cpus} ({n.Cpus.Count} CPUs)");
         Console.WriteLine($"l3 domains: {t.L3Domains.Count}  [{t.L3Source}]");

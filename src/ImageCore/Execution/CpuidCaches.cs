@@ -11,7 +11,9 @@ internal delegate (int Eax, int Ebx, int Ecx, int Edx) CpuidFunction(int leaf, i
 /// deterministic cache parameters of leaf 4 (Intel and others) or leaf 0x8000001D (AMD, Hygon; needs the
 /// TopologyExtensions bit, CPUID 0x80000001 ECX[22]). Both leaves share one layout: EAX[4:0] type
 /// (1 data, 2 instruction, 3 unified, 0 = no more), EAX[7:5] level, EAX[25:14] + 1 = logical CPUs sharing the
-/// cache (an upper bound: addressable IDs), EBX ways/partitions/line size − 1, ECX sets − 1.
+/// cache (an upper bound: addressable IDs), EBX ways/partitions/line size − 1, ECX sets − 1. AMD guests whose hypervisor
+/// hides the topology extensions (or leaves 0x8000001D empty) fall back to the legacy leaves 0x80000005/0x80000006,
+/// which give sizes but not sharing.
 /// </summary>
 internal static class CpuidCaches
 {
@@ -40,7 +42,9 @@ internal static class CpuidCaches
             uint maxExt = (uint)cpuid(unchecked((int)0x80000000), 0).Eax;
             bool topologyExtensions = maxExt >= 0x80000001 && (cpuid(unchecked((int)0x80000001), 0).Ecx & (1 << 22)) != 0;
             if (maxExt < 0x8000001D || !topologyExtensions)
-                return ([], $"none (CPUID vendor {vendor} without leaf 0x8000001D / topology extensions)");
+                return maxExt >= 0x80000006
+                    ? Legacy(cpuid, vendor)
+                    : ([], $"none (CPUID vendor {vendor} without leaf 0x8000001D or the legacy cache leaves 0x80000005/6)");
             leaf = unchecked((int)0x8000001D);
         }
         else
@@ -61,6 +65,28 @@ internal static class CpuidCaches
             levels.Add(new CacheLevel(level, typeName, ways * partitions * line * sets, sharing, null));
         }
         string leafName = leaf == 4 ? "leaf 4" : "leaf 0x8000001D";
+        if (levels.Count == 0 && leaf != 4 && (uint)cpuid(unchecked((int)0x80000000), 0).Eax >= 0x80000006) return Legacy(cpuid, vendor);
         return levels.Count == 0 ? ([], $"none (CPUID {leafName} lists no caches)") : (levels, $"cpuid ({vendor}, {leafName})");
+    }
+
+    /// <summary>
+    /// AMD's legacy cache leaves, for hypervisors that hide the topology extensions: 0x80000005 ECX/EDX give the L1
+    /// data/instruction size in KB (bits 31:24), 0x80000006 ECX the L2 size in KB (bits 31:16) and EDX the L3 size in
+    /// 512 KB units (bits 31:18; 0 = no L3). These leaves do not say which CPUs share a cache, so
+    /// <see cref="CacheLevel.SharedByCpus"/> is null.
+    /// </summary>
+    private static (IReadOnlyList<CacheLevel> Levels, string Source) Legacy(CpuidFunction cpuid, string vendor)
+    {
+        var l1 = cpuid(unchecked((int)0x80000005), 0);
+        var l23 = cpuid(unchecked((int)0x80000006), 0);
+        var levels = new List<CacheLevel>();
+        void Add(int level, string type, long bytes) { if (bytes > 0) levels.Add(new CacheLevel(level, type, bytes, null, null)); }
+        Add(1, "Data", (long)((uint)l1.Ecx >> 24) << 10);
+        Add(1, "Instruction", (long)((uint)l1.Edx >> 24) << 10);
+        Add(2, "Unified", (long)((uint)l23.Ecx >> 16) << 10);
+        Add(3, "Unified", (long)((uint)l23.Edx >> 18) << 19);
+        return levels.Count == 0
+            ? ([], $"none (CPUID vendor {vendor}: no leaf 0x8000001D and the legacy leaves 0x80000005/6 list no caches)")
+            : (levels, $"cpuid ({vendor}, legacy leaves 0x80000005/6: sizes only, no sharing)");
     }
 }

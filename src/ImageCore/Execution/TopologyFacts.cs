@@ -24,6 +24,7 @@ public sealed record CpuCore(int Package, int CoreId, CpuSet Threads);
 /// <param name="Type">"Data", "Instruction" or "Unified".</param>
 /// <param name="SizeBytes">Size of one instance in bytes.</param>
 /// <param name="SharedByCpus">Logical CPUs sharing one instance (from sysfs: the online CPUs of <c>shared_cpu_list</c>;
-/// from CPUID: the maximum addressable count, an upper bound).</param>
+/// from CPUID leaf 4 or 0x8000001D: the maximum addressable count, an upper bound; null where CPUID does not say, as in
+/// AMD's legacy leaves 0x80000005/0x80000006).</param>
 /// <param name="Instances">Distinct instances among the online CPUs (sysfs only; null from CPUID).</param>
-public sealed record CacheLevel(int Level, string Type, long SizeBytes, int SharedByCpus, int? Instances);
+public sealed record CacheLevel(int Level, string Type, long SizeBytes, int? SharedByCpus, int? Instances);

@@ -154,7 +154,12 @@ internal static partial class TopologyReader
             if (l3 is not null)
             {
                 var packages = coreList.GroupBy(c => c.Package).Select(g => g.Aggregate(CpuSet.Empty, (s, c) => s.Union(c.Threads))).ToList();
-                if (packages.All(p => l3.SharedByCpus >= p.Count))
+                if (l3.SharedByCpus is null)
+                {
+                    l3Sets = packages;
+                    l3Source = "cpuid (L3 size only, which CPUs share it not given: one domain per package)";
+                }
+                else if (packages.All(p => l3.SharedByCpus >= p.Count))
                 {
                     l3Sets = packages;
                     l3Source = $"cpuid (L3 shared by up to {l3.SharedByCpus} logical CPUs, covering each package: one domain per package)";

@@ -135,8 +135,8 @@ public class TopologyTests
 
     // ---- CPUID fallback (the VM tree has no cache entries) ----
 
-    private static readonly (int, int, int) Intel = (0x756e6547, 0x6c65746e, 0x49656e69);   // "Genu" "ntel" "ineI": ebx, ecx, edx
-    private static readonly (int, int, int) Amd = (0x68747541, 0x444d4163, 0x69746e65);     // "Auth" "cAMD" "enti"
+    private static readonly (int Ebx, int Ecx, int Edx) Intel = (0x756e6547, 0x6c65746e, 0x49656e69);   // "Genu" "ntel" "ineI": ebx, ecx, edx
+    private static readonly (int Ebx, int Ecx, int Edx) Amd = (0x68747541, 0x444d4163, 0x69746e65);     // "Auth" "cAMD" "enti"
 
     private static (int, int, int, int) Cache(int type, int level, int sharing, int ways, int line, int sets) =>
         (type | level << 5 | (sharing - 1) << 14, (ways - 1) << 22 | (line - 1), sets - 1, 0);
@@ -182,6 +182,43 @@ public class TopologyTests
         var t2 = Fixture("vm-2vcpu", tiny);
         Assert.StartsWith("numa nodes (cpuid: L3 shared by up to 1", t2.L3Source);
         Assert.Equal(L("0-1"), t2.L3Domains.Single().Cpus);
+    }
+
+    /// <summary>
+    /// The registers of this project's AMD EPYC (family 26) guest, read with a C program calling __cpuid_count: no
+    /// TopologyExtensions bit (0x80000001 ECX = 0x440001F1), leaf 0x8000001D all zero, legacy leaves filled in.
+    /// </summary>
+    internal static CpuidFunction AmdGuestWithoutTopologyExtensions => (leaf, sub) => unchecked((uint)leaf) switch
+    {
+        0u => (0x0D, Amd.Ebx, Amd.Ecx, Amd.Edx),
+        0x80000000u => (unchecked((int)0x80000021), Amd.Ebx, Amd.Ecx, Amd.Edx),
+        0x80000001u => (0x00B00F21, 0x40000000, 0x440001F1, 0x25D3FBFF),
+        0x80000005u => (unchecked((int)0xFF60FF40), unchecked((int)0xFF60FF40), 0x300C0140, 0x20080140),
+        0x80000006u => (0x40802040, 0x60804040, 0x04006140, 0x0FE09140),
+        _ => (0, 0, 0, 0),
+    };
+
+    [Fact]
+    public void Amd_guest_without_topology_extensions_takes_sizes_from_the_legacy_leaves_and_one_l3_domain_per_package()
+    {
+        var t = Fixture("vm-2vcpu", AmdGuestWithoutTopologyExtensions);
+        Assert.Equal("cpuid (AuthenticAMD, legacy leaves 0x80000005/6: sizes only, no sharing) of this machine's CPU", t.CacheSource);
+        Assert.Equal([(1, "Data", 48L << 10), (1, "Instruction", 32L << 10), (2, "Unified", 1L << 20), (3, "Unified", 1016L * 512 << 10)],
+                     t.Caches.Select(c => (c.Level, c.Type, c.SizeBytes)));
+        Assert.All(t.Caches, c => Assert.Null(c.SharedByCpus));
+        Assert.Equal("cpuid (L3 size only, which CPUs share it not given: one domain per package)", t.L3Source);
+        Assert.Equal(L("0-1"), t.L3Domains.Single().Cpus);
+        Assert.Equal(1016L * 512 << 10, t.L3Domains.Single().SizeBytes);
+
+        // Topology extensions claimed but leaf 0x8000001D empty: the legacy leaves still answer.
+        CpuidFunction emptyLeaf = (leaf, sub) => unchecked((uint)leaf) == 0x80000001u ? (0, 0, 1 << 22, 0) : AmdGuestWithoutTopologyExtensions(leaf, sub);
+        Assert.StartsWith("cpuid (AuthenticAMD, legacy leaves", CpuidCaches.Read(emptyLeaf).Source);
+
+        // Neither: no caches, said so.
+        CpuidFunction old = (leaf, sub) => unchecked((uint)leaf) == 0x80000000u ? (unchecked((int)0x80000004), 0, 0, 0) : AmdGuestWithoutTopologyExtensions(leaf, sub);
+        var (levels, source) = CpuidCaches.Read(old);
+        Assert.Empty(levels);
+        Assert.StartsWith("none (CPUID vendor AuthenticAMD without leaf 0x8000001D or the legacy", source);
     }
 
     [Fact]
