@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ImageCore.Coadd;
 using ImageCore.Execution;
 using Spectre.Console;
@@ -12,8 +13,11 @@ internal static class RunCommand
     /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
     public const int SomeQuantaFailed = 2;
 
-    /// <summary>Exit code after Ctrl-C.</summary>
+    /// <summary>Exit code after Ctrl-C (SIGINT), as a shell reports a process ended by that signal.</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Exit code after SIGTERM (what batch systems send before they kill a job), as a shell reports it.</summary>
+    public const int Terminated = 143;
 
     public static Command Create()
     {
@@ -74,17 +78,26 @@ internal static class RunCommand
         _ => throw new ArgumentException($"--until '{text}' is not one of: isr, warp, coadd"),
     };
 
-    /// <summary>Runs <paramref name="body"/> with Ctrl-C wired to its cancellation token and the pipeline's progress shown as
-    /// live bars on a terminal, or as plain lines when the output is redirected; returns the exit code.</summary>
+    /// <summary>Runs <paramref name="body"/> with Ctrl-C (SIGINT) and SIGTERM wired to its cancellation token and the
+    /// pipeline's progress shown as live bars on a terminal, or as plain lines when the output is redirected; returns the
+    /// exit code.</summary>
     public static int WithProgress<T>(Func<CancellationToken, T> body, Func<T, int> finish)
     {
         using var cts = new CancellationTokenSource();
+        var exitCode = Cancelled;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // Without this the runtime's default SIGTERM handling ends the process at once, mid-write, leaving temporary files.
+        using var onTerminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            exitCode = Terminated;
+            cts.Cancel();
+        });
         try
         {
             T result;
@@ -123,8 +136,8 @@ internal static class RunCommand
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("imagecore: cancelled; finished outputs are kept, none is half-written");
-            return Cancelled;
+            Console.Error.WriteLine($"imagecore: {(exitCode == Terminated ? "terminated (SIGTERM)" : "cancelled")}; finished outputs are kept, none is half-written");
+            return exitCode;
         }
         finally
         {

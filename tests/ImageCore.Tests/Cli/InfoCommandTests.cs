@@ -11,7 +11,7 @@ public class InfoCommandTests
     /// <summary>The <c>imagecore</c> app host beside <see cref="CliDll"/> (for scripts that run the command themselves).</summary>
     internal static string CliAppHost() => Path.Combine(Path.GetDirectoryName(CliDll())!, "imagecore");
 
-    private static string CliDll()
+    internal static string CliDll()
     {
         // tests/ImageCore.Tests/bin/<Configuration>/net10.0/ -> src/ImageCore.Cli/bin/<Configuration>/net10.0/ImageCore.Cli.dll
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

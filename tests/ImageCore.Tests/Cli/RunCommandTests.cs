@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ImageCore.Tests.Support;
 
@@ -42,5 +43,65 @@ public class RunCommandTests
         (code, _, stderr) = InfoCommandTests.Imagecore($"run --data \"{dir.Path}\" --out \"{dir.File("o")}\" --statistic mode");
         Assert.Equal(1, code);
         Assert.Contains("--statistic", stderr);
+    }
+
+    [SkippableTheory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void A_signal_during_a_run_stops_it_with_the_shell_exit_code_and_no_temporary_or_half_written_files(string signal, int expectedCode)
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "signals are sent with kill(1) and read back from /proc");
+        using var dir = new TempDir();
+        string data = dir.File("data"), output = dir.File("run");
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"simulate --out \"{data}\" --detectors R22_S11,R22_S12 --scale 8 --visits 2");
+        Assert.True(code == 0, stderr);
+
+        // A slow calibration store (0.3 s per read) keeps the run busy for several seconds, so the signal lands mid-run.
+        var start = new ProcessStartInfo("dotnet", $"\"{InfoCommandTests.CliDll()}\" run --data \"{data}\" --out \"{output}\" --threads 2 --calib-latency 300")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var run = Process.Start(start)!;
+        var started = new ManualResetEventSlim();
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        run.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lines.Enqueue(e.Data);
+            if (e.Data.StartsWith("isr: ", StringComparison.Ordinal)) started.Set();
+        };
+        run.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        run.BeginOutputReadLine();
+        run.BeginErrorReadLine();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the run never started ISR: " + string.Join("\n", lines));
+        Thread.Sleep(500);
+        Assert.False(run.HasExited, "the run finished before the signal: " + string.Join("\n", lines));
+        // A process started with SIGINT ignored (a background job of a non-interactive shell) keeps it ignored, as the
+        // runtime honours an inherited SIG_IGN; then Ctrl-C cannot reach it and this case says so instead of failing.
+        if (signal == "INT")
+        {
+            string sigIgn = File.ReadLines($"/proc/{run.Id}/status").First(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))[7..].Trim();
+            bool ignored = (Convert.ToUInt64(sigIgn, 16) & (1UL << (2 - 1))) != 0;
+            if (ignored)
+            {
+                run.Kill();
+                Skip.If(true, "this test process was started with SIGINT ignored, so its children inherit that");
+            }
+        }
+        var (killCode, _, killErr) = Peers.Run("kill", $"-s {signal} {run.Id}");
+        Assert.True(killCode == 0, killErr);
+        bool exited = run.WaitForExit(TimeSpan.FromSeconds(30));
+        if (!exited) run.Kill();
+        Assert.True(exited, "the run did not stop within 30 s of SIG" + signal);
+        run.WaitForExit();
+        string all = string.Join("\n", lines);
+        Assert.True(run.ExitCode == expectedCode, $"exit {run.ExitCode}: {all}");
+        Assert.Contains(signal == "INT" ? "cancelled" : "terminated (SIGTERM)", all);
+        var files = Directory.Exists(output) ? Directory.GetFiles(output, "*", SearchOption.AllDirectories) : [];
+        Assert.DoesNotContain(files, f => Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal));
+        foreach (string fits in files.Where(f => f.EndsWith(".fits", StringComparison.Ordinal)))
+            using (var f = ImageCore.Fits.FitsFile.Open(fits)) Assert.True(f.Hdus.Count > 1, fits);
     }
 }
