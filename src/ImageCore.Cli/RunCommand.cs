@@ -92,7 +92,7 @@ internal static class RunCommand
         };
         Console.CancelKeyPress += onCancel;
         // Without this the runtime's default SIGTERM handling ends the process at once, mid-write, leaving temporary files.
-        using var onTerminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
             exitCode = Terminated;
