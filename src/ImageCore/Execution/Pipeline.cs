@@ -101,10 +101,11 @@ public static class Pipeline
                 }
         }
 
-        // isr, through the calibration cache in front of the (possibly throttled) calibration directory
+        // isr, through the calibration cache in front of the (possibly throttled) calibration directory; a throttled
+        // read's wait ends early on cancellation (the quantum then stops at its next check, after that calibration)
         var directory = new CalibrationDirectory(calibRoot);
         ICalibrationSource store = config.CalibrationStore.Latency > TimeSpan.Zero || !double.IsPositiveInfinity(config.CalibrationStore.BandwidthBytesPerSecond)
-            ? new ThrottledCalibrationStore(directory, config.CalibrationStore) : directory;
+            ? new ThrottledCalibrationStore(directory, config.CalibrationStore, sleep: wait => cancel.WaitHandle.WaitOne(wait)) : directory;
         using var cache = CalibrationCache.Create(config.Cache, store);
         using var tracked = PipelineMetrics.Track(cache, directory);
         var postIsr = new ConcurrentDictionary<RawPlan, string>();

@@ -131,7 +131,9 @@ public interface ICalibrationSource
 /// Calibrations in a directory, as <c>imagecore simulate</c> writes them: <c>bias/DET.fits</c>,
 /// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>,
 /// <c>linearity/DET.json</c>
-/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
+/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). The simulator's
+/// <c>amps/DET.json</c> (per-amplifier gain, read noise and saturation) is not read: ISR takes those from the camera
+/// model (see <see cref="IsrConfig"/>), and the simulator writes the camera's values there. Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
 /// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure).
 /// The store counts its own I/O (<see cref="Reads"/>, <see cref="BytesRead"/>), whoever calls it.

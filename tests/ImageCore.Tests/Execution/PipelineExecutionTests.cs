@@ -147,6 +147,26 @@ public class PipelineExecutionTests(CampaignFixture campaign) : IClassFixture<Ca
         Assert.InRange(written, 10, 11);
     }
 
+    [Fact]
+    public void Cancelling_cuts_short_the_wait_of_a_throttled_calibration_read()
+    {
+        // Each calibration read waits a minute; the run is cancelled once it has started, while both workers wait.
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Step == "isr" && p.Done == 0) cts.CancelAfter(TimeSpan.FromMilliseconds(300));
+        });
+        string output = campaign.File("cancelled-throttled");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => Pipeline.Run(campaign.Data, output,
+            new PipelineConfig { Threads = 2, Until = PipelineStep.Isr, CalibrationStore = new ThrottledStoreConfig { Latency = TimeSpan.FromMinutes(1) } },
+            progress, cts.Token));
+        // Liveness, not speed: without the early wake-up this takes at least the minute of the first read.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the cancelled run took {clock.Elapsed}");
+        Assert.Empty(Directory.GetFiles(output, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.Exists(Path.Combine(output, "postisr")) ? Directory.GetFiles(Path.Combine(output, "postisr"), "*.fits", SearchOption.AllDirectories) : []);
+    }
+
     private sealed class SyncProgress(Action<PipelineProgress> report) : IProgress<PipelineProgress>
     {
         public void Report(PipelineProgress value) => report(value);
