@@ -10,7 +10,7 @@ import argparse, json, os, shutil, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.path.join(ROOT, "src", "ImageCore.Cli", "bin", "Release", "net10.0", "imagecore")
-CONFIGS = [("visit", "datasets:20"), ("detector", "datasets:20"), ("groups:2", "lru-datasets:18"),
+CONFIGS = [("visit", "datasets:20"), ("detector", "datasets:20"), ("groups:2", "lru-datasets:21"),
            ("detector", "bytes:1TB"), ("visit", "bytes:1TB")]
 
 

@@ -149,7 +149,7 @@ public class IsrBenchmarks
                                              () => (_bias, _dark, _flat));
     }
 
-    /// <summary>Crosstalk, linearity and defects held in memory (the frames are handed over directly).</summary>
+    /// <summary>Crosstalk, linearity, defects and the camera's amplifier values held in memory (the frames are handed over directly).</summary>
     private sealed class MemoryCalibrations(double[,] crosstalk, IReadOnlyList<double> linearity, IReadOnlyList<Box2I> defects) : ICalibrationSource
     {
         public CalibrationLease<Exposure> GetBias(Detector detector) => throw new NotSupportedException("frames are passed to IsrTask.Process");
@@ -158,5 +158,7 @@ public class IsrBenchmarks
         public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector) => CalibrationLease.Borrowing(defects);
         public CalibrationLease<double[,]> GetCrosstalk(Detector detector) => CalibrationLease.Borrowing(crosstalk);
         public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) => CalibrationLease.Borrowing(linearity);
+        public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) =>
+            CalibrationLease.Borrowing<IReadOnlyList<AmplifierCalibration>>(detector.Amplifiers.Select(a => new AmplifierCalibration(a.Name, a.Gain, a.ReadNoise, a.Saturation)).ToList());
     }
 }

@@ -25,6 +25,15 @@ public sealed class Detector
         RawBBox = new Box2I(0, 0, 8 * layout.RawWidth, 2 * layout.RawHeight);
     }
 
+    /// <summary>This detector with each amplifier's gain (e-/ADU), read noise (e-) and saturation (ADU) replaced by
+    /// <paramref name="values"/>, one per amplifier in order (measured values, as a PTC gives); the geometry is unchanged.</summary>
+    internal Detector WithElectronics(IReadOnlyList<(double Gain, double ReadNoise, double Saturation)> values)
+    {
+        if (values.Count != Amplifiers.Count) throw new ArgumentException($"{Name} has {Amplifiers.Count} amplifiers, not {values.Count}", nameof(values));
+        var amps = Amplifiers.Select((a, i) => new Amplifier(a.Name, a.HduIndex, Layout, values[i].Gain, values[i].ReadNoise, values[i].Saturation)).ToList();
+        return new Detector(Id, Name, Raft, Slot, Vendor, Serial, CenterMm, YawDeg, Layout, amps);
+    }
+
     /// <summary>Detector id (0-188 for LSSTCam science CCDs).</summary>
     public int Id { get; }
 

@@ -89,6 +89,9 @@ public sealed class CalibrationCache : ICalibrationSource, IDisposable
     public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) => Get(CalibrationType.Linearity, detector, null, static (s, d, _) => s.GetLinearity(d));
 
     /// <inheritdoc/>
+    public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) => Get(CalibrationType.Amplifiers, detector, null, static (s, d, _) => s.GetAmplifiers(d));
+
+    /// <inheritdoc/>
     public CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => Store.GetValidity(type, detector, band);
 
     /// <summary>Drops every entry, freeing those that are not leased; leases still out stay valid until disposed.

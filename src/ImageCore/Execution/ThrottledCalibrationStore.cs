@@ -70,6 +70,9 @@ public sealed class ThrottledCalibrationStore : ICalibrationSource
     public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) => Throttle(() => Inner.GetLinearity(detector));
 
     /// <inheritdoc/>
+    public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) => Throttle(() => Inner.GetAmplifiers(detector));
+
+    /// <inheritdoc/>
     /// <remarks>A registry look-up, not a read: not throttled.</remarks>
     public CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => Inner.GetValidity(type, detector, band);
 

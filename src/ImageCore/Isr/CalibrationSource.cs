@@ -8,7 +8,7 @@ namespace ImageCore.Isr;
 public sealed class CalibrationException(string calibration, string path, string problem)
     : Exception($"{calibration} ({path}): {problem}")
 {
-    /// <summary>Which calibration: bias, dark, flat or defects.</summary>
+    /// <summary>Which calibration: bias, dark, flat, defects, crosstalk, linearity or amps.</summary>
     public string Calibration { get; } = calibration;
 
     /// <summary>The file it was read from (or would have been).</summary>
@@ -30,7 +30,16 @@ public enum CalibrationType
     Crosstalk,
     /// <summary>Per-amplifier non-linearity coefficients.</summary>
     Linearity,
+    /// <summary>Per-amplifier gain, read noise and saturation (the role of ip_isr's PTC dataset).</summary>
+    Amplifiers,
 }
+
+/// <summary>One amplifier's measured electronics, as a calibration (ip_isr takes these from the PTC by default).</summary>
+/// <param name="Amplifier">The amplifier's name (<c>C10</c> ... <c>C00</c>).</param>
+/// <param name="Gain">Gain, e-/ADU (finite, &gt; 0).</param>
+/// <param name="ReadNoise">Read noise, e- (finite, &gt;= 0).</param>
+/// <param name="Saturation">Saturation level, ADU after overscan subtraction (finite, &gt; 0).</param>
+public sealed record AmplifierCalibration(string Amplifier, double Gain, double ReadNoise, double Saturation);
 
 /// <summary>
 /// The validity range of a calibration dataset, [<see cref="Start"/>, <see cref="End"/>) in UTC; a null end
@@ -121,6 +130,9 @@ public interface ICalibrationSource
     /// <summary>Per-amplifier quadratic non-linearity k (1/ADU, amplifier order; see <see cref="Linearity"/>).</summary>
     CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector);
 
+    /// <summary>Per-amplifier gain, read noise and saturation of <paramref name="detector"/>, in amplifier order.</summary>
+    CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector);
+
     /// <summary>The validity range of the dataset that <c>Get*</c> would return for <paramref name="type"/>,
     /// <paramref name="detector"/> and <paramref name="band"/> (null for all but flats), found without reading it.
     /// Sources whose calibrations carry no range keep this default, <see cref="CalibrationValidity.Unbounded"/>.</summary>
@@ -130,10 +142,8 @@ public interface ICalibrationSource
 /// <summary>
 /// Calibrations in a directory, as <c>imagecore simulate</c> writes them: <c>bias/DET.fits</c>,
 /// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>,
-/// <c>linearity/DET.json</c>
-/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). The simulator's
-/// <c>amps/DET.json</c> (per-amplifier gain, read noise and saturation) is not read: ISR takes those from the camera
-/// model (see <see cref="IsrConfig"/>), and the simulator writes the camera's values there. Every exposure is checked for its
+/// <c>linearity/DET.json</c>, <c>amps/DET.json</c> (per-amplifier gain, read noise and saturation)
+/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
 /// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure).
 /// The store counts its own I/O (<see cref="Reads"/>, <see cref="BytesRead"/>), whoever calls it.
@@ -227,6 +237,43 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
             throw new CalibrationException("linearity", path, e.Message);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>From <c>amps/DET.json</c>: <c>{"detector": "R22_S11", "amplifiers": [{"name": "C10", "gain": 1.5,
+    /// "readNoise": 5.4, "saturation": 140000}, ...]}</c>, one entry per amplifier in the camera's order.</remarks>
+    public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector)
+    {
+        string path = Path.Combine(Root, "amps", detector.Name + ".json");
+        if (!File.Exists(path)) throw new CalibrationException("amps", path, $"no per-amplifier gain, read noise and saturation for {detector.Name}");
+        byte[] json = ReadJson("amps", path);
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.TryGetProperty("detector", out var det) && det.GetString() != detector.Name)
+                throw new CalibrationException("amps", path, $"is for detector {det.GetString()}, not {detector.Name}");
+            var entries = root.GetProperty("amplifiers");
+            var amps = detector.Amplifiers;
+            if (entries.GetArrayLength() != amps.Count) throw new CalibrationException("amps", path, $"needs {amps.Count} amplifiers, has {entries.GetArrayLength()}");
+            var values = new AmplifierCalibration[amps.Count];
+            for (int i = 0; i < amps.Count; i++)
+            {
+                var e = entries[i];
+                string? name = e.GetProperty("name").GetString();
+                if (name != amps[i].Name) throw new CalibrationException("amps", path, $"entry {i} is amplifier {name}, expected {amps[i].Name}");
+                double gain = e.GetProperty("gain").GetDouble(), readNoise = e.GetProperty("readNoise").GetDouble(), saturation = e.GetProperty("saturation").GetDouble();
+                if (!(gain > 0) || double.IsInfinity(gain)) throw new CalibrationException("amps", path, $"{name}: gain {gain} e-/ADU must be finite and > 0");
+                if (!(readNoise >= 0) || double.IsInfinity(readNoise)) throw new CalibrationException("amps", path, $"{name}: read noise {readNoise} e- must be finite and >= 0");
+                if (!(saturation > 0) || double.IsInfinity(saturation)) throw new CalibrationException("amps", path, $"{name}: saturation {saturation} ADU must be finite and > 0");
+                values[i] = new AmplifierCalibration(name, gain, readNoise, saturation);
+            }
+            return CalibrationLease.Borrowing<IReadOnlyList<AmplifierCalibration>>(values, json.Length);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new CalibrationException("amps", path, e.Message);
         }
     }
 

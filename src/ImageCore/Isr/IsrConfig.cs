@@ -28,14 +28,28 @@ public sealed record SuspectConfig
     public double FractionOfSaturation { get; init; } = 0.9;
 }
 
+/// <summary>Where ISR takes each amplifier's gain, read noise and saturation from.</summary>
+public enum AmplifierParameterSource
+{
+    /// <summary>The <c>amps</c> calibration of the detector (<see cref="ICalibrationSource.GetAmplifiers"/>), as
+    /// IsrTaskLSST takes them from the PTC by default; a missing or mismatched table is an error.</summary>
+    Calibration,
+    /// <summary>The camera model's nominal values (<see cref="ImageCore.Camera.Amplifier"/>).</summary>
+    Camera,
+}
+
 /// <summary>
 /// Instrument signature removal, the steps ImageCore has so far in IsrTaskLSST's order; each can be
-/// switched off. Saturation thresholds come from the camera model's per-amplifier saturation (ADU,
-/// overscan-subtracted), not from a PTC. Not available: crosstalk's quadratic terms, the other
+/// switched off. Gain, read noise and saturation (ADU, overscan-subtracted) come per amplifier from the
+/// <c>amps</c> calibration by default (<see cref="AmplifierParameters"/>); the PTC turnoff that ip_isr
+/// uses for SUSPECT is not in it (see <see cref="SuspectConfig"/>). Not available: crosstalk's quadratic terms, the other
 /// linearizer types (lookup table, spline), dithering, deferred charge, brighter-fatter, vendor masks.
 /// </summary>
 public sealed record IsrConfig
 {
+    /// <summary>Step 0: where gain, read noise and saturation come from; the <c>amps</c> calibration by default.</summary>
+    public AmplifierParameterSource AmplifierParameters { get; init; } = AmplifierParameterSource.Calibration;
+
     /// <summary>Step 4: serial overscan, per amplifier.</summary>
     public OverscanConfig Overscan { get; init; } = new();
 
@@ -83,6 +97,7 @@ public sealed record IsrConfig
     {
         Overscan.Validate();
         ParallelOverscan.Validate();
+        if (!Enum.IsDefined(AmplifierParameters)) throw new ArgumentException($"IsrConfig.AmplifierParameters {(int)AmplifierParameters} is not Calibration or Camera");
         if (!(Suspect.FractionOfSaturation > 0)) throw new ArgumentException($"IsrConfig.Suspect.FractionOfSaturation must be > 0 (is {Suspect.FractionOfSaturation})");
         if ((Bias.Enabled || Dark.Enabled || Variance.Enabled) && !Gain.Enabled)
             throw new ArgumentException("IsrConfig.Gain.Enabled must be true when bias, dark or variance run: the calibrations are in electrons");

@@ -48,6 +48,10 @@ public static class IsrTask
         if (maxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "must be >= 1");
         var primary = raw[0].Header;
         var detector = FindDetector(raw, camera);
+        if (config.AmplifierParameters == AmplifierParameterSource.Calibration)
+            using (var amps = calibrations.GetAmplifiers(detector))
+                detector = detector.WithElectronics(amps.Value.Select(a => (a.Gain, a.ReadNoise, a.Saturation)).ToList());
+        cancel.ThrowIfCancellationRequested();
         string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
         bool fused = allowFused && config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };

@@ -374,7 +374,7 @@ public class CalibrationCacheTests
             AssertSamePixels(expected.MaskedImage, stepwise.MaskedImage);
         }
 
-        string[] files = ["bias/R22_S11.fits", "dark/R22_S11.fits", "flat/r/R22_S11.fits", "crosstalk/R22_S11.json", "linearity/R22_S11.json", "defects/R22_S11.json"];
+        string[] files = ["bias/R22_S11.fits", "dark/R22_S11.fits", "flat/r/R22_S11.fits", "crosstalk/R22_S11.json", "linearity/R22_S11.json", "defects/R22_S11.json", "amps/R22_S11.json"];
         long sizes = files.Sum(f => new FileInfo(Path.Combine(calib, f)).Length);
         Assert.Equal(files.Length, behindCache.Reads);
         Assert.Equal(sizes, behindCache.BytesRead);
@@ -493,6 +493,9 @@ public class CalibrationCacheTests
 
         public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) =>
             Read("linearity", detector, () => new CalibrationLease<IReadOnlyList<double>>(new[] { 1e-6, 2e-6 }, SizeOf(detector.Name), () => Freed.Enqueue(detector.Name)));
+
+        public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) =>
+            Read("amps", detector, () => new CalibrationLease<IReadOnlyList<AmplifierCalibration>>([new AmplifierCalibration("C10", 1.5, 5, 1e5)], SizeOf(detector.Name), () => Freed.Enqueue(detector.Name)));
 
         public CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => Validity;
 

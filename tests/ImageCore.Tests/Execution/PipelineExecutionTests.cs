@@ -26,7 +26,7 @@ public sealed class CampaignFixture : IDisposable
         foreach (string det in Directory.GetFiles(Path.Combine(calib, "bias"), "*.fits").Select(Path.GetFileNameWithoutExtension).OfType<string>())
         {
             files.AddRange([Path.Combine(calib, "bias", det + ".fits"), Path.Combine(calib, "dark", det + ".fits"), Path.Combine(calib, "flat", "r", det + ".fits"),
-                            Path.Combine(calib, "crosstalk", det + ".json"), Path.Combine(calib, "linearity", det + ".json")]);
+                            Path.Combine(calib, "crosstalk", det + ".json"), Path.Combine(calib, "linearity", det + ".json"), Path.Combine(calib, "amps", det + ".json")]);
             string defects = Path.Combine(calib, "defects", det + ".json");
             if (System.IO.File.Exists(defects)) files.Add(defects);
         }
@@ -57,9 +57,9 @@ public class PipelineExecutionTests(CampaignFixture campaign) : IClassFixture<Ca
         Assert.Equal(["isr"], report.Steps.Select(s => s.Name));
         Assert.Equal(72, report.Steps[0].Succeeded);
         var c = report.Calibrations;
-        // 72 quanta x 6 calibrations; a working set of 54 datasets through a 20-dataset FIFO: every request misses.
-        Assert.Equal(432, c.Hits + c.Misses);
-        Assert.True(c.StoreReads > 54, $"{c.StoreReads} store reads");
+        // 72 quanta x 7 calibrations; a working set of 63 datasets through a 20-dataset FIFO: every request misses.
+        Assert.Equal(504, c.Hits + c.Misses);
+        Assert.True(c.StoreReads > 63, $"{c.StoreReads} store reads");
         Assert.True(c.Evictions > 0);
         Assert.Equal(c.Misses, c.StoreReads);
         Assert.Equal(c.StoreBytesRead, c.BytesReadThroughCache);
@@ -72,9 +72,9 @@ public class PipelineExecutionTests(CampaignFixture campaign) : IClassFixture<Ca
     {
         var report = Isr("detector", "detector", "bytes:1TB");
         var c = report.Calibrations;
-        Assert.Equal(54, c.StoreReads);
-        Assert.Equal(54, c.Misses);
-        Assert.Equal(432 - 54, c.Hits);
+        Assert.Equal(63, c.StoreReads);
+        Assert.Equal(63, c.Misses);
+        Assert.Equal(504 - 63, c.Hits);
         Assert.Equal(0, c.Evictions);
         Assert.Equal(campaign.CalibrationBytesOnDisk(), c.StoreBytesRead);
         Assert.Equal(c.StoreBytesRead, c.BytesReadThroughCache);
@@ -83,10 +83,10 @@ public class PipelineExecutionTests(CampaignFixture campaign) : IClassFixture<Ca
     [Fact]
     public void Visit_groups_read_each_detector_once_per_group()
     {
-        // lru-datasets:18 holds three detectors' calibrations (a third of the working set; two workers are on at most
+        // lru-datasets:21 holds three detectors' calibrations (a third of the working set; two workers are on at most
         // two detectors at once): detector-clustered groups read each detector once per group.
-        var report = Isr("groups", "groups:2", "lru-datasets:18");
-        Assert.Equal(2 * 54, report.Calibrations.StoreReads);
+        var report = Isr("groups", "groups:2", "lru-datasets:21");
+        Assert.Equal(2 * 63, report.Calibrations.StoreReads);
         Assert.Equal("groups:2", report.Order);
     }
 

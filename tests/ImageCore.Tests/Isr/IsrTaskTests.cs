@@ -113,6 +113,73 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void Amplifier_gain_read_noise_and_saturation_come_from_the_amps_calibration()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R22_S11");
+        string calib = Path.Combine(dir.Path, "calib"), ampsPath = Path.Combine(calib, "amps", "R22_S11.json");
+        using var raw = FitsFile.Open(sim.Raws[0]);
+        var detector = IsrTask.FindDetector(raw, CameraModel.LsstCam);
+        // The simulator writes the camera's values: the table reads back as them, and ISR gives the same bits either way.
+        using (var lease = new CalibrationDirectory(calib).GetAmplifiers(detector))
+            Assert.Equal(detector.Amplifiers.Select(a => new AmplifierCalibration(a.Name, a.Gain, a.ReadNoise, a.Saturation)), lease.Value);
+        var camera = new IsrConfig { AmplifierParameters = AmplifierParameterSource.Camera };
+        using var nominal = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), camera);
+        using (var same = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig()))
+        {
+            Assert.Equal(nominal.MaskedImage.Image.Pixels.ToArray(), same.MaskedImage.Image.Pixels.ToArray());
+            Assert.Equal(nominal.MaskedImage.Variance.Pixels.ToArray(), same.MaskedImage.Variance.Pixels.ToArray());
+        }
+
+        // Amplifier C10 measured with 10% more gain and four times the read noise, C11 saturating at 1000 ADU.
+        var table = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(ampsPath))!;
+        var c10 = table["amplifiers"]!.AsArray().First(a => (string?)a!["name"] == "C10")!;
+        var c11 = table["amplifiers"]!.AsArray().First(a => (string?)a!["name"] == "C11")!;
+        c10["gain"] = 1.1 * (double)c10["gain"]!;
+        c10["readNoise"] = 4 * (double)c10["readNoise"]!;
+        c11["saturation"] = 1000.0;
+        File.WriteAllText(ampsPath, table.ToJsonString());
+        using var measured = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig());
+        var (n, m) = (nominal.MaskedImage, measured.MaskedImage);
+        double Median(Box2I box, Func<int, int, double> f)
+        {
+            var v = new List<double>();
+            for (int y = box.MinY + 2; y <= box.MaxY - 2; y++)
+                for (int x = box.MinX + 2; x <= box.MaxX - 2; x++) v.Add(f(x, y));
+            v.Sort();
+            return v[v.Count / 2];
+        }
+        Box2I AmpBox(string name) => detector[name].BBox;
+        Assert.InRange(Median(AmpBox("C10"), (x, y) => m.Image[x, y] / n.Image[x, y]), 1.09, 1.11);
+        Assert.InRange(Median(AmpBox("C10"), (x, y) => m.Variance[x, y] - n.Variance[x, y]), 0, double.PositiveInfinity);
+        Assert.Equal(1.0, Median(AmpBox("C12"), (x, y) => m.Image[x, y] / n.Image[x, y]));
+        int sat = m.Mask.GetBitMask("SAT");
+        Assert.True(Median(AmpBox("C11"), (x, y) => m.Mask.Image[x, y] & sat) == sat, "C11's sky is above its 1000 ADU saturation");
+        Assert.Equal(0, Median(AmpBox("C11"), (x, y) => n.Mask.Image[x, y] & sat));
+
+        // A table that does not fit the detector, or none, is an error naming the amps calibration.
+        c11["name"] = "C99";
+        File.WriteAllText(ampsPath, table.ToJsonString());
+        var wrongName = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig()));
+        Assert.Equal("amps", wrongName.Calibration);
+        Assert.Contains("C99", wrongName.Message);
+        c11["name"] = "C11";
+        c10["gain"] = -1.0;
+        File.WriteAllText(ampsPath, table.ToJsonString());
+        Assert.Contains("gain -1", Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig())).Message);
+        c10["gain"] = 1.5;
+        table["detector"] = "R22_S12";
+        File.WriteAllText(ampsPath, table.ToJsonString());
+        Assert.Contains("R22_S12", Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig())).Message);
+        File.Delete(ampsPath);
+        var missing = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig()));
+        Assert.Equal("amps", missing.Calibration);
+        Assert.Contains("R22_S11", missing.Message);
+        using var fromCamera = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), camera);   // the camera's values need no table
+        Assert.Equal(nominal.MaskedImage.Image.Pixels.ToArray(), fromCamera.MaskedImage.Image.Pixels.ToArray());
+    }
+
+    [Fact]
     public void Each_instrument_effect_shows_when_its_step_is_switched_off()
     {
         using var dir = new TempDir();
