@@ -150,19 +150,7 @@ internal static unsafe class WarpPixels
                 float sumI = Sum8(Vector256.ConditionalSelect(used, accI * kx, Vector256<float>.Zero));
                 float sumV = Sum8(Vector256.ConditionalSelect(used, accV * (kx * kx), Vector256<float>.Zero));
                 int full = Or8(fullV & used.AsInt32()), bits = full;
-                if (bilinearMask)
-                {
-                    // As Row: taps (1 - f, f), so the second column or row counts only when f != 0.
-                    int* m = mask + (startY + maskShift) * maskStride + startX + maskShift;
-                    int narrow = m[0];
-                    if (fx != 0) narrow |= m[1];
-                    if (fy != 0)
-                    {
-                        narrow |= m[maskStride];
-                        if (fx != 0) narrow |= m[maskStride + 1];
-                    }
-                    bits = (full & growBits) | narrow;
-                }
+                if (bilinearMask) bits = (full & growBits) | BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy);
                 outImage[c] = sumI * area;
                 outVariance[c] = sumV * (area * area);
                 outMask[c] = bits;
@@ -170,6 +158,21 @@ internal static unsafe class WarpPixels
             }
         }
         return good;
+    }
+
+    /// <summary>The OR of the mask under the bilinear kernel's non-zero taps at <paramref name="m"/>: taps (1 - f, f),
+    /// so the second column or row counts only when its f != 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BilinearMask(int* m, long stride, double fx, double fy)
+    {
+        int narrow = m[0];
+        if (fx != 0) narrow |= m[1];
+        if (fy != 0)
+        {
+            narrow |= m[stride];
+            if (fx != 0) narrow |= m[stride + 1];
+        }
+        return narrow;
     }
 
     /// <summary>The taps for <paramref name="f"/> from a stride-8 table, as <see cref="WarpingKernel.Interpolate"/> computes them.</summary>
@@ -258,18 +261,7 @@ internal static unsafe class WarpPixels
                 if (maskKernel is not null)
                 {
                     int ix = startX + ctr - maskCtr, iy = startY + ctr - maskCtr, narrow = 0;
-                    if (bilinearMask)
-                    {
-                        // Bilinear inline: taps (1 - f, f), so the second column or row counts only when f != 0.
-                        int* mr = mask + iy * maskStride + ix;
-                        narrow = mr[0];
-                        if (fx != 0) narrow |= mr[1];
-                        if (fy != 0)
-                        {
-                            narrow |= mr[maskStride];
-                            if (fx != 0) narrow |= mr[maskStride + 1];
-                        }
-                    }
+                    if (bilinearMask) narrow = BilinearMask(mask + iy * maskStride + ix, maskStride, fx, fy);
                     else
                     {
                         int supportX = maskKernel.Support(fx), supportY = maskKernel.Support(fy);
