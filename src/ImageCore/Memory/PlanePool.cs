@@ -6,7 +6,10 @@ namespace ImageCore.Memory;
 /// <summary>
 /// A pool of 64-byte aligned native buffers for image planes. Buffers are bucketed by exact byte
 /// size (planes of one detector format recur), and the pool keeps at most
-/// <see cref="MaxRetainedBytes"/> bytes; buffers beyond that are freed on return.
+/// <see cref="MaxRetainedBytes"/> bytes. A buffer returned to a full pool makes room by freeing the
+/// retained buffers of the sizes least recently rented or returned, so that a pipeline moving from
+/// one plane format to the next (detectors, then patches) keeps the sizes it uses now rather than the
+/// ones it used first; a buffer larger than the whole limit is freed.
 /// </summary>
 /// <remarks>Thread-safe. Buffers are not cleared on rent unless asked.</remarks>
 public sealed unsafe class PlanePool
@@ -14,7 +17,8 @@ public sealed unsafe class PlanePool
     /// <summary>The alignment of every buffer, in bytes (one cache line, one AVX-512 vector).</summary>
     public const int Alignment = 64;
 
-    private readonly ConcurrentDictionary<nuint, ConcurrentBag<nint>> _free = new();
+    private readonly ConcurrentDictionary<nuint, Bucket> _free = new();
+    private long _clock;
     private long _retainedBytes;
     private long _outstanding;
 
@@ -41,10 +45,14 @@ public sealed unsafe class PlanePool
     {
         nuint size = bytes == 0 ? Alignment : bytes;
         void* p = null;
-        if (_free.TryGetValue(size, out var bag) && bag.TryTake(out nint cached))
+        if (_free.TryGetValue(size, out var bucket))
         {
-            Interlocked.Add(ref _retainedBytes, -(long)size);
-            p = (void*)cached;
+            bucket.Touch(Interlocked.Increment(ref _clock));
+            if (bucket.Buffers.TryTake(out nint cached))
+            {
+                Interlocked.Add(ref _retainedBytes, -(long)size);
+                p = (void*)cached;
+            }
         }
         if (p == null)
         {
@@ -69,20 +77,50 @@ public sealed unsafe class PlanePool
         if (buffer == null) return;
         nuint size = bytes == 0 ? Alignment : bytes;
         Interlocked.Decrement(ref _outstanding);
-        if (Interlocked.Add(ref _retainedBytes, (long)size) <= MaxRetainedBytes)
+        var bucket = _free.GetOrAdd(size, static _ => new Bucket());
+        bucket.Touch(Interlocked.Increment(ref _clock));
+        if ((long)size <= MaxRetainedBytes)
         {
-            _free.GetOrAdd(size, static _ => new ConcurrentBag<nint>()).Add((nint)buffer);
-            return;
+            if (Interlocked.Add(ref _retainedBytes, (long)size) > MaxRetainedBytes) MakeRoom(size);
+            if (Interlocked.Read(ref _retainedBytes) <= MaxRetainedBytes)
+            {
+                bucket.Buffers.Add((nint)buffer);
+                return;
+            }
+            Interlocked.Add(ref _retainedBytes, -(long)size);
         }
-        Interlocked.Add(ref _retainedBytes, -(long)size);
         NativeMemory.AlignedFree(buffer);
+    }
+
+    /// <summary>Frees retained buffers of other sizes, least recently used bucket first, until the pool is within its
+    /// limit (the bytes of the buffer being returned already counted).</summary>
+    private void MakeRoom(nuint keep)
+    {
+        foreach (var (size, bucket) in _free.Where(b => b.Key != keep).OrderBy(b => b.Value.LastUsed).ToList())
+            while (Interlocked.Read(ref _retainedBytes) > MaxRetainedBytes && bucket.Buffers.TryTake(out nint p))
+            {
+                Interlocked.Add(ref _retainedBytes, -(long)size);
+                NativeMemory.AlignedFree((void*)p);
+            }
+    }
+
+    /// <summary>The free buffers of one size and when that size was last rented or returned.</summary>
+    private sealed class Bucket
+    {
+        private long _lastUsed;
+
+        public ConcurrentBag<nint> Buffers { get; } = new();
+
+        public long LastUsed => Interlocked.Read(ref _lastUsed);
+
+        public void Touch(long now) => Interlocked.Exchange(ref _lastUsed, now);
     }
 
     /// <summary>Frees every retained buffer.</summary>
     public void Trim()
     {
-        foreach (var (size, bag) in _free)
-            while (bag.TryTake(out nint p))
+        foreach (var (size, bucket) in _free)
+            while (bucket.Buffers.TryTake(out nint p))
             {
                 Interlocked.Add(ref _retainedBytes, -(long)size);
                 NativeMemory.AlignedFree((void*)p);

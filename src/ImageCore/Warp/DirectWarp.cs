@@ -83,22 +83,33 @@ public static class DirectWarp
                 }
                 var covered = Warper.WarpedBBox(exposure.BBox, wcs, target.Wcs).Intersect(grid);
                 if (covered.IsEmpty) continue;
-                if (output is null)
+                bool first = output is null;
+                if (first)
                 {
                     output = new MaskedImage(target.Width, target.Height);
-                    foreach (var (name, _) in exposure.MaskedImage.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
+                    foreach (var (plane, _) in exposure.MaskedImage.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(plane);
                     output.Image.Pixels.Fill(float.NaN);
                     output.Variance.Pixels.Fill(float.PositiveInfinity);
                     output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
                     visitMetadata = exposure.Metadata;
                 }
-                var (warped, _) = Warper.Warp(exposure.MaskedImage, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
-                using (warped)
+                long good;
+                double weight;
+                if (first)
                 {
-                    var (good, weight) = CopyGoodPixels(warped, output, path);
-                    string name = exposure.Metadata.Contains("DETNAME") ? exposure.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
-                    if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
+                    // The first detector goes straight into the output, which holds nothing yet (all NO_DATA): the
+                    // same pixels as warping it apart and copying its good ones, without the intermediate planes.
+                    Warper.WarpInto(exposure.MaskedImage, wcs, target.Wcs, output!, covered, config, maxDegreeOfParallelism);
+                    (good, weight) = GoodPixelsAndWeight(output!, covered);
                 }
+                else
+                {
+                    // A later one is warped apart, so that its NO_DATA pixels do not overwrite the earlier detectors'.
+                    var (warped, _) = Warper.Warp(exposure.MaskedImage, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
+                    using (warped) (good, weight) = CopyGoodPixels(warped, output!, path);
+                }
+                string name = exposure.Metadata.Contains("DETNAME") ? exposure.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
+                if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
             }
             if (output is null) throw new ArgumentException($"no detector of visit {visit} touches {target.Description}");
             var header = new FitsHeader(outputPath, 0);
@@ -153,6 +164,29 @@ public static class DirectWarp
                 (di[x], dv[x], dm[x]) = (si[x], sv[x], sm[x]);
                 good++;
                 varianceSum += sv[x];
+            }
+        }
+        return (good, good > 0 && varianceSum > 0 ? good / varianceSum : 0);
+    }
+
+    /// <summary>The good (not NO_DATA) pixels of <paramref name="region"/> of <paramref name="image"/> and 1 / their mean
+    /// variance, summed in the order of <see cref="CopyGoodPixels"/>.</summary>
+    private static (long Good, double Weight) GoodPixelsAndWeight(MaskedImage image, Box2I region)
+    {
+        int noData = image.Mask.GetBitMask("NO_DATA");
+        var mask = image.Mask.Image.View(region);
+        var variance = image.Variance.View(region);
+        long good = 0;
+        double varianceSum = 0;
+        for (int y = 0; y < mask.Height; y++)
+        {
+            Span<int> m = mask.GetRowSpan(y);
+            Span<float> v = variance.GetRowSpan(y);
+            for (int x = 0; x < m.Length; x++)
+            {
+                if ((m[x] & noData) != 0) continue;
+                good++;
+                varianceSum += v[x];
             }
         }
         return (good, good > 0 && varianceSum > 0 ? good / varianceSum : 0);

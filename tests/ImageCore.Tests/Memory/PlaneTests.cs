@@ -52,6 +52,29 @@ public class PlaneTests
     }
 
     [Fact]
+    public unsafe void A_full_pool_keeps_the_size_in_use_and_frees_the_least_recently_used_ones()
+    {
+        // Room for two 4 KiB buffers: after two of size A, a returned buffer of size B evicts an A (used longest ago)
+        // instead of being freed itself, so the next rent of B gets it back.
+        var pool = new PlanePool(8192);
+        void* a1 = pool.Rent(4096, false), a2 = pool.Rent(4096, false);
+        pool.Return(a1, 4096);
+        pool.Return(a2, 4096);
+        Assert.Equal(8192, pool.RetainedBytes);
+        void* b = pool.Rent(4032, false);
+        pool.Return(b, 4032);
+        Assert.True(pool.RetainedBytes <= 8192, $"{pool.RetainedBytes} retained");
+        Assert.Equal((nint)b, (nint)pool.Rent(4032, false));
+        Assert.Equal(4096, pool.RetainedBytes);   // one A left
+        // A buffer larger than the whole limit is freed, and evicts nothing.
+        void* huge = pool.Rent(16384, false);
+        pool.Return(huge, 16384);
+        Assert.Equal(4096, pool.RetainedBytes);
+        pool.Trim();
+        Assert.Equal(0, pool.RetainedBytes);
+    }
+
+    [Fact]
     public void Bad_sizes_and_indices_throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new Plane<float>(-1, 2));
