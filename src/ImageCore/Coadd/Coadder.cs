@@ -1,3 +1,4 @@
+using System.Buffers;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
 using ImageCore.Images;
@@ -112,37 +113,46 @@ public static class Coadder
         using var image = new Plane<float>(w, Math.Min(Band, h), clear: false);
         using var mask = new Plane<int>(w, Math.Min(Band, h), clear: false);
         using var variance = new Plane<float>(w, Math.Min(Band, h), clear: false);
-        float[] good = rules.UseInputVariance ? new float[(long)w * h] : [];
-        for (int k = 0; k < inputs.Count; k++)
+        // The good variances of one input, for their clipped mean: a pooled array, so that a run of many coadds does not
+        // allocate (and the kernel zero) one of the coadd's size per coadd.
+        float[] good = rules.UseInputVariance ? ArrayPool<float>.Shared.Rent(checked(w * h)) : [];
+        try
         {
-            long n = 0;
-            // Without input variances the weight is 1 for any input with a good pixel: the first band that has one ends the pass.
-            for (int y0 = 0; y0 < h && !(n > 0 && !rules.UseInputVariance); y0 += Band)
+            for (int k = 0; k < inputs.Count; k++)
             {
-                cancel.ThrowIfCancellationRequested();
-                int rows = Math.Min(Band, h - y0);
-                Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
-                Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
-                inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
-                for (int y = 0; y < rows; y++)
+                long n = 0;
+                // Without input variances the weight is 1 for any input with a good pixel: the first band that has one ends the pass.
+                for (int y0 = 0; y0 < h && !(n > 0 && !rules.UseInputVariance); y0 += Band)
                 {
-                    Span<float> ir = iv.GetRowSpan(y), vr = vv.GetRowSpan(y);
-                    Span<int> mr = mv.GetRowSpan(y);
-                    for (int x = 0; x < ir.Length; x++)
-                        if (StackStatistics.IsGood(ir[x], vr[x], mr[x], rules))
-                        {
-                            if (rules.UseInputVariance) good[n] = vr[x];
-                            n++;
-                        }
+                    cancel.ThrowIfCancellationRequested();
+                    int rows = Math.Min(Band, h - y0);
+                    Span2D<float> iv = image.AsSpan2D()[..rows, ..], vv = variance.AsSpan2D()[..rows, ..];
+                    Span2D<int> mv = mask.AsSpan2D()[..rows, ..];
+                    inputs[k].ReadRows(y0, iv, mv, vv, NoDataPlane(rules));
+                    for (int y = 0; y < rows; y++)
+                    {
+                        Span<float> ir = iv.GetRowSpan(y), vr = vv.GetRowSpan(y);
+                        Span<int> mr = mv.GetRowSpan(y);
+                        for (int x = 0; x < ir.Length; x++)
+                            if (StackStatistics.IsGood(ir[x], vr[x], mr[x], rules))
+                            {
+                                if (rules.UseInputVariance) good[n] = vr[x];
+                                n++;
+                            }
+                    }
                 }
+                double weight = n == 0 ? double.NaN : rules.UseInputVariance ? 1 / StackStatistics.MeanClip(good.AsSpan(0, (int)n), config.SigmaClip, config.ClipIterations) : 1;
+                if (!(weight > 0) || double.IsInfinity(weight))
+                {
+                    skipped.Add(n == 0 ? $"{inputs[k].Name}: no good pixel" : $"{inputs[k].Name}: weight {weight} (variance clipped mean {1 / weight})");
+                    weight = 0;
+                }
+                weights[k] = weight;
             }
-            double weight = n == 0 ? double.NaN : rules.UseInputVariance ? 1 / StackStatistics.MeanClip(good.AsSpan(0, (int)n), config.SigmaClip, config.ClipIterations) : 1;
-            if (!(weight > 0) || double.IsInfinity(weight))
-            {
-                skipped.Add(n == 0 ? $"{inputs[k].Name}: no good pixel" : $"{inputs[k].Name}: weight {weight} (variance clipped mean {1 / weight})");
-                weight = 0;
-            }
-            weights[k] = weight;
+        }
+        finally
+        {
+            if (rules.UseInputVariance) ArrayPool<float>.Shared.Return(good);
         }
         return (weights, skipped);
     }
