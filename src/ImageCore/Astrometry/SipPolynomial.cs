@@ -49,18 +49,26 @@ public sealed class SipPolynomial
     public (double F, double DfDu, double DfDv) EvaluateWithGradient(double u, double v)
     {
         int n = Order;
+        // Powers by repeated multiplication from 1, u^k = u^(k-1) * u: the values a per-term power loop gives.
+        Span<double> uk = stackalloc double[n + 1], vk = stackalloc double[n + 1];
+        uk[0] = vk[0] = 1;
+        for (int k = 1; k <= n; k++)
+        {
+            uk[k] = uk[k - 1] * u;
+            vk[k] = vk[k - 1] * v;
+        }
         double f = 0, du = 0, dv = 0;
         for (int p = 0; p <= n; p++)
         {
-            double up = Pow(u, p), upm1 = p > 0 ? Pow(u, p - 1) : 0;
+            double up = uk[p], upm1 = p > 0 ? uk[p - 1] : 0;
             for (int q = 0; q <= n - p; q++)
             {
                 double c = _c[p * (n + 1) + q];
                 if (c == 0) continue;
-                double vq = Pow(v, q);
+                double vq = vk[q];
                 f += c * up * vq;
                 if (p > 0) du += c * p * upm1 * vq;
-                if (q > 0) dv += c * q * up * Pow(v, q - 1);
+                if (q > 0) dv += c * q * up * vk[q - 1];
             }
         }
         return (f, du, dv);
@@ -90,12 +98,5 @@ public sealed class SipPolynomial
         for (int p = 0; p <= Order; p++)
             for (int q = 0; q <= Order - p; q++)
                 if (this[p, q] != 0) header.Set($"{name}_{p}_{q}", this[p, q]);
-    }
-
-    private static double Pow(double x, int k)
-    {
-        double r = 1;
-        for (int i = 0; i < k; i++) r *= x;
-        return r;
     }
 }
