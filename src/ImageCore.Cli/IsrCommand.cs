@@ -13,9 +13,9 @@ internal static class IsrCommand
     public static Command Create()
     {
         var raw = new Option<FileInfo>("--raw") { Description = "raw detector file (LSSTCam layout)", Required = true };
-        var calibs = new Option<DirectoryInfo>("--calibs") { Description = "calibration directory (bias/, dark/, flat/BAND/, defects/)", Required = true };
+        var calibs = new Option<DirectoryInfo>("--calibs") { Description = "calibration directory (bias/, dark/, flat/BAND/, crosstalk/, linearity/, amps/, optional defects/)", Required = true };
         var output = new Option<FileInfo>("--out") { Description = "post-ISR exposure to write (afw layout)", Required = true };
-        var config = new Option<FileInfo?>("--config") { Description = "IsrConfig as JSON (steps to switch off, overscan settings)" };
+        var config = new Option<FileInfo?>("--config") { Description = "IsrConfig as JSON (steps to switch off, overscan settings, \"AmplifierParameters\": \"Camera\" for the camera model's gains)" };
         var threads = new Option<int>("--threads")
         {
             Description = "threads for the per-amplifier work and for reading the calibrations meanwhile (default: all cores)",

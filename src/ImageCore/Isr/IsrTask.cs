@@ -127,6 +127,8 @@ public static class IsrTask
                 if (c.Kind == FitsValueKind.Commentary || !ExposureFits.IsStructuralKeyword(c.Keyword)) metadata.Add(c);
             metadata.Set("LSST ISR UNITS", config.Gain.Enabled ? "electron" : "adu", "units of the post-ISR image");
             foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
+            metadata.AddCommentary("HISTORY", "ImageCore ISR amplifier gain, read noise, saturation: "
+                                              + (config.AmplifierParameters == AmplifierParameterSource.Calibration ? "amps calibration" : "camera model"));
             return new Exposure(science, metadata);
         }
         catch

@@ -87,6 +87,21 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         var (code2, _, stderr2) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
         Assert.NotEqual(0, code2);
         Assert.Contains("Enable", stderr2);
+        Assert.Contains("ImageCore ISR amplifier gain, read noise, saturation: amps calibration", e.Metadata.Commentary("HISTORY"));
+
+        // Without the amps calibration the default fails naming it; the camera model's values need none.
+        File.Delete(Path.Combine(dir.Path, "calib", "amps", "R01_S00.json"));
+        File.Delete(post);
+        File.WriteAllText(config, "{}");
+        var (code3, _, stderr3) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        Assert.NotEqual(0, code3);
+        Assert.Contains("amps", stderr3);
+        Assert.False(File.Exists(post));
+        File.WriteAllText(config, """{ "AmplifierParameters": "Camera" }""");
+        var (code4, _, stderr4) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        Assert.True(code4 == 0, stderr4);
+        using var fromCamera = ExposureFits.Read(post);
+        Assert.Contains("ImageCore ISR amplifier gain, read noise, saturation: camera model", fromCamera.Metadata.Commentary("HISTORY"));
     }
 
     [Fact]
