@@ -195,15 +195,10 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
 
     /// <inheritdoc/>
     /// <remarks>From <c>crosstalk/DET.json</c>: <c>{"coefficients": [[...], ...]}</c>, rows the sources.</remarks>
-    public CalibrationLease<double[,]> GetCrosstalk(Detector detector)
-    {
-        string path = Path.Combine(Root, "crosstalk", detector.Name + ".json");
-        if (!File.Exists(path)) throw new CalibrationException("crosstalk", path, $"no crosstalk for {detector.Name}");
-        byte[] json = ReadJson("crosstalk", path);
-        try
+    public CalibrationLease<double[,]> GetCrosstalk(Detector detector) =>
+        LoadJson("crosstalk", detector, $"no crosstalk for {detector.Name}", (root, path) =>
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            var rows = doc.RootElement.GetProperty("coefficients");
+            var rows = root.GetProperty("coefficients");
             int n = detector.Amplifiers.Count;
             if (rows.GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"needs {n} rows, has {rows.GetArrayLength()}");
             var c = new double[n, n];
@@ -212,46 +207,25 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
                 if (rows[i].GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"row {i} needs {n} coefficients");
                 for (int j = 0; j < n; j++) c[i, j] = rows[i][j].GetDouble();
             }
-            return CalibrationLease.Borrowing(c, json.Length);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new CalibrationException("crosstalk", path, e.Message);
-        }
-    }
+            return c;
+        });
 
     /// <inheritdoc/>
     /// <remarks>From <c>linearity/DET.json</c>: <c>{"k": [16 values]}</c>.</remarks>
-    public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector)
-    {
-        string path = Path.Combine(Root, "linearity", detector.Name + ".json");
-        if (!File.Exists(path)) throw new CalibrationException("linearity", path, $"no linearity for {detector.Name}");
-        byte[] json = ReadJson("linearity", path);
-        try
+    public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) =>
+        LoadJson<IReadOnlyList<double>>("linearity", detector, $"no linearity for {detector.Name}", (root, path) =>
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            IReadOnlyList<double> k = doc.RootElement.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            if (k.Count != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Count}");
-            return CalibrationLease.Borrowing(k, json.Length);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new CalibrationException("linearity", path, e.Message);
-        }
-    }
+            double[] k = root.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            if (k.Length != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Length}");
+            return k;
+        });
 
     /// <inheritdoc/>
     /// <remarks>From <c>amps/DET.json</c>: <c>{"detector": "R22_S11", "amplifiers": [{"name": "C10", "gain": 1.5,
     /// "readNoise": 5.4, "saturation": 140000}, ...]}</c>, one entry per amplifier in the camera's order.</remarks>
-    public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector)
-    {
-        string path = Path.Combine(Root, "amps", detector.Name + ".json");
-        if (!File.Exists(path)) throw new CalibrationException("amps", path, $"no per-amplifier gain, read noise and saturation for {detector.Name}");
-        byte[] json = ReadJson("amps", path);
-        try
+    public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) =>
+        LoadJson<IReadOnlyList<AmplifierCalibration>>("amps", detector, $"no per-amplifier gain, read noise and saturation for {detector.Name}", (root, path) =>
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            var root = doc.RootElement;
             if (root.TryGetProperty("detector", out var det) && det.GetString() != detector.Name)
                 throw new CalibrationException("amps", path, $"is for detector {det.GetString()}, not {detector.Name}");
             var entries = root.GetProperty("amplifiers");
@@ -269,11 +243,25 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
                 if (!(saturation > 0) || double.IsInfinity(saturation)) throw new CalibrationException("amps", path, $"{name}: saturation {saturation} ADU must be finite and > 0");
                 values[i] = new AmplifierCalibration(name, gain, readNoise, saturation);
             }
-            return CalibrationLease.Borrowing<IReadOnlyList<AmplifierCalibration>>(values, json.Length);
+            return values;
+        });
+
+    /// <summary>A required JSON calibration <c>KIND/DET.json</c>: read (counted), parsed, and handed to
+    /// <paramref name="parse"/> with its path; a missing file, malformed JSON or a missing or mistyped property is a
+    /// <see cref="CalibrationException"/> naming <paramref name="kind"/> and the file.</summary>
+    private CalibrationLease<T> LoadJson<T>(string kind, Detector detector, string missing, Func<System.Text.Json.JsonElement, string, T> parse) where T : class
+    {
+        string path = Path.Combine(Root, kind, detector.Name + ".json");
+        if (!File.Exists(path)) throw new CalibrationException(kind, path, missing);
+        byte[] json = ReadJson(kind, path);
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return CalibrationLease.Borrowing(parse(doc.RootElement, path), json.Length);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new CalibrationException("amps", path, e.Message);
+            throw new CalibrationException(kind, path, e.Message);
         }
     }
 
