@@ -166,7 +166,7 @@ public static class DirectWarp
                 varianceSum += sv[x];
             }
         }
-        return (good, good > 0 && varianceSum > 0 ? good / varianceSum : 0);
+        return (good, Weight(good, varianceSum));
     }
 
     /// <summary>The good (not NO_DATA) pixels of <paramref name="region"/> of <paramref name="image"/> and 1 / their mean
@@ -189,8 +189,11 @@ public static class DirectWarp
                 varianceSum += v[x];
             }
         }
-        return (good, good > 0 && varianceSum > 0 ? good / varianceSum : 0);
+        return (good, Weight(good, varianceSum));
     }
+
+    /// <summary>A detector's weight in its warp: 1 / the mean variance of its good pixels (0 without any).</summary>
+    private static double Weight(long good, double varianceSum) => good > 0 && varianceSum > 0 ? good / varianceSum : 0;
 
     private static long CountGood(MaskedImage image, Box2I region)
     {

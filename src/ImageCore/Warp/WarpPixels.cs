@@ -179,12 +179,8 @@ internal static unsafe class WarpPixels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Taps(float* table, int bins, double f)
     {
-        double pos = f * bins;
-        int bin = Math.Min((int)pos, bins - 1);
-        float t = (float)(pos - bin);
-        float* row = table + bin * 8;
-        var a = Vector256.Load(row);
-        return Vector256.FusedMultiplyAdd(Vector256.Create(t), Vector256.Load(row + 8) - a, a);
+        float* row = WarpingKernel.TableRow(table, 8, bins, f, out float t);
+        return WarpingKernel.Lerp8(row, row + 8, Vector256.Create(t));
     }
 
     /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0).</summary>

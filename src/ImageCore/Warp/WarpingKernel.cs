@@ -206,22 +206,34 @@ public sealed partial class WarpingKernel
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static unsafe void Interpolate(float* table, int stride, int bins, double f, float* taps)
     {
-        double pos = f * bins;
-        int bin = Math.Min((int)pos, bins - 1);
-        float t = (float)(pos - bin);
-        float* row = table + bin * stride, next = row + stride;
+        float* row = TableRow(table, stride, bins, f, out float t), next = row + stride;
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             // Elementwise fused multiply-adds: the same bits as the scalar loop below.
             var vt = Vector256.Create(t);
-            for (; i + 8 <= stride; i += 8)
-            {
-                var a = Vector256.Load(row + i);
-                Vector256.FusedMultiplyAdd(vt, Vector256.Load(next + i) - a, a).Store(taps + i);
-            }
+            for (; i + 8 <= stride; i += 8) Lerp8(row + i, next + i, vt).Store(taps + i);
         }
         for (; i < stride; i++) taps[i] = MathF.FusedMultiplyAdd(t, next[i] - row[i], row[i]);
+    }
+
+    /// <summary>The row of a <see cref="NormalizedTable"/> (<paramref name="stride"/> apart) at or below <paramref name="f"/>,
+    /// and in <paramref name="t"/> how far <paramref name="f"/> lies towards the next row.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static unsafe float* TableRow(float* table, int stride, int bins, double f, out float t)
+    {
+        double pos = f * bins;
+        int bin = Math.Min((int)pos, bins - 1);
+        t = (float)(pos - bin);
+        return table + bin * stride;
+    }
+
+    /// <summary>Eight taps between two table rows: row + t (next - row), one fused multiply-add per tap.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static unsafe Vector256<float> Lerp8(float* row, float* next, Vector256<float> t)
+    {
+        var a = Vector256.Load(row);
+        return Vector256.FusedMultiplyAdd(t, Vector256.Load(next) - a, a);
     }
 
     /// <summary>Which of the taps for <paramref name="f"/> are non-zero, as bits (bit i: tap i); the mask kernel
