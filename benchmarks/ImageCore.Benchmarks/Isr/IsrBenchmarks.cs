@@ -84,13 +84,13 @@ public class IsrBenchmarks
     /// <summary>The fused, vectorized per-pixel pass.</summary>
     [Benchmark(Baseline = true)]
     public void FusedPass() =>
-        IsrTask.CalibrateInto(_stage, _stageMask, _detector, _columnLevels, _linearity, _bias.MaskedImage, _dark.MaskedImage, _flat.MaskedImage,
+        IsrTask.CalibrateInto(_stage, _stageMask, _detector, _columnLevels, _linearity, _bias, _dark, _flat,
                               _darkScale, _nanBit, _badBit, _science, _oneThread, scalarReference: false);
 
     /// <summary>The same pass, its scalar reference.</summary>
     [Benchmark]
     public void ScalarReference() =>
-        IsrTask.CalibrateInto(_stage, _stageMask, _detector, _columnLevels, _linearity, _bias.MaskedImage, _dark.MaskedImage, _flat.MaskedImage,
+        IsrTask.CalibrateInto(_stage, _stageMask, _detector, _columnLevels, _linearity, _bias, _dark, _flat,
                               _darkScale, _nanBit, _badBit, _science, _oneThread, scalarReference: true);
 
     /// <summary>The same steps one pass each (trim first, so every pass covers only the imaging pixels).</summary>
@@ -146,7 +146,7 @@ public class IsrBenchmarks
     {
         _pristine.Pixels.CopyTo(_work.Pixels);
         using var exposure = IsrTask.Process(_work, _primary, "bench", _detector, _calibrations, "r", new IsrConfig(), _oneThread, fused: true,
-                                             () => (_bias, _dark, _flat));
+                                             () => (CalibrationFrame.InMemory(_bias), CalibrationFrame.InMemory(_dark), CalibrationFrame.InMemory(_flat)));
     }
 
     /// <summary>Crosstalk, linearity, defects and the camera's amplifier values held in memory (the frames are handed over directly).</summary>

@@ -37,7 +37,8 @@ public sealed partial class FitsFile
     }
 
     /// <summary>Reads rows <paramref name="firstRow"/>.. of an image HDU into <paramref name="destination"/>
-    /// (its height is the number of rows; its width must be NAXIS1).</summary>
+    /// (its height is the number of rows; its width must be NAXIS1). Once the HDU has been found, calls for
+    /// different rows may run on several threads at once (a file on disk is read with positional reads).</summary>
     /// <exception cref="ArgumentException">Destination width or row range does not match the HDU.</exception>
     /// <exception cref="FitsFormatException">Not an image, or the file is truncated.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
@@ -58,8 +59,7 @@ public sealed partial class FitsFile
         byte[]? scratch = codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(chunkPixels * size) : null;
         try
         {
-            long start = hdu.DataOffset + firstRow * width * size;
-            _stream.Position = start;
+            long at = hdu.DataOffset + firstRow * width * size;
             long remaining = (long)destination.Height * width;
             int row = 0, col = 0;
             long pixel = firstRow * width;
@@ -68,7 +68,8 @@ public sealed partial class FitsFile
             {
                 int n = (int)Math.Min(chunkPixels, remaining);
                 var bytes = buffer.AsSpan(0, n * size);
-                ReadFully(bytes, hdu.Index);
+                ReadAt(bytes, at, hdu.Index);
+                at += bytes.Length;
                 if (contiguous)
                 {
                     // Rows without gaps (no padding, or a width that fills whole cache lines): one call per chunk.
@@ -145,6 +146,31 @@ public sealed partial class FitsFile
         }
     }
 
+    /// <summary><paramref name="bytes"/> from byte <paramref name="offset"/>: a positional read of a file on disk (safe
+    /// from several threads, the stream's position untouched), otherwise a seek and read under a lock.</summary>
+    private void ReadAt(Span<byte> bytes, long offset, int hdu)
+    {
+        if (_stream is FileStream file)
+        {
+            var handle = file.SafeFileHandle;
+            for (int got = 0; got < bytes.Length;)
+            {
+                int n = RandomAccess.Read(handle, bytes[got..], offset + got);
+                if (n == 0) throw Truncated(bytes.Length, offset, hdu);
+                got += n;
+            }
+            return;
+        }
+        lock (_stream)
+        {
+            _stream.Position = offset;
+            ReadFully(bytes, hdu);
+        }
+    }
+
+    private FitsFormatException Truncated(int wanted, long at, int hdu) =>
+        new(Name, hdu, at, null, $"truncated: {wanted} bytes wanted at byte {at}, the file ends at {Length}");
+
     private void ReadFully(Span<byte> bytes, int hdu)
     {
         long at = _stream.Position;
@@ -154,7 +180,7 @@ public sealed partial class FitsFile
         }
         catch (EndOfStreamException)
         {
-            throw new FitsFormatException(Name, hdu, at, null, $"truncated: {bytes.Length} bytes wanted at byte {at}, the file ends at {_stream.Length}");
+            throw Truncated(bytes.Length, at, hdu);
         }
     }
 

@@ -7,7 +7,7 @@ namespace ImageCore.Fits;
 /// <see cref="FitsFormatException"/> naming the file, HDU and byte offset or keyword, raised before
 /// any pixel buffer is allocated.
 /// </summary>
-/// <remarks>Not thread-safe: one reader per thread.</remarks>
+/// <remarks>Not thread-safe, except <see cref="ReadRows"/> of HDUs already found: one reader per thread.</remarks>
 public sealed partial class FitsFile : IDisposable
 {
     /// <summary>The largest header accepted (64 MiB, about 840,000 cards).</summary>

@@ -65,6 +65,42 @@ public static class ExposureFits
     /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
     public static Exposure Read(FitsFile file)
     {
+        var layout = ReadLayout(file);
+        Image<float>? image = null, variance = null;
+        Mask? mask = null;
+        try
+        {
+            image = new Image<float>(file.ReadImage<float>(layout.Image), layout.Xy0);
+            mask = new Mask(new Image<int>(file.ReadImage<int>(layout.Mask), layout.Xy0));
+            variance = new Image<float>(file.ReadImage<float>(layout.Variance), layout.Xy0);
+            if (layout.MaskPlanes.Count > 0)
+            {
+                mask.ClearPlanes();
+                foreach (var (name, bit) in layout.MaskPlanes) mask.SetPlane(name, bit);
+            }
+            return new Exposure(new MaskedImage(image, mask, variance), layout.Metadata);
+        }
+        catch
+        {
+            image?.Dispose();
+            mask?.Dispose();
+            variance?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>What the headers of an exposure file say: its three plane HDUs (the same size, MASK int32), xy0,
+    /// the mask planes named by MP_ cards (bits 0..30) and the primary header's cards as metadata.</summary>
+    internal sealed record Layout(FitsHdu Image, FitsHdu Mask, FitsHdu Variance, Point2I Xy0, IReadOnlyList<(string Name, int Bit)> MaskPlanes, FitsHeader Metadata)
+    {
+        /// <summary>The pixel box of the planes.</summary>
+        public Box2I BBox => new(Xy0.X, Xy0.Y, (int)Image.Width, (int)Image.Height);
+    }
+
+    /// <summary>The <see cref="Layout"/> of <paramref name="file"/>, every header checked before any pixel is read.</summary>
+    /// <exception cref="FitsFormatException">A plane is missing or of the wrong type or size, or a card is invalid.</exception>
+    internal static Layout ReadLayout(FitsFile file)
+    {
         var primary = file[0];
         var imageHdu = Require(file, "IMAGE");
         var maskHdu = Require(file, "MASK");
@@ -75,39 +111,20 @@ public static class ExposureFits
                     $"{h.ExtName} is {h.Width}x{h.Height} but IMAGE is {imageHdu.Width}x{imageHdu.Height}");
         if (maskHdu.Bitpix != 32)
             throw new FitsFormatException(file.Name, maskHdu.Index, -1, "BITPIX", $"MASK must be int32 (BITPIX 32), not BITPIX {maskHdu.Bitpix}");
-
-        var xy0 = ReadXy0(imageHdu);
-        Image<float>? image = null, variance = null;
-        Mask? mask = null;
-        try
+        if (imageHdu.Width > int.MaxValue || imageHdu.Height > int.MaxValue)
+            throw new FitsFormatException(file.Name, imageHdu.Index, -1, "NAXIS", $"{imageHdu.Width} x {imageHdu.Height} pixels is too large for one image plane");
+        var planes = new List<(string, int)>();
+        foreach (var c in maskHdu.Header.Where(c => c.Keyword.StartsWith("MP_", StringComparison.Ordinal) && c.Kind == FitsValueKind.Integer))
         {
-            image = new Image<float>(file.ReadImage<float>(imageHdu), xy0);
-            mask = new Mask(new Image<int>(file.ReadImage<int>(maskHdu), xy0));
-            variance = new Image<float>(file.ReadImage<float>(varianceHdu), xy0);
-            var planes = maskHdu.Header.Where(c => c.Keyword.StartsWith("MP_", StringComparison.Ordinal) && c.Kind == FitsValueKind.Integer).ToList();
-            if (planes.Count > 0)
-            {
-                mask.ClearPlanes();
-                foreach (var c in planes)
-                {
-                    long bit = (long)c.Value!;
-                    if (bit is < 0 or > 30)
-                        throw new FitsFormatException(file.Name, maskHdu.Index, -1, c.Keyword, $"mask plane bit {bit} is outside 0..30");
-                    mask.SetPlane(c.Keyword[3..], (int)bit);
-                }
-            }
-            var metadata = new FitsHeader(file.Name, 0);
-            foreach (var c in primary.Header)
-                if (c.Kind == FitsValueKind.Commentary || !MetadataSkip.IsMatch(c.Keyword)) metadata.Add(c);
-            return new Exposure(new MaskedImage(image, mask, variance), metadata);
+            long bit = (long)c.Value!;
+            if (bit is < 0 or > 30)
+                throw new FitsFormatException(file.Name, maskHdu.Index, -1, c.Keyword, $"mask plane bit {bit} is outside 0..30");
+            planes.Add((c.Keyword[3..], (int)bit));
         }
-        catch
-        {
-            image?.Dispose();
-            mask?.Dispose();
-            variance?.Dispose();
-            throw;
-        }
+        var metadata = new FitsHeader(file.Name, 0);
+        foreach (var c in primary.Header)
+            if (c.Kind == FitsValueKind.Commentary || !MetadataSkip.IsMatch(c.Keyword)) metadata.Add(c);
+        return new Layout(imageHdu, maskHdu, varianceHdu, ReadXy0(imageHdu), planes, metadata);
     }
 
     private static FitsHdu Require(FitsFile file, string extname) =>

@@ -145,11 +145,12 @@ public interface ICalibrationSource
 /// <c>linearity/DET.json</c>, <c>amps/DET.json</c> (per-amplifier gain, read noise and saturation)
 /// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
-/// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure).
+/// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure). ISR given this
+/// source directly reads the bias, dark and flat a band of rows at a time as its fused pass reaches them, never whole.
 /// The store counts its own I/O (<see cref="Reads"/>, <see cref="BytesRead"/>), whoever calls it.
 /// Its calibrations carry no validity range (<see cref="CalibrationValidity.Unbounded"/>). Thread-safe.
 /// </summary>
-public sealed class CalibrationDirectory(string root) : ICalibrationSource
+public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStreamedCalibrationSource
 {
     private long _reads, _bytesRead;
 
@@ -282,15 +283,33 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         Interlocked.Add(ref _bytesRead, bytes);
     }
 
-    private CalibrationLease<Exposure> Load(string kind, string path, Detector detector, string? units, string? band)
+    private CalibrationLease<Exposure> Load(string kind, string path, Detector detector, string? units, string? band) =>
+        OpenFrame(kind, path, detector, units, band, ExposureFits.Read, e => (e.Metadata, e.BBox));
+
+    CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenBias(Detector detector) =>
+        OpenStreamed("bias", Path.Combine(Root, "bias", detector.Name + ".fits"), detector, "electron", null);
+
+    CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenDark(Detector detector) =>
+        OpenStreamed("dark", Path.Combine(Root, "dark", detector.Name + ".fits"), detector, "electron", null);
+
+    CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenFlat(Detector detector, string band) =>
+        OpenStreamed("flat", Path.Combine(Root, "flat", band, detector.Name + ".fits"), detector, null, band);
+
+    private CalibrationLease<ExposureBandReader> OpenStreamed(string kind, string path, Detector detector, string? units, string? band) =>
+        OpenFrame(kind, path, detector, units, band, ExposureBandReader.Open, r => (r.Metadata, r.BBox));
+
+    /// <summary>A master frame opened by <paramref name="open"/> (read whole, or its headers for band reads), counted as
+    /// its file's size, and checked against the detector (DETNAME, size), the units and the band.</summary>
+    private CalibrationLease<T> OpenFrame<T>(string kind, string path, Detector detector, string? units, string? band, Func<string, T> open,
+                                             Func<T, (FitsHeader Metadata, Box2I BBox)> describe) where T : class, IDisposable
     {
         if (!File.Exists(path)) throw new CalibrationException(kind, path, $"no {kind} for {detector.Name}");
-        Exposure exposure;
+        T frame;
         long size = -1;
         try
         {
             size = new FileInfo(path).Length;
-            exposure = ExposureFits.Read(path);
+            frame = open(path);
         }
         catch (FitsFormatException e)
         {
@@ -301,21 +320,39 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource
         Count(size);
         try
         {
-            var md = exposure.Metadata;
+            var (md, bbox) = describe(frame);
             string? det = md.GetString("DETNAME", null);
             if (det is not null && det != detector.Name) throw new CalibrationException(kind, path, $"is for detector {det}, not {detector.Name}");
-            if (exposure.BBox != detector.BBox)
-                throw new CalibrationException(kind, path, $"is {exposure.BBox.Width}x{exposure.BBox.Height} px but {detector.Name} is {detector.BBox.Width}x{detector.BBox.Height} px");
+            if (bbox != detector.BBox)
+                throw new CalibrationException(kind, path, $"is {bbox.Width}x{bbox.Height} px but {detector.Name} is {detector.BBox.Width}x{detector.BBox.Height} px");
             string? u = md.GetString("LSST ISR UNITS", null);
             if (units is not null && u is not null && u != units) throw new CalibrationException(kind, path, $"is in {u}, ISR works in {units}");
             string? b = md.GetString("BAND", null);
             if (band is not null && b is not null && b != band) throw new CalibrationException(kind, path, $"is for band {b}, the exposure is {band}");
-            return CalibrationLease.Owning(exposure, size);
+            return CalibrationLease.Owning(frame, size);
         }
         catch
         {
-            exposure.Dispose();
+            frame.Dispose();
             throw;
         }
     }
+}
+
+/// <summary>
+/// A calibration source that can also open the bias, dark and flat for reading in row bands straight from their
+/// files (<see cref="CalibrationFrame.Streamed"/>), so that ISR never holds them whole: <see cref="CalibrationDirectory"/>.
+/// Sources whose point is to keep frames in memory (the calibration cache) do not offer it. The same checks as
+/// <see cref="ICalibrationSource.GetBias"/> and its siblings are made when a frame is opened.
+/// </summary>
+internal interface IStreamedCalibrationSource
+{
+    /// <summary>The master bias, headers read and checked.</summary>
+    CalibrationLease<ExposureBandReader> OpenBias(Detector detector);
+
+    /// <summary>The master dark, headers read and checked.</summary>
+    CalibrationLease<ExposureBandReader> OpenDark(Detector detector);
+
+    /// <summary>The master flat for <paramref name="band"/>, headers read and checked.</summary>
+    CalibrationLease<ExposureBandReader> OpenFlat(Detector detector, string band);
 }

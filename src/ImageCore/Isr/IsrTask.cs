@@ -56,20 +56,22 @@ public static class IsrTask
         bool fused = allowFused && config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
 
-        // The calibration frames are read while the raw is processed when there is a second thread.
-        // Their leases are released here once the output is made (the frames themselves are read-only).
+        // From a source that can stream them, the bias, dark and flat are opened (headers read and checked) before the raw
+        // is read, and the fused pass reads their rows as it goes. Otherwise they are read whole, while the raw is processed
+        // when there is a second thread. Their leases are released here once the output is made.
         Task<Frames>? pending = null;
-        if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band, cancel));
         Frames frames = default;
+        if (fused && calibrations is IStreamedCalibrationSource streamed) frames = OpenStreamedFrames(streamed, detector, band, cancel);
+        else if (fused && maxDegreeOfParallelism > 1) pending = Task.Run(() => LoadFrames(calibrations, detector, band, cancel));
         try
         {
             using var untrimmed = RawAssembly.ReadUntrimmed(raw, detector);
             cancel.ThrowIfCancellationRequested();
             var exposure = Process(untrimmed, primary, raw.Name, detector, calibrations, band, config, parallel, fused, () =>
             {
-                frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band, cancel);
+                if (frames.Bias is null) frames = pending is not null ? pending.GetAwaiter().GetResult() : LoadFrames(calibrations, detector, band, cancel);
                 cancel.ThrowIfCancellationRequested();
-                return (frames.Bias!.Value, frames.Dark!.Value, frames.Flat!.Value);
+                return (frames.Bias!, frames.Dark!, frames.Flat!);
             });
             if (cancel.IsCancellationRequested)
             {
@@ -85,9 +87,7 @@ public static class IsrTask
                 try { frames = pending.GetAwaiter().GetResult(); }
                 catch (Exception) when (frames.Bias is null) { /* the failure is already on its way, or the raw failed first */ }
             }
-            frames.Bias?.Dispose();
-            frames.Dark?.Dispose();
-            frames.Flat?.Dispose();
+            frames.Dispose();
         }
     }
 
@@ -95,7 +95,7 @@ public static class IsrTask
     /// worked on in place; <paramref name="getFrames"/> supplies the bias, dark and flat of the fused pass
     /// (the caller keeps them alive until this returns; they are only read). Benchmarks call this to time ISR without file I/O.</summary>
     internal static Exposure Process(Image<float> untrimmed, FitsHeader primary, string rawName, Detector detector, ICalibrationSource calibrations, string band,
-                                     IsrConfig config, ParallelOptions parallel, bool fused, Func<(Exposure? Bias, Exposure? Dark, Exposure? Flat)> getFrames)
+                                     IsrConfig config, ParallelOptions parallel, bool fused, Func<(CalibrationFrame Bias, CalibrationFrame Dark, CalibrationFrame Flat)> getFrames)
     {
         // Pass A writes every pixel of every amplifier, and the amplifiers tile the raw box: no clearing needed.
         using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: false), detector.RawBBox.Min));
@@ -175,36 +175,53 @@ public static class IsrTask
         return levels;
     }
 
-    /// <summary>The leases on the bias, dark and flat of the fused pass (all null until read).</summary>
-    private record struct Frames(CalibrationLease<Exposure>? Bias, CalibrationLease<Exposure>? Dark, CalibrationLease<Exposure>? Flat);
-
-    private static Frames LoadFrames(ICalibrationSource calibrations, Detector detector, string band, CancellationToken cancel = default)
+    /// <summary>The bias, dark and flat of the fused pass and the leases that keep them (all null until read).</summary>
+    private record struct Frames(CalibrationFrame? Bias, CalibrationFrame? Dark, CalibrationFrame? Flat, IDisposable? BiasLease, IDisposable? DarkLease, IDisposable? FlatLease)
     {
-        CalibrationLease<Exposure>? bias = null, dark = null;
+        public readonly void Dispose()
+        {
+            BiasLease?.Dispose();
+            DarkLease?.Dispose();
+            FlatLease?.Dispose();
+        }
+    }
+
+    private static Frames LoadFrames(ICalibrationSource calibrations, Detector detector, string band, CancellationToken cancel = default) =>
+        OpenFrames(() => calibrations.GetBias(detector), () => calibrations.GetDark(detector), () => calibrations.GetFlat(detector, band),
+                   (lease, _) => CalibrationFrame.InMemory(lease.Value), cancel);
+
+    private static Frames OpenStreamedFrames(IStreamedCalibrationSource calibrations, Detector detector, string band, CancellationToken cancel) =>
+        OpenFrames(() => calibrations.OpenBias(detector), () => calibrations.OpenDark(detector), () => calibrations.OpenFlat(detector, band),
+                   (lease, kind) => CalibrationFrame.Streamed(kind, lease.Value), cancel);
+
+    /// <summary>The three frames in order, each lease released if a later one fails.</summary>
+    private static Frames OpenFrames<T>(Func<CalibrationLease<T>> bias, Func<CalibrationLease<T>> dark, Func<CalibrationLease<T>> flat,
+                                        Func<CalibrationLease<T>, string, CalibrationFrame> frame, CancellationToken cancel) where T : class
+    {
+        CalibrationLease<T>? b = null, d = null;
         try
         {
-            bias = calibrations.GetBias(detector);
+            b = bias();
             cancel.ThrowIfCancellationRequested();
-            dark = calibrations.GetDark(detector);
+            d = dark();
             cancel.ThrowIfCancellationRequested();
-            return new Frames(bias, dark, calibrations.GetFlat(detector, band));
+            var f = flat();
+            return new Frames(frame(b, "bias"), frame(d, "dark"), frame(f, "flat"), b, d, f);
         }
         catch
         {
-            bias?.Dispose();
-            dark?.Dispose();
+            b?.Dispose();
+            d?.Dispose();
             throw;
         }
     }
 
     /// <summary>Steps 9, 10, 6, 12, 14, 15, 17, 19 and 20 in one pass per amplifier row, then 16 (defect boxes).</summary>
     private static MaskedImage CalibrateFused(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
-                                              (Exposure? Bias, Exposure? Dark, Exposure? Flat) frames, IReadOnlyList<Box2I>? defects, FitsHeader primary, string rawName, IsrConfig config, ParallelOptions parallel)
+                                              (CalibrationFrame Bias, CalibrationFrame Dark, CalibrationFrame Flat) frames, IReadOnlyList<Box2I>? defects, FitsHeader primary, string rawName, IsrConfig config, ParallelOptions parallel)
     {
-        var bias = frames.Bias!.MaskedImage;
-        var dark = frames.Dark!.MaskedImage;
-        var flat = frames.Flat!.MaskedImage;
-        float darkScale = (float)DarkScale(config.Dark, primary, rawName, frames.Dark!.Metadata);
+        var (bias, dark, flat) = frames;
+        float darkScale = (float)DarkScale(config.Dark, primary, rawName, dark.Metadata);
         var box = detector.BBox;
         var science = new MaskedImage(new Image<float>(new Plane<float>(box.Width, box.Height, clear: false), box.Min),
                                       new Mask(new Image<int>(new Plane<int>(box.Width, box.Height, clear: false), box.Min)),
@@ -224,10 +241,20 @@ public static class IsrTask
         }
     }
 
-    /// <summary>The fused pass over every amplifier into <paramref name="science"/> (the detector's trimmed box);
-    /// with <paramref name="scalarReference"/> the scalar reference runs instead (benchmarks compare the two).</summary>
+    /// <summary>The fused pass over every amplifier into <paramref name="science"/> (the detector's trimmed box), with
+    /// master frames in memory; with <paramref name="scalarReference"/> the scalar reference runs instead (benchmarks
+    /// compare the two).</summary>
     internal static void CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
-                                       MaskedImage bias, MaskedImage dark, MaskedImage flat, float darkScale, int nanBit, int badBit, MaskedImage science,
+                                       Exposure bias, Exposure dark, Exposure flat, float darkScale, int nanBit, int badBit, MaskedImage science,
+                                       ParallelOptions parallel, bool scalarReference) =>
+        CalibrateInto(untrimmed, untrimmedMask, detector, columnLevels, k, CalibrationFrame.InMemory(bias), CalibrationFrame.InMemory(dark), CalibrationFrame.InMemory(flat),
+                      darkScale, nanBit, badBit, science, parallel, scalarReference);
+
+    /// <summary>The fused pass, the master frames read a band of rows at a time (views of planes in memory, or rows read
+    /// from their files into buffers of the thread's own). A frame that cannot be read fails the pass with its
+    /// <see cref="CalibrationException"/>.</summary>
+    internal static void CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                       CalibrationFrame bias, CalibrationFrame dark, CalibrationFrame flat, float darkScale, int nanBit, int badBit, MaskedImage science,
                                        ParallelOptions parallel, bool scalarReference)
     {
         float[] zeros = new float[detector.Layout.Data.Width];
@@ -243,43 +270,68 @@ public static class IsrTask
         // Whole detector rows, amplifier by amplifier along each: every plane is then read in long runs
         // (the calibrations and the output are contiguous across amplifiers), which the prefetchers follow.
         var box = detector.BBox;
-        const int BandRows = 32;
-        int bands = (box.Height + BandRows - 1) / BandRows;
-        Parallel.For(0, bands, parallel, band =>
+        int bandRows = Math.Min(bias.BandRows, Math.Min(dark.BandRows, flat.BandRows));
+        int bands = (box.Height + bandRows - 1) / bandRows;
+        try
         {
-            for (int y = box.MinY + band * BandRows; y < Math.Min(box.MaxY + 1, box.MinY + (band + 1) * BandRows); y++)
+            Parallel.For(0, bands, parallel, () => new BandBuffers(bias.NewBuffer(bandRows), dark.NewBuffer(bandRows), flat.NewBuffer(bandRows)), (band, _, buffers) =>
             {
-                int ty = y - box.MinY;
-                Span<float> bi = bias.Image.Pixels.GetRowSpan(ty), bv = bias.Variance.Pixels.GetRowSpan(ty);
-                Span<int> bm = bias.Mask.Image.Pixels.GetRowSpan(ty);
-                Span<float> di = dark.Image.Pixels.GetRowSpan(ty), dv = dark.Variance.Pixels.GetRowSpan(ty);
-                Span<int> dm = dark.Mask.Image.Pixels.GetRowSpan(ty);
-                Span<float> fi = flat.Image.Pixels.GetRowSpan(ty), fv = flat.Variance.Pixels.GetRowSpan(ty);
-                Span<int> fm = flat.Mask.Image.Pixels.GetRowSpan(ty);
-                Span<float> si = science.Image.Pixels.GetRowSpan(ty), sv = science.Variance.Pixels.GetRowSpan(ty);
-                Span<int> sm = science.Mask.Image.Pixels.GetRowSpan(ty);
-                for (int a = 0; a < amps.Count; a++)
+                int first = band * bandRows, rows = Math.Min(box.Height, first + bandRows) - first;
+                var bb = bias.Read(first, rows, buffers.Bias);
+                var db = dark.Read(first, rows, buffers.Dark);
+                var fb = flat.Read(first, rows, buffers.Flat);
+                for (int r = 0; r < rows; r++)
                 {
-                    var amp = amps[a];
-                    var b = amp.BBox;
-                    if (y < b.MinY || y > b.MaxY) continue;
-                    // The amplifier's raw row that lands on detector row y (no flips are left after assembly).
-                    int rawY = amp.RawDataBBox.MinY + (y - b.MinY) - untrimmed.Xy0.Y;
-                    int x0 = b.MinX - box.MinX, w = b.Width, rawX0 = amp.RawDataBBox.MinX - untrimmed.Xy0.X;
-                    var row = new IsrPixelRow
+                    int ty = first + r, y = box.MinY + ty;
+                    Span<float> bi = bb.Image.GetRowSpan(r), bv = bb.Variance.GetRowSpan(r);
+                    Span<int> bm = bb.Mask.GetRowSpan(r);
+                    Span<float> di = db.Image.GetRowSpan(r), dv = db.Variance.GetRowSpan(r);
+                    Span<int> dm = db.Mask.GetRowSpan(r);
+                    Span<float> fi = fb.Image.GetRowSpan(r), fv = fb.Variance.GetRowSpan(r);
+                    Span<int> fm = fb.Mask.GetRowSpan(r);
+                    Span<float> si = science.Image.Pixels.GetRowSpan(ty), sv = science.Variance.Pixels.GetRowSpan(ty);
+                    Span<int> sm = science.Mask.Image.Pixels.GetRowSpan(ty);
+                    for (int a = 0; a < amps.Count; a++)
                     {
-                        Raw = untrimmed.Pixels.GetRowSpan(rawY).Slice(rawX0, w), RawMask = untrimmedMask.Image.Pixels.GetRowSpan(rawY).Slice(rawX0, w),
-                        ColumnLevel = columnLevels is null ? zeros : columnLevels[a],
-                        Bias = bi.Slice(x0, w), BiasVariance = bv.Slice(x0, w), BiasMask = bm.Slice(x0, w),
-                        Dark = di.Slice(x0, w), DarkVariance = dv.Slice(x0, w), DarkMask = dm.Slice(x0, w),
-                        Flat = fi.Slice(x0, w), FlatVariance = fv.Slice(x0, w), FlatMask = fm.Slice(x0, w),
-                        Image = si.Slice(x0, w), Variance = sv.Slice(x0, w), Mask = sm.Slice(x0, w),
-                    };
-                    if (scalarReference) IsrPixelPass.CalibrateScalar(ref row, scalars[a]);
-                    else IsrPixelPass.Calibrate(ref row, scalars[a]);
+                        var amp = amps[a];
+                        var b = amp.BBox;
+                        if (y < b.MinY || y > b.MaxY) continue;
+                        // The amplifier's raw row that lands on detector row y (no flips are left after assembly).
+                        int rawY = amp.RawDataBBox.MinY + (y - b.MinY) - untrimmed.Xy0.Y;
+                        int x0 = b.MinX - box.MinX, w = b.Width, rawX0 = amp.RawDataBBox.MinX - untrimmed.Xy0.X;
+                        var row = new IsrPixelRow
+                        {
+                            Raw = untrimmed.Pixels.GetRowSpan(rawY).Slice(rawX0, w), RawMask = untrimmedMask.Image.Pixels.GetRowSpan(rawY).Slice(rawX0, w),
+                            ColumnLevel = columnLevels is null ? zeros : columnLevels[a],
+                            Bias = bi.Slice(x0, w), BiasVariance = bv.Slice(x0, w), BiasMask = bm.Slice(x0, w),
+                            Dark = di.Slice(x0, w), DarkVariance = dv.Slice(x0, w), DarkMask = dm.Slice(x0, w),
+                            Flat = fi.Slice(x0, w), FlatVariance = fv.Slice(x0, w), FlatMask = fm.Slice(x0, w),
+                            Image = si.Slice(x0, w), Variance = sv.Slice(x0, w), Mask = sm.Slice(x0, w),
+                        };
+                        if (scalarReference) IsrPixelPass.CalibrateScalar(ref row, scalars[a]);
+                        else IsrPixelPass.Calibrate(ref row, scalars[a]);
+                    }
                 }
-            }
-        });
+                return buffers;
+            }, buffers => buffers.Dispose());
+        }
+        catch (AggregateException e)
+        {
+            // A frame that could not be read (or any other failure of a band): the first failure, as it was thrown.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            throw;
+        }
+    }
+
+    /// <summary>One thread's buffers for the bands of the three frames (null where a frame needs none).</summary>
+    private sealed record BandBuffers(FrameBuffer? Bias, FrameBuffer? Dark, FrameBuffer? Flat) : IDisposable
+    {
+        public void Dispose()
+        {
+            Bias?.Dispose();
+            Dark?.Dispose();
+            Flat?.Dispose();
+        }
     }
 
     /// <summary>The same steps as <see cref="CalibrateFused"/>, one pass each (the naive form; any configuration).</summary>

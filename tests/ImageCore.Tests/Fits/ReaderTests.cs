@@ -167,4 +167,36 @@ public class ReaderTests
         f.ReadRows(f[0], firstRow, plane.AsSpan2D());
         for (int y = 0; y < rows; y++) Assert.Equal(data.AsSpan((firstRow + y) * width, width).ToArray(), plane.GetRowSpan(y).ToArray());
     }
+
+    [Theory]
+    [InlineData(true)]    // a file: positional reads
+    [InlineData(false)]   // any other stream: seek and read under a lock
+    public void Row_reads_from_several_threads_at_once_get_their_own_rows(bool onDisk)
+    {
+        const int width = 513, height = 900;
+        var rng = new Random(11);
+        var data = Enumerable.Range(0, width * height).Select(_ => (float)rng.NextDouble()).ToArray();
+        using var ms = new MemoryStream();
+        using (var w = new FitsWriter(ms, "mem"))
+        {
+            w.WriteEmpty(null);
+            w.WriteImage(null, new ReadOnlySpan2D<float>(data, height, width));
+            w.Commit();
+        }
+        using var dir = new ImageCore.Tests.Support.TempDir();
+        string path = Path.Combine(dir.Path, "rows.fits");
+        File.WriteAllBytes(path, ms.ToArray());
+        using var f = onDisk ? FitsFile.Open(path) : new FitsFile(new MemoryStream(ms.ToArray()), "mem");
+        var hdu = f[1];
+        var bands = Enumerable.Range(0, 400).Select(i => (First: rng.Next(height), Rows: 1 + rng.Next(40))).Select(b => (b.First, Rows: Math.Min(b.Rows, height - b.First))).ToArray();
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<int>();
+        Parallel.For(0, bands.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var (first, rows) = bands[i];
+            var got = new float[rows * width];
+            f.ReadRows(hdu, first, new Span2D<float>(got, rows, width));
+            if (!got.AsSpan().SequenceEqual(data.AsSpan(first * width, rows * width))) wrong.Add(i);
+        });
+        Assert.Empty(wrong);
+    }
 }

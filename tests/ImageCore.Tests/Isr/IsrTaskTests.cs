@@ -104,6 +104,69 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("ImageCore ISR amplifier gain, read noise, saturation: camera model", fromCamera.Metadata.Commentary("HISTORY"));
     }
 
+    /// <summary>A source that hides <see cref="CalibrationDirectory"/>'s band reads: ISR then reads the frames whole.</summary>
+    private sealed class WholeFrames(ICalibrationSource inner) : ICalibrationSource
+    {
+        public CalibrationLease<Exposure> GetBias(Detector detector) => inner.GetBias(detector);
+        public CalibrationLease<Exposure> GetDark(Detector detector) => inner.GetDark(detector);
+        public CalibrationLease<Exposure> GetFlat(Detector detector, string band) => inner.GetFlat(detector, band);
+        public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector) => inner.GetDefects(detector);
+        public CalibrationLease<double[,]> GetCrosstalk(Detector detector) => inner.GetCrosstalk(detector);
+        public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) => inner.GetLinearity(detector);
+        public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) => inner.GetAmplifiers(detector);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Frames_read_in_row_bands_from_their_files_give_the_pixels_of_frames_read_whole(int threads)
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R22_S11,R01_S00");
+        var calibs = new CalibrationDirectory(Path.Combine(dir.Path, "calib"));
+        foreach (string rawPath in sim.Raws)
+        {
+            using var raw = FitsFile.Open(rawPath);
+            var (reads, bytes) = (calibs.Reads, calibs.BytesRead);
+            using var banded = IsrTask.Run(raw, CameraModel.LsstCam, calibs, new IsrConfig(), threads);
+            var (bandedReads, bandedBytes) = (calibs.Reads - reads, calibs.BytesRead - bytes);
+            using var whole = IsrTask.Run(raw, CameraModel.LsstCam, new WholeFrames(calibs), new IsrConfig(), threads);
+            Assert.Equal(bandedReads, calibs.Reads - reads - bandedReads);   // each frame counted once, as its whole file, either way
+            Assert.Equal(bandedBytes, calibs.BytesRead - bytes - bandedBytes);
+            var (b, w) = (banded.MaskedImage, whole.MaskedImage);
+            Assert.Equal(w.BBox, b.BBox);
+            for (int y = 0; y < b.Image.Height; y++)
+            {
+                Assert.True(w.Image.Pixels.GetRowSpan(y).SequenceEqual(b.Image.Pixels.GetRowSpan(y)), $"{rawPath}: image row {y}");
+                Assert.True(w.Variance.Pixels.GetRowSpan(y).SequenceEqual(b.Variance.Pixels.GetRowSpan(y)), $"{rawPath}: variance row {y}");
+                Assert.True(w.Mask.Image.Pixels.GetRowSpan(y).SequenceEqual(b.Mask.Image.Pixels.GetRowSpan(y)), $"{rawPath}: mask row {y}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_frame_file_cut_short_while_it_is_read_in_bands_fails_ISR_naming_the_frame()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R22_S11");
+        string calib = Path.Combine(dir.Path, "calib"), dark = Path.Combine(calib, "dark", "R22_S11.fits");
+        using var raw = FitsFile.Open(sim.Raws[0]);
+        var detector = IsrTask.FindDetector(raw, CameraModel.LsstCam);
+        using var lease = ((IStreamedCalibrationSource)new CalibrationDirectory(calib)).OpenDark(detector);   // headers read and checked
+        var frame = CalibrationFrame.Streamed("dark", lease.Value);
+        using var buffer = frame.NewBuffer(frame.BandRows);
+        int last = detector.BBox.Height - frame.BandRows;
+        frame.Read(last, frame.BandRows, buffer);   // whole: fine
+        using (var f = new FileStream(dark, FileMode.Open, FileAccess.Write)) f.SetLength(f.Length - 2880 * 4);   // the variance plane's last rows gone
+        var e = Assert.Throws<CalibrationException>(() => frame.Read(last, frame.BandRows, buffer));
+        Assert.Equal("dark", e.Calibration);
+        Assert.Equal(dark, e.Path);
+        Assert.Contains("truncated", e.Message);
+        // Through ISR, with the file already short: named too.
+        var fromIsr = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig(), 2));
+        Assert.Equal("dark", fromIsr.Calibration);
+    }
+
     [Fact]
     public void Missing_or_mismatched_calibrations_are_named()
     {
@@ -119,6 +182,11 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         var wrong = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig { Dark = new DarkConfig { Enabled = false } }));
         Assert.Equal("bias", wrong.Calibration);
         Assert.Contains("R22_S12", wrong.Message);
+        File.Copy(Path.Combine(calib, "dark", "R22_S12.fits"), Path.Combine(calib, "dark", "R22_S11.fits"));
+        var wrongBanded = Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), new IsrConfig()));   // fused: read in bands
+        Assert.Equal("bias", wrongBanded.Calibration);
+        Assert.Contains("R22_S12", wrongBanded.Message);
+        File.Delete(Path.Combine(calib, "dark", "R22_S11.fits"));
         // A flat of another band.
         Directory.CreateDirectory(Path.Combine(calib, "flat", "g"));
         var cfg = new IsrConfig { Dark = new DarkConfig { Enabled = false }, Bias = new IsrStepConfig { Enabled = false } };
