@@ -6,7 +6,9 @@ namespace ImageCore.Warp;
 
 /// <summary>The source planes of a warp as raw pointers (rows <see cref="ImageStride"/> etc. apart), its size and
 /// xy0, and <see cref="LoadLimit"/>: a vector load of 8 elements starting at column x stays inside every plane's row
-/// when x + 8 &lt;= LoadLimit (the smallest stride).</summary>
+/// when x + 8 &lt;= LoadLimit (the smallest stride). An image alone (<see cref="ImageOnly"/>: no variance or mask)
+/// warps as an image with zero variance and an empty mask would, without reading them: good pixels get variance 0 and
+/// no mask bits.</summary>
 internal readonly unsafe struct WarpSource
 {
     public readonly float* Image;
@@ -26,6 +28,17 @@ internal readonly unsafe struct WarpSource
         (Width, Height, X0, Y0) = (source.BBox.Width, source.BBox.Height, source.BBox.MinX, source.BBox.MinY);
         LoadLimit = (int)Math.Min(ImageStride, Math.Min(VarianceStride, MaskStride));
     }
+
+    public WarpSource(Image<float> image)
+    {
+        Image = image.Plane.Pointer;
+        ImageStride = image.Plane.Stride;
+        (Width, Height, X0, Y0) = (image.BBox.Width, image.BBox.Height, image.BBox.MinX, image.BBox.MinY);
+        LoadLimit = (int)ImageStride;
+    }
+
+    /// <summary>No variance or mask plane: only the image is read.</summary>
+    public bool ImageOnly => Variance == null;
 }
 
 /// <summary>Where one segment of a destination row goes: <see cref="Count"/> pixels of image, variance and mask.</summary>
@@ -69,7 +82,7 @@ internal static unsafe class WarpPixels
     /// kernels, the right edge of a plane without row padding) through <see cref="PixelScalar"/>.</summary>
     public static long RowVector(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output) =>
         !Vector256.IsHardwareAccelerated ? Row(src, k, sx, sy, px, py, output, vector: false)
-        : IsTabulatedUpTo8(k) ? RowTabulated8(src, k, sx, sy, px, py, output)
+        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image(src, k, sx, sy, px, py, output) : RowTabulated8(src, k, sx, sy, px, py, output))
         : Row(src, k, sx, sy, px, py, output, vector: true);
 
     /// <summary>The kernels <see cref="RowTabulated8"/> takes: a tap table of stride 8 (kernels of up to 8 taps:
@@ -158,6 +171,83 @@ internal static unsafe class WarpPixels
             }
         }
         return good;
+    }
+
+    /// <summary><see cref="RowTabulated8"/> for an image alone (<see cref="WarpSource.ImageOnly"/>): the image's
+    /// arithmetic unchanged, variance 0 (times the area squared, so NaN where the area is) and no mask bits, as the
+    /// same warp of zero variance and mask planes gives, without reading them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long RowTabulated8Image(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+    {
+        var kernel = k.Kernel;
+        int size = kernel.Size, ctr = kernel.Center, bins = k.TableBins, count = output.Count, noData = k.NoData;
+        float* outImage = output.Image, outVariance = output.Variance;
+        int* outMask = output.Mask;
+        float* image = src.Image;
+        long stride = src.ImageStride;
+        int lastX = src.Width - size, lastY = src.Height - size;
+        int lastVectorX = Math.Min(lastX, src.LoadLimit - 8);
+        double offsetX = src.X0 + ctr, offsetY = src.Y0 + ctr, limitX = lastX + 1, limitY = lastY + 1;
+        long good = 0;
+        fixed (float* table = k.Table)
+        {
+            for (int c = 0; c < count; c++)
+            {
+                double x = sx[c + 1] - offsetX, y = sy[c + 1] - offsetY;
+                if (!(x >= 0 && y >= 0 && x < limitX && y < limitY))
+                {
+                    outImage[c] = float.NaN;
+                    outVariance[c] = float.PositiveInfinity;
+                    outMask[c] = noData;
+                    continue;
+                }
+                int startX = (int)x, startY = (int)y;
+                if (startX > lastVectorX)
+                {
+                    good += Row(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
+                    continue;
+                }
+                double fx = x - startX, fy = y - startY;
+                var kx = Taps(table, bins, fx);
+                var ky = Taps(table, bins, fy);
+                double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
+                float area = (float)Math.Abs(ax * by - ay * bx);
+                float* ir = image + startY * stride + startX;
+                var acc = Vector256<float>.Zero;
+                // As RowTabulated8: rows in order, a row whose tap is 0 left out; rows past the kernel have tap 0.
+                AddImageRow(ky.GetElement(0), ir, ref acc);
+                AddImageRow(ky.GetElement(1), ir + stride, ref acc);
+                if (size > 2)
+                {
+                    AddImageRow(ky.GetElement(2), ir + 2 * stride, ref acc);
+                    AddImageRow(ky.GetElement(3), ir + 3 * stride, ref acc);
+                    if (size > 4)
+                    {
+                        AddImageRow(ky.GetElement(4), ir + 4 * stride, ref acc);
+                        AddImageRow(ky.GetElement(5), ir + 5 * stride, ref acc);
+                        if (size > 6)
+                        {
+                            AddImageRow(ky.GetElement(6), ir + 6 * stride, ref acc);
+                            AddImageRow(ky.GetElement(7), ir + 7 * stride, ref acc);
+                        }
+                    }
+                }
+                var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
+                outImage[c] = Sum8(Vector256.ConditionalSelect(used, acc * kx, Vector256<float>.Zero)) * area;
+                outVariance[c] = 0f * (area * area);
+                outMask[c] = 0;
+                good++;
+            }
+        }
+        return good;
+    }
+
+    /// <summary>One footprint row of the image into the accumulator (nothing when the tap is 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddImageRow(float w, float* ir, ref Vector256<float> acc)
+    {
+        if (w == 0) return;
+        acc = Vector256.FusedMultiplyAdd(Vector256.Create(w), Vector256.Load(ir), acc);
     }
 
     /// <summary>The OR of the mask under the bilinear kernel's non-zero taps at <paramref name="m"/>: taps (1 - f, f),
@@ -249,12 +339,12 @@ internal static unsafe class WarpPixels
                 float area = (float)Math.Abs(ax * by - ay * bx);
                 float sumI, sumV;
                 int full;
-                float* ir = image + startY * imageStride + startX, vr = variance + startY * varianceStride + startX;
-                int* mr0 = mask + startY * maskStride + startX;
+                float* ir = image + startY * imageStride + startX, vr = variance == null ? null : variance + startY * varianceStride + startX;
+                int* mr0 = mask == null ? null : mask + startY * maskStride + startX;
                 if (startX <= lastVectorX) PixelVector(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
                 else PixelScalar(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
                 int bits = full;
-                if (maskKernel is not null)
+                if (maskKernel is not null && mask != null)
                 {
                     int ix = startX + ctr - maskCtr, iy = startY + ctr - maskCtr, narrow = 0;
                     if (bilinearMask) narrow = BilinearMask(mask + iy * maskStride + ix, maskStride, fx, fy);
@@ -282,7 +372,8 @@ internal static unsafe class WarpPixels
 
     /// <summary>The reference for one pixel whose footprint's first pixel is at <paramref name="image"/> (and
     /// <paramref name="variance"/>, <paramref name="mask"/>), rows the given strides apart:
-    /// weighted sums of image and variance before the area factor, and the OR of the mask under non-zero taps.</summary>
+    /// weighted sums of image and variance before the area factor, and the OR of the mask under non-zero taps.
+    /// With <paramref name="variance"/> null (an image alone) the variance sum and mask are 0 and neither is read.</summary>
     internal static void PixelScalar(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
                                      int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
     {
@@ -297,12 +388,14 @@ internal static unsafe class WarpPixels
             if (w == 0) continue;
             float w2 = w * w;
             float* ir = image + j * imageStride;
+            for (int i = 0; i < size; i++)
+                if (kx[i] != 0) accI[i] = MathF.FusedMultiplyAdd(w, ir[i], accI[i]);
+            if (variance == null) continue;   // an image alone: variance and mask stay 0
             float* vr = variance + j * varianceStride;
             int* mr = mask + j * maskStride;
             for (int i = 0; i < size; i++)
             {
                 if (kx[i] == 0) continue;
-                accI[i] = MathF.FusedMultiplyAdd(w, ir[i], accI[i]);
                 accV[i] = MathF.FusedMultiplyAdd(w2, vr[i], accV[i]);
                 full |= mr[i];
             }
@@ -369,6 +462,7 @@ internal static unsafe class WarpPixels
             float w = ky[j];
             if (w == 0) continue;
             accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), Vector256.Load(ir), accI);
+            if (variance == null) continue;   // an image alone: variance and mask stay 0
             accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), Vector256.Load(vr), accV);
             fullV |= Vector256.Load(mr);
         }

@@ -60,13 +60,16 @@ public static class WarpTask
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        var (source, sourceWcs, metadata) = ReadInput(inputPath);
-        using (source)
+        var (exposure, image, sourceWcs, metadata) = ReadInput(inputPath);
+        using (exposure)
+        using (image)
         {
+            var sourceBox = exposure?.BBox ?? image!.BBox;
             var grid = new Box2I(0, 0, target.Width, target.Height);
-            var covered = Warper.WarpedBBox(source.BBox, sourceWcs, target.Wcs).Intersect(grid);
+            var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
             using var output = new MaskedImage(target.Width, target.Height);
-            foreach (var (name, bit) in source.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
+            if (exposure is not null)
+                foreach (var (name, bit) in exposure.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
             output.Image.Pixels.Fill(float.NaN);
             output.Variance.Pixels.Fill(float.PositiveInfinity);
             output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
@@ -74,7 +77,9 @@ public static class WarpTask
             if (!covered.IsEmpty)
             {
                 // Only the covered part is computed, straight into the output planes; the rest stays NO_DATA.
-                good = Warper.WarpInto(source, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism);
+                good = exposure is not null
+                    ? Warper.WarpInto(exposure, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism)
+                    : Warper.WarpImageInto(image!, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism);
             }
             var header = new FitsHeader(outputPath, 0);
             foreach (var card in metadata)
@@ -88,7 +93,8 @@ public static class WarpTask
         }
     }
 
-    private static (MaskedImage Source, SkyWcs Wcs, FitsHeader Metadata) ReadInput(string path)
+    /// <summary>An exposure (its planes), or else the first 2-D image HDU with a celestial WCS (the image alone).</summary>
+    private static (MaskedImage? Exposure, Image<float>? Image, SkyWcs Wcs, FitsHeader Metadata) ReadInput(string path)
     {
         using var file = FitsFile.Open(path);
         if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null)
@@ -97,7 +103,7 @@ public static class WarpTask
             try
             {
                 var header = exposure.Metadata.Contains("CTYPE1") ? exposure.Metadata : file.GetHdu("IMAGE").Header;
-                return (exposure.MaskedImage, SkyWcs.FromHeader(header), exposure.Metadata);
+                return (exposure.MaskedImage, null, SkyWcs.FromHeader(header), exposure.Metadata);
             }
             catch
             {
@@ -109,9 +115,7 @@ public static class WarpTask
         {
             if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
             var wcs = SkyWcs.FromHeader(hdu.Header);
-            var image = file.ReadImage<float>(hdu);
-            var mi = new MaskedImage(new Image<float>(image), new Mask(image.Width, image.Height), new Image<float>(image.Width, image.Height));
-            return (mi, wcs, hdu.Header);
+            return (null, new Image<float>(file.ReadImage<float>(hdu)), wcs, hdu.Header);
         }
         throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
     }

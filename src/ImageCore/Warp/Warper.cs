@@ -94,24 +94,48 @@ public static class Warper
                                   int maxDegreeOfParallelism, bool vectorized)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(dest);
+        foreach (var (name, bit) in source.Mask.Planes)
+            if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
+                throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
+        ArgumentNullException.ThrowIfNull(config);
+        int growBits = 0;
+        foreach (string plane in config.GrowFullMask)
+            if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
+        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, growBits, maxDegreeOfParallelism, vectorized);
+    }
+
+    /// <summary>As <see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> for an image
+    /// without mask or variance (a plain FITS image): only the image is warped; good pixels get variance 0 and no mask
+    /// bits (as warping zero variance and an empty mask would give), the others NaN, +inf and NO_DATA.</summary>
+    /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>.</exception>
+    public static long WarpImageInto(Image<float> source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
+                                     int maxDegreeOfParallelism = 1) =>
+        WarpImageInto(source, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized: true);
+
+    /// <summary><see cref="WarpImageInto(Image{float}, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/>, vectorised or
+    /// through the scalar reference.</summary>
+    internal static long WarpImageInto(Image<float> source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
+                                       int maxDegreeOfParallelism, bool vectorized)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, growBits: 0, maxDegreeOfParallelism, vectorized);
+    }
+
+    private static long WarpPlanes(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config, int growBits,
+                                   int maxDegreeOfParallelism, bool vectorized)
+    {
         ArgumentNullException.ThrowIfNull(sourceWcs);
         ArgumentNullException.ThrowIfNull(destWcs);
         ArgumentNullException.ThrowIfNull(dest);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (region.IsEmpty || !dest.BBox.Contains(region)) throw new ArgumentException($"the region {region} is empty or not inside the destination {dest.BBox}", nameof(region));
-        foreach (var (name, bit) in source.Mask.Planes)
-            if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
-                throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
         var kernel = WarpingKernel.Parse(config.Kernel);
         var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
-        int growBits = 0;
-        foreach (string plane in config.GrowFullMask)
-            if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
         int noData = dest.Mask.GetBitMask("NO_DATA");
         var grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
         var kernels = new WarpKernels(kernel, config.KernelTableBins, maskKernel, growBits, noData);
-        var planes = new WarpSource(source);
         var destPlanes = new WarpDestination(dest);
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
         return WarpBands(grid, kernels, planes, region.Width, region.Height, maxDegreeOfParallelism,

@@ -66,6 +66,65 @@ public unsafe class WarpPixelsTests
         }
     }
 
+    /// <summary>An image alone (no variance or mask): the vector loop equals the scalar reference, and both equal
+    /// the warp of the same image with zero variance and an empty mask.</summary>
+    private static void CompareImageOnly(string kernelName, int tableBins, int width, int height, int seed, bool edges)
+    {
+        var rng = new Random(seed);
+        using var source = RandomSource(width, height, rng, edges);
+        source.Variance.Pixels.Clear();
+        source.Mask.Image.Pixels.Clear();
+        var kernels = new WarpKernels(WarpingKernel.Parse(kernelName), tableBins, WarpingKernel.Bilinear, 1 << 4, 1 << 8);
+        var full = new WarpSource(source);
+        var alone = new WarpSource(source.Image);
+        Assert.True(alone.ImageOnly);
+        const int N = 97;
+        double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
+        float* i0 = stackalloc float[N], v0 = stackalloc float[N], i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
+        int* m0 = stackalloc int[N], m1 = stackalloc int[N], m2 = stackalloc int[N];
+        for (int trial = 0; trial < 40; trial++)
+        {
+            double x0 = rng.NextDouble() * (width + 8) - 6 - 3, y0 = rng.NextDouble() * (height + 8) - 6 + 5;
+            double angle = rng.NextDouble() * 2 * Math.PI, step = 0.3 + rng.NextDouble();
+            for (int c = 0; c <= N; c++)
+            {
+                sx[c] = x0 + c * step * Math.Cos(angle);
+                sy[c] = y0 + c * step * Math.Sin(angle);
+                if (rng.Next(10) == 0) (sx[c], sy[c]) = (Math.Round(sx[c]), Math.Round(sy[c] * 2) / 2);
+                if (rng.Next(60) == 0) sx[c] = double.NaN;
+                px[c] = sx[c] + 0.1 * rng.NextDouble();
+                py[c] = sy[c] - 1;
+            }
+            long good0 = WarpPixels.RowScalar(full, kernels, sx, sy, px, py, new WarpOutput(i0, v0, m0, N));
+            long good1 = WarpPixels.RowScalar(alone, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
+            long good2 = WarpPixels.RowVector(alone, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
+            Assert.Equal(good0, good1);
+            Assert.Equal(good0, good2);
+            for (int c = 0; c < N; c++)
+            {
+                string where = $"{kernelName} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
+                Assert.True(Same(i0[c], i1[c]) && Same(i0[c], i2[c]), $"image {i0[c]} / {i1[c]} / {i2[c]}: {where}");
+                Assert.True(Same(v0[c], v1[c]) && Same(v0[c], v2[c]), $"variance {v0[c]} / {v1[c]} / {v2[c]}: {where}");
+                Assert.True(m0[c] == m1[c] && m0[c] == m2[c], $"mask {m0[c]} / {m1[c]} / {m2[c]}: {where}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("lanczos3", 4096)]
+    [InlineData("lanczos3", 0)]
+    [InlineData("lanczos2", 256)]
+    [InlineData("lanczos5", 4096)]   // 10 taps: the generic path
+    [InlineData("bilinear", 4096)]
+    public void An_image_alone_warps_as_with_zero_variance_and_an_empty_mask(string kernel, int tableBins)
+    {
+        foreach (var (w, h) in new[] { (64, 40), (37, 29), (101, 53), (48, 17) })
+        {
+            CompareImageOnly(kernel, tableBins, w, h, seed: w * 5 + h, edges: false);
+            CompareImageOnly(kernel, tableBins, w, h, seed: w * 13 + h, edges: true);
+        }
+    }
+
     private static bool Same(float a, float b) => (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
 
     [Theory]
