@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using CommunityToolkit.HighPerformance;
@@ -24,6 +25,7 @@ public sealed partial class FitsWriter : IDisposable
     private readonly string? _tempPath;
     private readonly string? _finalPath;
     private bool _committed;
+    private readonly List<IBandedHdu> _banded = [];
 
     /// <summary>Writes FITS data to a seekable stream (no temporary file; the caller owns the stream).</summary>
     /// <param name="stream">A writable, seekable stream.</param>
@@ -131,12 +133,76 @@ public sealed partial class FitsWriter : IDisposable
         EndHdu(all, start, count * size, acc);
     }
 
+    /// <summary>
+    /// Begins a 2-D image HDU whose rows are written afterwards, a band at a time and in any order, through the returned
+    /// <see cref="FitsImageBands{T}"/>: the header is written now (with placeholder checksums) and the data area is
+    /// reserved, so several such HDUs can be filled together (the planes of an exposure, band by band, without holding
+    /// them whole). Pixels of 4 or 8 bytes (int, float, long, double). <see cref="Commit"/> needs every row of every
+    /// such HDU written; each HDU's DATASUM and CHECKSUM are then filled in.
+    /// </summary>
+    /// <param name="header">User cards (EXTNAME, metadata); structural keywords in it are ignored.</param>
+    /// <param name="width">NAXIS1.</param>
+    /// <param name="height">NAXIS2.</param>
+    /// <exception cref="NotSupportedException">A pixel type of 1 or 2 bytes, or one that needs BZERO.</exception>
+    public FitsImageBands<T> BeginImage<T>(FitsHeader? header, int width, int height) where T : unmanaged, INumber<T>
+    {
+        ThrowIfDone();
+        var (bitpix, conventionZero, _) = Storage<T>();
+        if (conventionZero is not null || Math.Abs(bitpix) < 32)
+            throw new NotSupportedException($"{Name}: band-wise writing takes pixels of 4 or 8 bytes without BZERO, not {typeof(T).Name}");
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(height);
+        var (cards, start) = BeginHdu(Mandatory(bitpix, [width, height]), header);
+        long dataStart = _stream.Position, dataBytes = (long)width * height * (Math.Abs(bitpix) / 8);
+        long padded = FitsConstants.PadToBlock(dataBytes);
+        if (padded > dataBytes)
+        {
+            // The padding (zeros) now, at the data area's end; the rows go in before it.
+            _stream.Position = dataStart + dataBytes;
+            _stream.Write(new byte[padded - dataBytes]);
+        }
+        else _stream.Position = dataStart + padded;
+        var bands = new FitsImageBands<T>(this, cards, start, dataStart, width, height);
+        _banded.Add(bands);
+        HduCount++;
+        return bands;
+    }
+
+    /// <summary><paramref name="bytes"/> at byte <paramref name="offset"/> of the file, the stream's position unchanged
+    /// (a positional write for a file on disk, safe from several threads; otherwise a seek and write under a lock).</summary>
+    internal void WriteAt(ReadOnlySpan<byte> bytes, long offset)
+    {
+        if (_stream is FileStream file)
+        {
+            RandomAccess.Write(file.SafeFileHandle, bytes, offset);
+            return;
+        }
+        lock (_stream)
+        {
+            long end = _stream.Position;
+            _stream.Position = offset;
+            _stream.Write(bytes);
+            _stream.Position = end;
+        }
+    }
+
+    /// <summary>Rewrites a header with its final DATASUM and CHECKSUM, once its data's sum is known.</summary>
+    internal void FinishHeader(List<FitsCard> cards, long headerStart, uint dataSum)
+    {
+        string datasum = dataSum.ToString(CultureInfo.InvariantCulture);
+        byte[] zeroed = EncodeHeader(cards, datasum, FitsChecksum.Placeholder);
+        uint headerSum = OnesComplementSum.Fold(OnesComplementSum.Add(0, zeroed));
+        string checksum = FitsChecksum.Encode(OnesComplementSum.Combine(headerSum, dataSum));
+        WriteAt(EncodeHeader(cards, datasum, checksum), headerStart);
+    }
+
     /// <summary>Finishes the file: flushes it and renames the temporary file to the final name.</summary>
     /// <exception cref="InvalidOperationException">Nothing was written.</exception>
     public void Commit()
     {
         ThrowIfDone();
         if (HduCount == 0) throw new InvalidOperationException($"{Name}: a FITS file needs at least a primary HDU");
+        foreach (var b in _banded) b.Finish();
         _stream.Flush();
         _committed = true;
         if (_tempPath is not null)
@@ -204,17 +270,7 @@ public sealed partial class FitsWriter : IDisposable
     {
         long pad = FitsConstants.PadToBlock(dataBytes) - dataBytes;
         if (pad > 0) _stream.Write(new byte[pad]);
-        uint dataSum = OnesComplementSum.Fold(acc);
-
-        string datasum = dataSum.ToString(CultureInfo.InvariantCulture);
-        byte[] zeroed = EncodeHeader(cards, datasum, FitsChecksum.Placeholder);
-        uint headerSum = OnesComplementSum.Fold(OnesComplementSum.Add(0, zeroed));
-        string checksum = FitsChecksum.Encode(OnesComplementSum.Combine(headerSum, dataSum));
-        byte[] final = EncodeHeader(cards, datasum, checksum);
-        long end = _stream.Position;
-        _stream.Position = headerStart;
-        _stream.Write(final);
-        _stream.Position = end;
+        FinishHeader(cards, headerStart, OnesComplementSum.Fold(acc));
         HduCount++;
     }
 
@@ -280,5 +336,91 @@ public sealed partial class FitsWriter : IDisposable
         if (typeof(T) == typeof(float)) return (-32, null, 0);
         if (typeof(T) == typeof(double)) return (-64, null, 0);
         throw new ArgumentException($"FITS has no BITPIX for {typeof(T).Name}");
+    }
+}
+
+/// <summary>An HDU begun by <see cref="FitsWriter.BeginImage{T}"/>, finished when the file is committed.</summary>
+internal interface IBandedHdu
+{
+    /// <summary>Checks that every row was written and fills in the header's checksums.</summary>
+    void Finish();
+}
+
+/// <summary>
+/// The data of an image HDU begun by <see cref="FitsWriter.BeginImage{T}"/>, written a band of whole rows at a time, in
+/// any order and from several threads at once; each row exactly once. The data sum is kept as bands arrive (the FITS
+/// checksum is a sum of 32-bit words, and every band starts on a word), so the header can be finished without reading
+/// the data back.
+/// </summary>
+/// <typeparam name="T">The pixel type (4 or 8 bytes).</typeparam>
+public sealed class FitsImageBands<T> : IBandedHdu where T : unmanaged, INumber<T>
+{
+    private readonly FitsWriter _writer;
+    private readonly List<FitsCard> _cards;
+    private readonly long _headerStart, _dataStart;
+    private readonly bool[] _written;
+    private long _rowsWritten;
+    private ulong _sum;
+
+    internal FitsImageBands(FitsWriter writer, List<FitsCard> cards, long headerStart, long dataStart, int width, int height)
+    {
+        (_writer, _cards, _headerStart, _dataStart, Width, Height) = (writer, cards, headerStart, dataStart, width, height);
+        _written = new bool[height];
+    }
+
+    /// <summary>NAXIS1.</summary>
+    public int Width { get; }
+
+    /// <summary>NAXIS2.</summary>
+    public int Height { get; }
+
+    /// <summary>Writes <paramref name="rows"/> (as wide as the image) as rows <paramref name="firstRow"/>.. of the data.</summary>
+    /// <exception cref="ArgumentException">The band is not as wide as the image, runs past its last row, or repeats a row.</exception>
+    /// <exception cref="IOException">Writing failed.</exception>
+    public void Write(int firstRow, ReadOnlySpan2D<T> rows)
+    {
+        if (rows.Width != Width) throw new ArgumentException($"{_writer.Name}: a band of {rows.Width} px wide rows for an image {Width} px wide", nameof(rows));
+        if (firstRow < 0 || firstRow + rows.Height > Height)
+            throw new ArgumentException($"{_writer.Name}: rows {firstRow}..{firstRow + rows.Height - 1} are outside 0..{Height - 1}", nameof(firstRow));
+        lock (_written)
+        {
+            for (int y = firstRow; y < firstRow + rows.Height; y++)
+                if (_written[y]) throw new ArgumentException($"{_writer.Name}: row {y} is written twice", nameof(firstRow));
+            for (int y = firstRow; y < firstRow + rows.Height; y++) _written[y] = true;
+        }
+        int size = Unsafe.SizeOf<T>();
+        long rowBytes = (long)Width * size;
+        int rowsPerChunk = (int)Math.Max(1, FitsFile.ChunkBytes / Math.Max(1, rowBytes));
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(int.MaxValue, rowsPerChunk * rowBytes));
+        try
+        {
+            ulong acc = 0;
+            for (int y = 0; y < rows.Height; y += rowsPerChunk)
+            {
+                int n = Math.Min(rowsPerChunk, rows.Height - y), filled = 0;
+                for (int r = y; r < y + n; r++)
+                {
+                    var row = MemoryMarshal.AsBytes(rows.GetRowSpan(r));
+                    Endian.Swap(row, buffer.AsSpan(filled, row.Length), size, 0);
+                    filled += row.Length;
+                }
+                _writer.WriteAt(buffer.AsSpan(0, filled), _dataStart + (firstRow + y) * rowBytes);
+                acc = OnesComplementSum.Add(acc, buffer.AsSpan(0, filled));
+            }
+            // Folded per band, then added: a sum of at most one folded word per band cannot overflow 64 bits.
+            Interlocked.Add(ref _sum, OnesComplementSum.Fold(acc));
+            Interlocked.Add(ref _rowsWritten, rows.Height);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    void IBandedHdu.Finish()
+    {
+        long written = Interlocked.Read(ref _rowsWritten);
+        if (written != Height) throw new InvalidOperationException($"{_writer.Name}: {written} of the {Height} rows of an image HDU were written");
+        _writer.FinishHeader(_cards, _headerStart, OnesComplementSum.Fold(Interlocked.Read(ref _sum)));
     }
 }

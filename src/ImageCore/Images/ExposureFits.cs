@@ -40,17 +40,23 @@ public static class ExposureFits
         if (writer.HduCount != 0) throw new InvalidOperationException("an exposure starts a new file: the writer already holds HDUs");
         var mi = exposure.MaskedImage;
         writer.WriteEmpty(exposure.Metadata);
-        var celestial = CelestialWcsCards(exposure.Metadata);
-        writer.WriteImage(PlaneHeader("IMAGE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Image.Pixels);
+        var (imageHeader, maskHeader, varianceHeader) = PlaneHeaders(exposure.Metadata, mi.Xy0, mi.Mask.Planes);
+        writer.WriteImage(imageHeader, (ReadOnlySpan2D<float>)mi.Image.Pixels);
         cancel.ThrowIfCancellationRequested();
-
-        var maskHeader = PlaneHeader("MASK", mi.Xy0, celestial);
-        foreach (var (name, bit) in mi.Mask.Planes.OrderBy(p => p.Value))
-            maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
         writer.WriteImage(maskHeader, (ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
         cancel.ThrowIfCancellationRequested();
+        writer.WriteImage(varianceHeader, (ReadOnlySpan2D<float>)mi.Variance.Pixels);
+    }
 
-        writer.WriteImage(PlaneHeader("VARIANCE", mi.Xy0, celestial), (ReadOnlySpan2D<float>)mi.Variance.Pixels);
+    /// <summary>The IMAGE, MASK (with one MP_ card per plane) and VARIANCE extension headers of an exposure with this
+    /// metadata, xy0 and mask planes.</summary>
+    internal static (FitsHeader Image, FitsHeader Mask, FitsHeader Variance) PlaneHeaders(FitsHeader metadata, Point2I xy0, IReadOnlyDictionary<string, int> maskPlanes)
+    {
+        var celestial = CelestialWcsCards(metadata);
+        var maskHeader = PlaneHeader("MASK", xy0, celestial);
+        foreach (var (name, bit) in maskPlanes.OrderBy(p => p.Value))
+            maskHeader.Add(FitsCard.Integer("MP_" + name, bit, $"mask plane {name}"));
+        return (PlaneHeader("IMAGE", xy0, celestial), maskHeader, PlaneHeader("VARIANCE", xy0, celestial));
     }
 
     /// <summary>Reads an exposure written in the afw layout.</summary>

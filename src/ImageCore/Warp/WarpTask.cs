@@ -67,20 +67,6 @@ public static class WarpTask
             var sourceBox = exposure?.BBox ?? image!.BBox;
             var grid = new Box2I(0, 0, target.Width, target.Height);
             var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
-            using var output = new MaskedImage(target.Width, target.Height);
-            if (exposure is not null)
-                foreach (var (name, bit) in exposure.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(name);
-            output.Image.Pixels.Fill(float.NaN);
-            output.Variance.Pixels.Fill(float.PositiveInfinity);
-            output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
-            long good = 0;
-            if (!covered.IsEmpty)
-            {
-                // Only the covered part is computed, straight into the output planes; the rest stays NO_DATA.
-                good = exposure is not null
-                    ? Warper.WarpInto(exposure, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism)
-                    : Warper.WarpImageInto(image!, sourceWcs, target.Wcs, output, covered, config, maxDegreeOfParallelism);
-            }
             var header = new FitsHeader(outputPath, 0);
             foreach (var card in metadata)
                 if (card.Kind == FitsValueKind.Commentary || !IsWcsOrStructural(card.Keyword)) header.Add(card);
@@ -88,7 +74,39 @@ public static class WarpTask
             header.AddCommentary("HISTORY", $"ImageCore warp: kernel {config.Kernel}, mask kernel {(config.MaskKernel.Length > 0 ? config.MaskKernel : "none")}");
             header.AddCommentary("HISTORY", $"ImageCore warp: interpLength {config.InterpLength}");
             foreach (var chunk in target.Description.Chunk(50)) header.AddCommentary("HISTORY", "ImageCore warp onto: " + new string(chunk));
-            ExposureFits.Write(outputPath, new Exposure(output, header));
+
+            // The output is made and written a band of rows at a time (only the band is held): NO_DATA everywhere,
+            // then the part of it that the input's footprint covers, warped straight into it.
+            int bandRows = Math.Min(target.Height, Warper.BandRows * maxDegreeOfParallelism);
+            using var band = new MaskedImage(target.Width, bandRows);
+            if (exposure is not null)
+                foreach (var (name, _) in exposure.Mask.Planes.OrderBy(p => p.Value)) band.Mask.AddPlane(name);
+            int noData = band.Mask.GetBitMask("NO_DATA");
+            var warp = covered.IsEmpty ? null
+                : exposure is not null ? new Warper.RegionWarp(new WarpSource(exposure), sourceWcs, target.Wcs, covered, config, Warper.GrowBits(exposure.Mask, config), noData)
+                : new Warper.RegionWarp(new WarpSource(image!), sourceWcs, target.Wcs, covered, config, 0, noData);
+            var dest = new Warper.WarpDestination(band);
+            using var writer = ExposureBandWriter.Create(outputPath, header, grid, band.Mask.Planes);
+            long good = 0;
+            for (int y0 = 0; y0 < target.Height; y0 += bandRows)
+            {
+                int n = Math.Min(bandRows, target.Height - y0);
+                var bandImage = band.Image.Pixels.Slice(0, 0, n, target.Width);
+                var bandMask = band.Mask.Image.Pixels.Slice(0, 0, n, target.Width);
+                var bandVariance = band.Variance.Pixels.Slice(0, 0, n, target.Width);
+                bandImage.Fill(float.NaN);
+                bandVariance.Fill(float.PositiveInfinity);
+                bandMask.Fill(noData);
+                int from = Math.Max(y0, covered.MinY), to = Math.Min(y0 + n, covered.MaxY + 1);
+                if (warp is not null && from < to)
+                {
+                    int bandY0 = y0;
+                    good += warp.WarpRows(from - covered.MinY, to - from, maxDegreeOfParallelism,
+                                          (r, c0, count) => dest.Segment(covered.MinY + r - bandY0, covered.MinX + c0, count));
+                }
+                writer.WriteBand(y0, bandImage, bandMask, bandVariance);
+            }
+            writer.Commit();
             return good;
         }
     }

@@ -99,10 +99,7 @@ public static class Warper
             if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
                 throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
         ArgumentNullException.ThrowIfNull(config);
-        int growBits = 0;
-        foreach (string plane in config.GrowFullMask)
-            if (source.Mask.Planes.ContainsKey(plane)) growBits |= source.Mask.GetBitMask(plane);
-        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, growBits, maxDegreeOfParallelism, vectorized);
+        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, GrowBits(source.Mask, config), maxDegreeOfParallelism, vectorized);
     }
 
     /// <summary>As <see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> for an image
@@ -131,15 +128,59 @@ public static class Warper
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (region.IsEmpty || !dest.BBox.Contains(region)) throw new ArgumentException($"the region {region} is empty or not inside the destination {dest.BBox}", nameof(region));
-        var kernel = WarpingKernel.Parse(config.Kernel);
-        var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
-        int noData = dest.Mask.GetBitMask("NO_DATA");
-        var grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
-        var kernels = new WarpKernels(kernel, config.KernelTableBins, maskKernel, growBits, noData);
+        var warp = new RegionWarp(planes, sourceWcs, destWcs, region, config, growBits, dest.Mask.GetBitMask("NO_DATA"));
         var destPlanes = new WarpDestination(dest);
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
-        return WarpBands(grid, kernels, planes, region.Width, region.Height, maxDegreeOfParallelism,
-                         (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized);
+        return warp.WarpRows(0, region.Height, maxDegreeOfParallelism, (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized);
+    }
+
+    /// <summary>The bits of the source's mask planes named in <see cref="WarpConfig.GrowFullMask"/> (grown over the
+    /// whole kernel footprint).</summary>
+    internal static int GrowBits(Mask sourceMask, WarpConfig config)
+    {
+        int bits = 0;
+        foreach (string plane in config.GrowFullMask)
+            if (sourceMask.Planes.ContainsKey(plane)) bits |= sourceMask.GetBitMask(plane);
+        return bits;
+    }
+
+    /// <summary>
+    /// A warp of one source onto one destination region, prepared once (the transform's interpolation grid over the
+    /// whole region, the kernels) and computed a range of the region's rows at a time: every row comes out the same
+    /// whichever range it is computed in, so an output can be made and written band by band (<see cref="WarpTask"/>).
+    /// </summary>
+    internal sealed class RegionWarp
+    {
+        private readonly SourceGrid _grid;
+        private readonly WarpKernels _kernels;
+        private readonly WarpSource _planes;
+
+        /// <summary>Prepares the warp of <paramref name="planes"/> onto <paramref name="region"/> of the destination grid.</summary>
+        public RegionWarp(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, Box2I region, WarpConfig config, int growBits, int noData)
+        {
+            ArgumentNullException.ThrowIfNull(sourceWcs);
+            ArgumentNullException.ThrowIfNull(destWcs);
+            ArgumentNullException.ThrowIfNull(config);
+            config.Validate();
+            if (region.IsEmpty) throw new ArgumentException("the region to warp is empty", nameof(region));
+            var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
+            _grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
+            _kernels = new WarpKernels(WarpingKernel.Parse(config.Kernel), config.KernelTableBins, maskKernel, growBits, noData);
+            _planes = planes;
+            Region = region;
+        }
+
+        /// <summary>The destination region (its rows and columns are counted from its minimum below).</summary>
+        public Box2I Region { get; }
+
+        /// <summary>Computes rows <paramref name="firstRow"/>..+<paramref name="rowCount"/> of the region;
+        /// <paramref name="segment"/> says where region row r's pixels c0..c0+count-1 go. Returns the good pixels.</summary>
+        public long WarpRows(int firstRow, int rowCount, int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true)
+        {
+            if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > Region.Height)
+                throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows {firstRow}..{firstRow + rowCount - 1} are outside the region's 0..{Region.Height - 1}");
+            return WarpBands(_grid, _kernels, _planes, Region.Width, firstRow, rowCount, maxDegreeOfParallelism, segment, vectorized);
+        }
     }
 
     /// <summary>Destination rows are computed in bands of this many rows, each band in tiles of
@@ -150,10 +191,10 @@ public static class Warper
     /// <summary>Columns per tile (see <see cref="BandRows"/>).</summary>
     internal const int TileColumns = 128;
 
-    /// <summary>Computes every pixel of a <paramref name="width"/> x <paramref name="height"/> region in bands of
-    /// <see cref="BandRows"/> rows across threads; <paramref name="segment"/> says where row r's pixels c0..c0+count-1 go.
-    /// Returns the number of good pixels.</summary>
-    internal static unsafe long WarpBands(SourceGrid grid, WarpKernels kernels, WarpSource planes, int width, int height,
+    /// <summary>Computes every pixel of rows <paramref name="firstRow"/>..+<paramref name="rowCount"/> of a region
+    /// <paramref name="width"/> wide, in bands of <see cref="BandRows"/> rows across threads; <paramref name="segment"/>
+    /// says where row r's pixels c0..c0+count-1 go. Returns the number of good pixels.</summary>
+    internal static unsafe long WarpBands(SourceGrid grid, WarpKernels kernels, WarpSource planes, int width, int firstRow, int rowCount,
                                           int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true)
     {
         if (kernels.TableBins > 0)
@@ -163,13 +204,13 @@ public static class Warper
             kernels.Kernel.NormalizedTaps(0, warm, kernels.TableBins);
         }
         long good = 0;
-        int bands = (height + BandRows - 1) / BandRows;
+        int bands = (rowCount + BandRows - 1) / BandRows, end = firstRow + rowCount;
         Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
         {
             // Source positions of one tile's row and the row below it: on the stack, nothing allocated per band.
             double* x0 = stackalloc double[TileColumns + 1], y0 = stackalloc double[TileColumns + 1];
             double* x1 = stackalloc double[TileColumns + 1], y1 = stackalloc double[TileColumns + 1];
-            int first = band * BandRows, last = Math.Min(height, first + BandRows) - 1;
+            int first = firstRow + band * BandRows, last = Math.Min(end, first + BandRows) - 1;
             for (int c0 = 0; c0 < width; c0 += TileColumns)
             {
                 int n = Math.Min(TileColumns, width - c0);
@@ -195,7 +236,7 @@ public static class Warper
     }
 
     /// <summary>Pointers into a destination masked image.</summary>
-    private readonly unsafe struct WarpDestination(MaskedImage dest)
+    internal readonly unsafe struct WarpDestination(MaskedImage dest)
     {
         private readonly float* _image = dest.Image.Plane.Pointer, _variance = dest.Variance.Plane.Pointer;
         private readonly int* _mask = dest.Mask.Image.Plane.Pointer;
