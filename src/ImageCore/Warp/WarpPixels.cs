@@ -125,7 +125,7 @@ internal static unsafe class WarpPixels
                     outMask[c] = noData;
                     continue;
                 }
-                int startX = (int)x, startY = (int)y;
+                int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 if (startX > lastVectorX)
                 {
                     good += Row(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
@@ -201,7 +201,7 @@ internal static unsafe class WarpPixels
                     outMask[c] = noData;
                     continue;
                 }
-                int startX = (int)x, startY = (int)y;
+                int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 if (startX > lastVectorX)
                 {
                     good += Row(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
@@ -322,7 +322,7 @@ internal static unsafe class WarpPixels
                     outMask[c] = noData;
                     continue;
                 }
-                int startX = (int)x, startY = (int)y;
+                int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 double fx = x - startX, fy = y - startY;
                 if (tableStart == null)
                 {

@@ -131,7 +131,8 @@ public sealed partial class WarpingKernel
         if (_order <= 0) return Taps(f, taps);
         var table = Table(bins);
         double pos = f * bins;
-        int bin = Math.Min((int)pos, bins - 1);
+        // The plain truncating conversion (no saturation fix-up: 0 <= pos <= bins here), kept inside the table for any f.
+        int bin = Math.Clamp(double.ConvertToIntegerNative<int>(pos), 0, bins - 1);
         double t = pos - bin, sum = 0;
         int o = bin * Size;
         for (int i = 0; i < Size; i++)
@@ -223,7 +224,8 @@ public sealed partial class WarpingKernel
     internal static unsafe float* TableRow(float* table, int stride, int bins, double f, out float t)
     {
         double pos = f * bins;
-        int bin = Math.Min((int)pos, bins - 1);
+        // The plain truncating conversion (no saturation fix-up: 0 <= pos <= bins here), kept inside the table for any f.
+        int bin = Math.Clamp(double.ConvertToIntegerNative<int>(pos), 0, bins - 1);
         t = (float)(pos - bin);
         return table + bin * stride;
     }
