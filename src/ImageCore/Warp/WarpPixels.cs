@@ -37,8 +37,61 @@ internal readonly unsafe struct WarpSource
         LoadLimit = (int)ImageStride;
     }
 
+    /// <summary>An image alone, big-endian as a FITS file stores it (a mapped file's pixels, rows
+    /// <paramref name="width"/> floats apart, box at <paramref name="xy0"/>): every value is byte-swapped as it is loaded.</summary>
+    public WarpSource(float* bigEndianImage, int width, int height, Point2I xy0)
+    {
+        Image = bigEndianImage;
+        ImageStride = width;
+        (Width, Height, X0, Y0) = (width, height, xy0.X, xy0.Y);
+        LoadLimit = width;
+        BigEndian = true;
+    }
+
     /// <summary>No variance or mask plane: only the image is read.</summary>
     public bool ImageOnly => Variance == null;
+
+    /// <summary>The image's values are big-endian (see the constructor for mapped files).</summary>
+    public readonly bool BigEndian;
+}
+
+/// <summary>How the warp loads source image values: as they are in memory, or big-endian as a mapped FITS file holds
+/// them. The loop is generic over it, so each form is compiled on its own with nothing decided per pixel.</summary>
+internal unsafe interface IImageLoad
+{
+    /// <summary>One value.</summary>
+    static abstract float Load(float* p);
+
+    /// <summary>Eight consecutive values.</summary>
+    static abstract Vector256<float> Load8(float* p);
+}
+
+/// <summary>Values in the machine's order.</summary>
+internal readonly unsafe struct NativeImage : IImageLoad
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(float* p) => *p;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load8(float* p) => Vector256.Load(p);
+}
+
+/// <summary>Big-endian values, byte-swapped on loading (one byte shuffle per vector).</summary>
+internal readonly unsafe struct BigEndianImage : IImageLoad
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(float* p) => BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(*(int*)p));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load8(float* p)
+    {
+        var bytes = Vector256.Load((byte*)p);
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+            return System.Runtime.Intrinsics.X86.Avx2.Shuffle(bytes, Vector256.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
+                                                                                        3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12)).AsSingle();
+        return Vector256.Shuffle(bytes, Vector256.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12,
+                                                         19, 18, 17, 16, 23, 22, 21, 20, 27, 26, 25, 24, 31, 30, 29, 28)).AsSingle();
+    }
 }
 
 /// <summary>Where one segment of a destination row goes: <see cref="Count"/> pixels of image, variance and mask.</summary>
@@ -76,14 +129,16 @@ internal static unsafe class WarpPixels
 {
     /// <summary>The reference: every pixel through <see cref="PixelScalar"/>.</summary>
     public static long RowScalar(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output) =>
-        Row(src, k, sx, sy, px, py, output, vector: false);
+        src.BigEndian ? Row<BigEndianImage>(src, k, sx, sy, px, py, output, vector: false) : Row<NativeImage>(src, k, sx, sy, px, py, output, vector: false);
 
     /// <summary>Pixels whose footprint can be loaded as vectors through <see cref="PixelVector"/>, the rest (wide
     /// kernels, the right edge of a plane without row padding) through <see cref="PixelScalar"/>.</summary>
     public static long RowVector(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output) =>
-        !Vector256.IsHardwareAccelerated ? Row(src, k, sx, sy, px, py, output, vector: false)
-        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image(src, k, sx, sy, px, py, output) : RowTabulated8(src, k, sx, sy, px, py, output))
-        : Row(src, k, sx, sy, px, py, output, vector: true);
+        !Vector256.IsHardwareAccelerated ? RowScalar(src, k, sx, sy, px, py, output)
+        : IsTabulatedUpTo8(k) && src.BigEndian ? RowTabulated8Image<BigEndianImage>(src, k, sx, sy, px, py, output)
+        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image<NativeImage>(src, k, sx, sy, px, py, output) : RowTabulated8(src, k, sx, sy, px, py, output))
+        : src.BigEndian ? Row<BigEndianImage>(src, k, sx, sy, px, py, output, vector: true)
+        : Row<NativeImage>(src, k, sx, sy, px, py, output, vector: true);
 
     /// <summary>The kernels <see cref="RowTabulated8"/> takes: a tap table of stride 8 (kernels of up to 8 taps:
     /// lanczos2-4) and no mask kernel or the bilinear one.</summary>
@@ -128,7 +183,7 @@ internal static unsafe class WarpPixels
                 int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 if (startX > lastVectorX)
                 {
-                    good += Row(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
+                    good += Row<NativeImage>(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
                     continue;
                 }
                 double fx = x - startX, fy = y - startY;
@@ -177,7 +232,8 @@ internal static unsafe class WarpPixels
     /// arithmetic unchanged, variance 0 (times the area squared, so NaN where the area is) and no mask bits, as the
     /// same warp of zero variance and mask planes gives, without reading them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long RowTabulated8Image(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+    private static long RowTabulated8Image<TImage>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+        where TImage : struct, IImageLoad
     {
         var kernel = k.Kernel;
         int size = kernel.Size, ctr = kernel.Center, bins = k.TableBins, count = output.Count, noData = k.NoData;
@@ -204,7 +260,7 @@ internal static unsafe class WarpPixels
                 int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 if (startX > lastVectorX)
                 {
-                    good += Row(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
+                    good += Row<TImage>(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
                     continue;
                 }
                 double fx = x - startX, fy = y - startY;
@@ -215,20 +271,20 @@ internal static unsafe class WarpPixels
                 float* ir = image + startY * stride + startX;
                 var acc = Vector256<float>.Zero;
                 // As RowTabulated8: rows in order, a row whose tap is 0 left out; rows past the kernel have tap 0.
-                AddImageRow(ky.GetElement(0), ir, ref acc);
-                AddImageRow(ky.GetElement(1), ir + stride, ref acc);
+                AddImageRow<TImage>(ky.GetElement(0), ir, ref acc);
+                AddImageRow<TImage>(ky.GetElement(1), ir + stride, ref acc);
                 if (size > 2)
                 {
-                    AddImageRow(ky.GetElement(2), ir + 2 * stride, ref acc);
-                    AddImageRow(ky.GetElement(3), ir + 3 * stride, ref acc);
+                    AddImageRow<TImage>(ky.GetElement(2), ir + 2 * stride, ref acc);
+                    AddImageRow<TImage>(ky.GetElement(3), ir + 3 * stride, ref acc);
                     if (size > 4)
                     {
-                        AddImageRow(ky.GetElement(4), ir + 4 * stride, ref acc);
-                        AddImageRow(ky.GetElement(5), ir + 5 * stride, ref acc);
+                        AddImageRow<TImage>(ky.GetElement(4), ir + 4 * stride, ref acc);
+                        AddImageRow<TImage>(ky.GetElement(5), ir + 5 * stride, ref acc);
                         if (size > 6)
                         {
-                            AddImageRow(ky.GetElement(6), ir + 6 * stride, ref acc);
-                            AddImageRow(ky.GetElement(7), ir + 7 * stride, ref acc);
+                            AddImageRow<TImage>(ky.GetElement(6), ir + 6 * stride, ref acc);
+                            AddImageRow<TImage>(ky.GetElement(7), ir + 7 * stride, ref acc);
                         }
                     }
                 }
@@ -244,10 +300,10 @@ internal static unsafe class WarpPixels
 
     /// <summary>One footprint row of the image into the accumulator (nothing when the tap is 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddImageRow(float w, float* ir, ref Vector256<float> acc)
+    private static void AddImageRow<TImage>(float w, float* ir, ref Vector256<float> acc) where TImage : struct, IImageLoad
     {
         if (w == 0) return;
-        acc = Vector256.FusedMultiplyAdd(Vector256.Create(w), Vector256.Load(ir), acc);
+        acc = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), acc);
     }
 
     /// <summary>The OR of the mask under the bilinear kernel's non-zero taps at <paramref name="m"/>: taps (1 - f, f),
@@ -286,7 +342,8 @@ internal static unsafe class WarpPixels
     /// <summary><paramref name="sx"/>/<paramref name="sy"/>: source positions (parent coordinates) of the segment's
     /// columns -1..Count-1; <paramref name="px"/>/<paramref name="py"/>: those of the same columns one row below.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first row: no tier-0 pass
-    private static long Row(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output, bool vector)
+    private static long Row<TImage>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output, bool vector)
+        where TImage : struct, IImageLoad
     {
         var kernel = k.Kernel;
         int size = kernel.Size, ctr = kernel.Center, stride = kernel.TapStride;
@@ -341,8 +398,8 @@ internal static unsafe class WarpPixels
                 int full;
                 float* ir = image + startY * imageStride + startX, vr = variance == null ? null : variance + startY * varianceStride + startX;
                 int* mr0 = mask == null ? null : mask + startY * maskStride + startX;
-                if (startX <= lastVectorX) PixelVector(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
-                else PixelScalar(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
+                if (startX <= lastVectorX) PixelVector<TImage>(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
+                else PixelScalar<TImage>(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
                 int bits = full;
                 if (maskKernel is not null && mask != null)
                 {
@@ -374,8 +431,9 @@ internal static unsafe class WarpPixels
     /// <paramref name="variance"/>, <paramref name="mask"/>), rows the given strides apart:
     /// weighted sums of image and variance before the area factor, and the OR of the mask under non-zero taps.
     /// With <paramref name="variance"/> null (an image alone) the variance sum and mask are 0 and neither is read.</summary>
-    internal static void PixelScalar(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
-                                     int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
+    internal static void PixelScalar<TImage>(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
+                                             int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
+        where TImage : struct, IImageLoad
     {
         int lanes = Math.Max(8, size);
         float* accI = stackalloc float[lanes];
@@ -389,7 +447,7 @@ internal static unsafe class WarpPixels
             float w2 = w * w;
             float* ir = image + j * imageStride;
             for (int i = 0; i < size; i++)
-                if (kx[i] != 0) accI[i] = MathF.FusedMultiplyAdd(w, ir[i], accI[i]);
+                if (kx[i] != 0) accI[i] = MathF.FusedMultiplyAdd(w, TImage.Load(ir + i), accI[i]);
             if (variance == null) continue;   // an image alone: variance and mask stay 0
             float* vr = variance + j * varianceStride;
             int* mr = mask + j * maskStride;
@@ -449,8 +507,9 @@ internal static unsafe class WarpPixels
     /// <summary><see cref="PixelScalar"/> with one Vector256 per tap row (size at most 8, the 8 loaded columns inside
     /// every plane's row); lanes beyond the kernel have kx = 0 and drop out.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void PixelVector(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
-                                     int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
+    internal static void PixelVector<TImage>(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
+                                             int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
+        where TImage : struct, IImageLoad
     {
         var accI = Vector256<float>.Zero;
         var accV = Vector256<float>.Zero;
@@ -461,7 +520,7 @@ internal static unsafe class WarpPixels
         {
             float w = ky[j];
             if (w == 0) continue;
-            accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), Vector256.Load(ir), accI);
+            accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
             if (variance == null) continue;   // an image alone: variance and mask stay 0
             accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), Vector256.Load(vr), accV);
             fullV |= Vector256.Load(mr);

@@ -60,11 +60,9 @@ public static class WarpTask
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        var (exposure, image, sourceWcs, metadata) = ReadInput(inputPath);
-        using (exposure)
-        using (image)
+        using (var input = WarpInput.Read(inputPath))
         {
-            var sourceBox = exposure?.BBox ?? image!.BBox;
+            var (exposure, sourceWcs, metadata, sourceBox) = (input.Exposure, input.Wcs, input.Metadata, input.BBox);
             var grid = new Box2I(0, 0, target.Width, target.Height);
             var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
             var header = new FitsHeader(outputPath, 0);
@@ -83,8 +81,7 @@ public static class WarpTask
                 foreach (var (name, _) in exposure.Mask.Planes.OrderBy(p => p.Value)) band.Mask.AddPlane(name);
             int noData = band.Mask.GetBitMask("NO_DATA");
             var warp = covered.IsEmpty ? null
-                : exposure is not null ? new Warper.RegionWarp(new WarpSource(exposure), sourceWcs, target.Wcs, covered, config, Warper.GrowBits(exposure.Mask, config), noData)
-                : new Warper.RegionWarp(new WarpSource(image!), sourceWcs, target.Wcs, covered, config, 0, noData);
+                : new Warper.RegionWarp(input.Planes, sourceWcs, target.Wcs, covered, config, exposure is not null ? Warper.GrowBits(exposure.Mask, config) : 0, noData);
             var dest = new Warper.WarpDestination(band);
             using var writer = ExposureBandWriter.Create(outputPath, header, grid, band.Mask.Planes);
             long good = 0;
@@ -111,31 +108,64 @@ public static class WarpTask
         }
     }
 
-    /// <summary>An exposure (its planes), or else the first 2-D image HDU with a celestial WCS (the image alone).</summary>
-    private static (MaskedImage? Exposure, Image<float>? Image, SkyWcs Wcs, FitsHeader Metadata) ReadInput(string path)
+    /// <summary>
+    /// The input of a warp: an exposure (its planes read), or else the first 2-D image HDU with a celestial WCS, the image
+    /// alone: mapped from its file when it is float32 without scaling (its big-endian values swapped as the warp loads
+    /// them: no copy, no fresh memory), otherwise read.
+    /// </summary>
+    private sealed unsafe class WarpInput : IDisposable
     {
-        using var file = FitsFile.Open(path);
-        if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null)
+        private Image<float>? _image;
+        private MappedFloatImage? _mapped;
+
+        public MaskedImage? Exposure { get; private init; }
+        public SkyWcs Wcs { get; private init; } = null!;
+        public FitsHeader Metadata { get; private init; } = null!;
+        public Box2I BBox { get; private init; }
+
+        /// <summary>The planes for the warp loop.</summary>
+        public WarpSource Planes => Exposure is not null ? new WarpSource(Exposure)
+                                    : _mapped is not null ? new WarpSource(_mapped.BigEndianPixels, _mapped.Width, _mapped.Height, default)
+                                    : new WarpSource(_image!);
+
+        public static WarpInput Read(string path)
         {
-            var exposure = ExposureFits.Read(file);
-            try
+            using var file = FitsFile.Open(path);
+            if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null)
             {
-                var header = exposure.Metadata.Contains("CTYPE1") ? exposure.Metadata : file.GetHdu("IMAGE").Header;
-                return (exposure.MaskedImage, null, SkyWcs.FromHeader(header), exposure.Metadata);
+                var exposure = ExposureFits.Read(file);
+                try
+                {
+                    var header = exposure.Metadata.Contains("CTYPE1") ? exposure.Metadata : file.GetHdu("IMAGE").Header;
+                    return new WarpInput { Exposure = exposure.MaskedImage, Wcs = SkyWcs.FromHeader(header), Metadata = exposure.Metadata, BBox = exposure.BBox };
+                }
+                catch
+                {
+                    exposure.Dispose();
+                    throw;
+                }
             }
-            catch
+            foreach (var hdu in file.Hdus)
             {
-                exposure.Dispose();
-                throw;
+                if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
+                var wcs = SkyWcs.FromHeader(hdu.Header);
+                if (MappedFloatImage.CanMap(hdu))
+                {
+                    var mapped = MappedFloatImage.Map(path, file, hdu);
+                    return new WarpInput { _mapped = mapped, Wcs = wcs, Metadata = hdu.Header, BBox = new Box2I(0, 0, mapped.Width, mapped.Height) };
+                }
+                var image = new Image<float>(file.ReadImage<float>(hdu));
+                return new WarpInput { _image = image, Wcs = wcs, Metadata = hdu.Header, BBox = image.BBox };
             }
+            throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
         }
-        foreach (var hdu in file.Hdus)
+
+        public void Dispose()
         {
-            if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
-            var wcs = SkyWcs.FromHeader(hdu.Header);
-            return (null, new Image<float>(file.ReadImage<float>(hdu)), wcs, hdu.Header);
+            Exposure?.Dispose();
+            _image?.Dispose();
+            _mapped?.Dispose();
         }
-        throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
     }
 
     private static bool IsWcsOrStructural(string keyword) =>

@@ -66,8 +66,8 @@ public unsafe class WarpPixelsTests
         }
     }
 
-    /// <summary>An image alone (no variance or mask): the vector loop equals the scalar reference, and both equal
-    /// the warp of the same image with zero variance and an empty mask.</summary>
+    /// <summary>An image alone (no variance or mask), in memory or big-endian: the vector loop equals the scalar
+    /// reference, and both equal the warp of the same image with zero variance and an empty mask.</summary>
     private static void CompareImageOnly(string kernelName, int tableBins, int width, int height, int seed, bool edges)
     {
         var rng = new Random(seed);
@@ -76,8 +76,16 @@ public unsafe class WarpPixelsTests
         source.Mask.Image.Pixels.Clear();
         var kernels = new WarpKernels(WarpingKernel.Parse(kernelName), tableBins, WarpingKernel.Bilinear, 1 << 4, 1 << 8);
         var full = new WarpSource(source);
-        var alone = new WarpSource(source.Image);
-        Assert.True(alone.ImageOnly);
+        var native = new WarpSource(source.Image);
+        Assert.True(native.ImageOnly);
+        // The image's rows back to back, each value byte-swapped: a mapped FITS file's data.
+        var swapped = new float[width * height];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++)
+                swapped[y * width + x] = BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(source.Image.Pixels[y, x])));
+        using var pin = new Memory<float>(swapped).Pin();
+        var bigEndian = new WarpSource((float*)pin.Pointer, width, height, source.BBox.Min);
+        Assert.True(bigEndian.ImageOnly && bigEndian.BigEndian);
         const int N = 97;
         double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
         float* i0 = stackalloc float[N], v0 = stackalloc float[N], i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
@@ -96,16 +104,20 @@ public unsafe class WarpPixelsTests
                 py[c] = sy[c] - 1;
             }
             long good0 = WarpPixels.RowScalar(full, kernels, sx, sy, px, py, new WarpOutput(i0, v0, m0, N));
-            long good1 = WarpPixels.RowScalar(alone, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
-            long good2 = WarpPixels.RowVector(alone, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
-            Assert.Equal(good0, good1);
-            Assert.Equal(good0, good2);
-            for (int c = 0; c < N; c++)
+            // The image alone, as in memory and big-endian as a mapped file holds it, each through both loops.
+            foreach (var (alone, form) in new[] { (native, "native"), (bigEndian, "big-endian") })
             {
-                string where = $"{kernelName} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
-                Assert.True(Same(i0[c], i1[c]) && Same(i0[c], i2[c]), $"image {i0[c]} / {i1[c]} / {i2[c]}: {where}");
-                Assert.True(Same(v0[c], v1[c]) && Same(v0[c], v2[c]), $"variance {v0[c]} / {v1[c]} / {v2[c]}: {where}");
-                Assert.True(m0[c] == m1[c] && m0[c] == m2[c], $"mask {m0[c]} / {m1[c]} / {m2[c]}: {where}");
+                long good1 = WarpPixels.RowScalar(alone, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
+                long good2 = WarpPixels.RowVector(alone, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
+                Assert.Equal(good0, good1);
+                Assert.Equal(good0, good2);
+                for (int c = 0; c < N; c++)
+                {
+                    string where = $"{form} {kernelName} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
+                    Assert.True(Same(i0[c], i1[c]) && Same(i0[c], i2[c]), $"image {i0[c]} / {i1[c]} / {i2[c]}: {where}");
+                    Assert.True(Same(v0[c], v1[c]) && Same(v0[c], v2[c]), $"variance {v0[c]} / {v1[c]} / {v2[c]}: {where}");
+                    Assert.True(m0[c] == m1[c] && m0[c] == m2[c], $"mask {m0[c]} / {m1[c]} / {m2[c]}: {where}");
+                }
             }
         }
     }

@@ -88,17 +88,30 @@ public class WarpTaskTests
         Peers.AssertFitsverifyClean(dir.File("warp.fits"));
     }
 
-    [Fact]
-    public void A_plain_image_warps_as_the_image_with_zero_variance_and_an_empty_mask()
+    [Theory]
+    [InlineData(false)]   // float32: mapped from the file, big-endian values swapped as loaded
+    [InlineData(true)]    // float64: read into memory
+    public void A_plain_image_warps_as_the_image_with_zero_variance_and_an_empty_mask(bool asDouble)
     {
         using var dir = new TempDir();
         var (post, plain) = Inputs(dir);
+        if (asDouble)
+        {
+            using (var f = FitsFile.Open(plain))
+            using (var data = f.ReadImage<double>(f[0]))
+            using (var w = FitsWriter.Create(dir.File("plain64.fits")))
+            {
+                w.WriteImage(f[0].Header, (ReadOnlySpan2D<double>)data.AsSpan2D());
+                w.Commit();
+            }
+            plain = dir.File("plain64.fits");
+        }
         var target = Target(post);
         var config = new WarpConfig();
         WarpTask.Run(plain, dir.File("warp.fits"), target, config);
         using var file = FitsFile.Open(plain);
         var wcs = SkyWcs.FromHeader(file[0].Header);
-        using var image = new Image<float>(file.ReadImage<float>(file[0]));
+        using var image = new Image<float>(file.ReadImage<float>(file[0]));   // float64 values that were float32: the same
         using var source = new MaskedImage(image.Width, image.Height);
         image.Pixels.CopyTo(source.Image.Pixels);
         using var whole = WholeWarp(source, wcs, target, config);
