@@ -167,6 +167,11 @@ internal static unsafe class WarpPixels
         int lastX = src.Width - size, lastY = src.Height - size;
         int lastVectorX = Math.Min(lastX, src.LoadLimit - 8);
         double offsetX = src.X0 + ctr, offsetY = src.Y0 + ctr, limitX = lastX + 1, limitY = lastY + 1;
+        if (count > MaxSegment) return InPieces(src, k, sx, sy, px, py, output);
+        double tableBins = bins;
+        int lastBin = bins - 1;
+        float* areas = stackalloc float[count];
+        Areas(sx, sy, px, py, areas, count);
         long good = 0;
         fixed (float* table = k.Table)
         {
@@ -187,10 +192,9 @@ internal static unsafe class WarpPixels
                     continue;
                 }
                 double fx = x - startX, fy = y - startY;
-                var kx = Taps(table, bins, fx);
-                var ky = Taps(table, bins, fy);
-                double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
-                float area = (float)Math.Abs(ax * by - ay * bx);
+                var kx = Taps(table, tableBins, lastBin, fx);
+                var ky = Taps(table, tableBins, lastBin, fy);
+                float area = areas[c];
                 float* ir = image + startY * imageStride + startX, vr = variance + startY * varianceStride + startX;
                 int* mr = mask + startY * maskStride + startX;
                 var accI = Vector256<float>.Zero;
@@ -244,6 +248,11 @@ internal static unsafe class WarpPixels
         int lastX = src.Width - size, lastY = src.Height - size;
         int lastVectorX = Math.Min(lastX, src.LoadLimit - 8);
         double offsetX = src.X0 + ctr, offsetY = src.Y0 + ctr, limitX = lastX + 1, limitY = lastY + 1;
+        if (count > MaxSegment) return InPieces(src, k, sx, sy, px, py, output);
+        double tableBins = bins;
+        int lastBin = bins - 1;
+        float* areas = stackalloc float[count];
+        Areas(sx, sy, px, py, areas, count);
         long good = 0;
         fixed (float* table = k.Table)
         {
@@ -264,10 +273,9 @@ internal static unsafe class WarpPixels
                     continue;
                 }
                 double fx = x - startX, fy = y - startY;
-                var kx = Taps(table, bins, fx);
-                var ky = Taps(table, bins, fy);
-                double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
-                float area = (float)Math.Abs(ax * by - ay * bx);
+                var kx = Taps(table, tableBins, lastBin, fx);
+                var ky = Taps(table, tableBins, lastBin, fy);
+                float area = areas[c];
                 float* ir = image + startY * stride + startX;
                 var acc = Vector256<float>.Zero;
                 // As RowTabulated8: rows in order, a row whose tap is 0 left out; rows past the kernel have tap 0.
@@ -321,11 +329,49 @@ internal static unsafe class WarpPixels
         return narrow;
     }
 
+    /// <summary>The most pixels <see cref="RowTabulated8"/> and <see cref="RowTabulated8Image{TImage}"/> take at once
+    /// (their per-pixel areas are on the stack); longer segments go through in pieces.</summary>
+    private const int MaxSegment = 512;
+
+    /// <summary>A long segment through <see cref="RowVector"/> in pieces of <see cref="MaxSegment"/> pixels.</summary>
+    private static long InPieces(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+    {
+        long good = 0;
+        for (int c0 = 0; c0 < output.Count; c0 += MaxSegment)
+            good += RowVector(src, k, sx + c0, sy + c0, px + c0, py + c0,
+                              new WarpOutput(output.Image + c0, output.Variance + c0, output.Mask + c0, Math.Min(MaxSegment, output.Count - c0)));
+        return good;
+    }
+
+    /// <summary>The relative area of every pixel of a segment, as <see cref="Row{TImage}"/> computes it per pixel:
+    /// |a x b| in double precision for the steps a to the left neighbour and b to the one below, then rounded to
+    /// single; four pixels at a time, the same operations, so the same bits.</summary>
+    internal static void Areas(double* sx, double* sy, double* px, double* py, float* area, int count)
+    {
+        int c = 0;
+        if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            for (; c + 4 <= count; c += 4)
+            {
+                var x1 = Vector256.Load(sx + c + 1);
+                var y1 = Vector256.Load(sy + c + 1);
+                var ax = x1 - Vector256.Load(sx + c);
+                var ay = y1 - Vector256.Load(sy + c);
+                var bx = x1 - Vector256.Load(px + c + 1);
+                var by = y1 - Vector256.Load(py + c + 1);
+                System.Runtime.Intrinsics.X86.Avx.ConvertToVector128Single(Vector256.Abs(ax * by - ay * bx)).Store(area + c);
+            }
+        for (; c < count; c++)
+        {
+            double ax = sx[c + 1] - sx[c], ay = sy[c + 1] - sy[c], bx = sx[c + 1] - px[c + 1], by = sy[c + 1] - py[c + 1];
+            area[c] = (float)Math.Abs(ax * by - ay * bx);
+        }
+    }
+
     /// <summary>The taps for <paramref name="f"/> from a stride-8 table, as <see cref="WarpingKernel.Interpolate"/> computes them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Taps(float* table, int bins, double f)
+    private static Vector256<float> Taps(float* table, double bins, int lastBin, double f)
     {
-        float* row = WarpingKernel.TableRow(table, 8, bins, f, out float t);
+        float* row = WarpingKernel.TableRow(table, 8, bins, lastBin, f, out float t);
         return WarpingKernel.Lerp8(row, row + 8, Vector256.Create(t));
     }
 

@@ -221,11 +221,17 @@ public sealed partial class WarpingKernel
     /// <summary>The row of a <see cref="NormalizedTable"/> (<paramref name="stride"/> apart) at or below <paramref name="f"/>,
     /// and in <paramref name="t"/> how far <paramref name="f"/> lies towards the next row.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal static unsafe float* TableRow(float* table, int stride, int bins, double f, out float t)
+    internal static unsafe float* TableRow(float* table, int stride, int bins, double f, out float t) =>
+        TableRow(table, stride, (double)bins, bins - 1, f, out t);
+
+    /// <summary><see cref="TableRow(float*, int, int, double, out float)"/> with the bin count as a double and the last
+    /// bin given (hoisted out of a loop over pixels).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static unsafe float* TableRow(float* table, int stride, double bins, int lastBin, double f, out float t)
     {
         double pos = f * bins;
         // The plain truncating conversion (no saturation fix-up: 0 <= pos <= bins here), kept inside the table for any f.
-        int bin = Math.Clamp(double.ConvertToIntegerNative<int>(pos), 0, bins - 1);
+        int bin = Math.Clamp(double.ConvertToIntegerNative<int>(pos), 0, lastBin);
         t = (float)(pos - bin);
         return table + bin * stride;
     }

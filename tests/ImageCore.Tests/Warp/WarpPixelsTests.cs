@@ -27,14 +27,14 @@ public unsafe class WarpPixelsTests
         return mi;
     }
 
-    private static void Compare(string kernelName, string maskKernel, int tableBins, int width, int height, int seed, bool edges)
+    private static void Compare(string kernelName, string maskKernel, int tableBins, int width, int height, int seed, bool edges, int N = 97)
     {
         var rng = new Random(seed);
         using var source = RandomSource(width, height, rng, edges);
         var kernel = WarpingKernel.Parse(kernelName);
         var kernels = new WarpKernels(kernel, tableBins, maskKernel.Length > 0 ? WarpingKernel.Parse(maskKernel) : null, 1 << 4, 1 << 8);
         var src = new WarpSource(source);
-        const int N = 97;   // odd: no multiple of any vector width
+        // N odd by default: no multiple of any vector width
         double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
         float* i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
         int* m1 = stackalloc int[N], m2 = stackalloc int[N];
@@ -157,6 +157,13 @@ public unsafe class WarpPixelsTests
             Compare(kernel, maskKernel, tableBins, w, h, seed: w * 7 + h, edges: false);
             Compare(kernel, maskKernel, tableBins, w, h, seed: w * 11 + h, edges: true);
         }
+    }
+
+    [Fact]
+    public void A_segment_longer_than_the_loop_takes_at_once_goes_through_in_pieces()
+    {
+        Compare("lanczos3", "bilinear", 4096, 101, 53, seed: 17, edges: true, N: 1301);
+        Compare("lanczos3", "", 4096, 64, 40, seed: 19, edges: false, N: 1024);
     }
 
     [Fact]
