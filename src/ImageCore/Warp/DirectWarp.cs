@@ -74,24 +74,24 @@ public static class DirectWarp
             foreach (string path in exposurePaths)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var exposure = ExposureFits.Read(path);
+                using var input = WarpInput.ReadExposure(path);   // mapped from the file where its planes allow
                 SkyWcs wcs;
-                try { wcs = SkyWcs.FromHeader(exposure.Metadata); }
+                try { wcs = SkyWcs.FromHeader(input.Metadata); }
                 catch (Exception e) when (e is KeyNotFoundException or FitsFormatException or UnsupportedWcsException)
                 {
                     throw new FitsFormatException(path, 0, -1, "CTYPE1", "the post-ISR exposure has no usable celestial WCS: " + e.Message);
                 }
-                var covered = Warper.WarpedBBox(exposure.BBox, wcs, target.Wcs).Intersect(grid);
+                var covered = Warper.WarpedBBox(input.BBox, wcs, target.Wcs).Intersect(grid);
                 if (covered.IsEmpty) continue;
                 bool first = output is null;
                 if (first)
                 {
                     output = new MaskedImage(target.Width, target.Height);
-                    foreach (var (plane, _) in exposure.MaskedImage.Mask.Planes.OrderBy(p => p.Value)) output.Mask.AddPlane(plane);
+                    foreach (var (plane, _) in input.MaskPlanes!.OrderBy(p => p.Value)) output.Mask.AddPlane(plane);
                     output.Image.Pixels.Fill(float.NaN);
                     output.Variance.Pixels.Fill(float.PositiveInfinity);
                     output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
-                    visitMetadata = exposure.Metadata;
+                    visitMetadata = input.Metadata;
                 }
                 long good;
                 double weight;
@@ -99,16 +99,16 @@ public static class DirectWarp
                 {
                     // The first detector goes straight into the output, which holds nothing yet (all NO_DATA): the
                     // same pixels as warping it apart and copying its good ones, without the intermediate planes.
-                    Warper.WarpInto(exposure.MaskedImage, wcs, target.Wcs, output!, covered, config, maxDegreeOfParallelism);
+                    Warper.WarpInto(input.Planes, input.MaskPlanes!, wcs, target.Wcs, output!, covered, config, maxDegreeOfParallelism);
                     (good, weight) = GoodPixelsAndWeight(output!, covered);
                 }
                 else
                 {
                     // A later one is warped apart, so that its NO_DATA pixels do not overwrite the earlier detectors'.
-                    var (warped, _) = Warper.Warp(exposure.MaskedImage, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
+                    var (warped, _) = Warper.Warp(input.Planes, input.MaskPlanes!, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
                     using (warped) (good, weight) = CopyGoodPixels(warped, output!, path);
                 }
-                string name = exposure.Metadata.Contains("DETNAME") ? exposure.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
+                string name = input.Metadata.Contains("DETNAME") ? input.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
                 if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
             }
             if (output is null) throw new ArgumentException($"no detector of visit {visit} touches {target.Description}");

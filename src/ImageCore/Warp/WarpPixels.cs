@@ -37,12 +37,17 @@ internal readonly unsafe struct WarpSource
         LoadLimit = (int)ImageStride;
     }
 
-    /// <summary>An image alone, big-endian as a FITS file stores it (a mapped file's pixels, rows
-    /// <paramref name="width"/> floats apart, box at <paramref name="xy0"/>): every value is byte-swapped as it is loaded.</summary>
-    public WarpSource(float* bigEndianImage, int width, int height, Point2I xy0)
+    /// <summary>Planes big-endian as a FITS file stores them (a mapped file's data, rows <paramref name="width"/> values
+    /// apart, box at <paramref name="xy0"/>): every value is byte-swapped as it is loaded. Without
+    /// <paramref name="variance"/> and <paramref name="mask"/> (both null), an image alone.</summary>
+    public WarpSource(float* image, float* variance, int* mask, int width, int height, Point2I xy0)
     {
-        Image = bigEndianImage;
+        if ((variance == null) != (mask == null)) throw new ArgumentException("variance and mask come together, or neither");
+        Image = image;
+        Variance = variance;
+        Mask = mask;
         ImageStride = width;
+        VarianceStride = MaskStride = variance == null ? 0 : width;
         (Width, Height, X0, Y0) = (width, height, xy0.X, xy0.Y);
         LoadLimit = width;
         BigEndian = true;
@@ -51,7 +56,7 @@ internal readonly unsafe struct WarpSource
     /// <summary>No variance or mask plane: only the image is read.</summary>
     public bool ImageOnly => Variance == null;
 
-    /// <summary>The image's values are big-endian (see the constructor for mapped files).</summary>
+    /// <summary>The planes' values are big-endian (see the constructor for mapped files).</summary>
     public readonly bool BigEndian;
 }
 
@@ -64,6 +69,9 @@ internal unsafe interface IImageLoad
 
     /// <summary>Eight consecutive values.</summary>
     static abstract Vector256<float> Load8(float* p);
+
+    /// <summary>A mask word as stored (or an OR of such words: OR commutes with swapping bytes) in the machine's order.</summary>
+    static abstract int Mask(int stored);
 }
 
 /// <summary>Values in the machine's order.</summary>
@@ -74,11 +82,18 @@ internal readonly unsafe struct NativeImage : IImageLoad
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load8(float* p) => Vector256.Load(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Mask(int stored) => stored;
 }
 
-/// <summary>Big-endian values, byte-swapped on loading (one byte shuffle per vector).</summary>
+/// <summary>Big-endian values, byte-swapped on loading (one byte shuffle per vector); mask words are ORed as stored
+/// and swapped once.</summary>
 internal readonly unsafe struct BigEndianImage : IImageLoad
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Mask(int stored) => System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(stored);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Load(float* p) => BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(*(int*)p));
 
@@ -135,8 +150,8 @@ internal static unsafe class WarpPixels
     /// kernels, the right edge of a plane without row padding) through <see cref="PixelScalar"/>.</summary>
     public static long RowVector(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output) =>
         !Vector256.IsHardwareAccelerated ? RowScalar(src, k, sx, sy, px, py, output)
-        : IsTabulatedUpTo8(k) && src.BigEndian ? RowTabulated8Image<BigEndianImage>(src, k, sx, sy, px, py, output)
-        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image<NativeImage>(src, k, sx, sy, px, py, output) : RowTabulated8(src, k, sx, sy, px, py, output))
+        : IsTabulatedUpTo8(k) && src.BigEndian ? (src.ImageOnly ? RowTabulated8Image<BigEndianImage>(src, k, sx, sy, px, py, output) : RowTabulated8<BigEndianImage>(src, k, sx, sy, px, py, output))
+        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image<NativeImage>(src, k, sx, sy, px, py, output) : RowTabulated8<NativeImage>(src, k, sx, sy, px, py, output))
         : src.BigEndian ? Row<BigEndianImage>(src, k, sx, sy, px, py, output, vector: true)
         : Row<NativeImage>(src, k, sx, sy, px, py, output, vector: true);
 
@@ -154,7 +169,8 @@ internal static unsafe class WarpPixels
     /// edge of a plane without row padding) go through <see cref="Row"/> one at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long RowTabulated8(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+    private static long RowTabulated8<TImage>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+        where TImage : struct, IImageLoad
     {
         var kernel = k.Kernel;
         int size = kernel.Size, ctr = kernel.Center, bins = k.TableBins, count = output.Count, noData = k.NoData, growBits = k.GrowBits;
@@ -188,7 +204,7 @@ internal static unsafe class WarpPixels
                 int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
                 if (startX > lastVectorX)
                 {
-                    good += Row<NativeImage>(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
+                    good += Row<TImage>(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
                     continue;
                 }
                 double fx = x - startX, fy = y - startY;
@@ -201,28 +217,28 @@ internal static unsafe class WarpPixels
                 var accV = Vector256<float>.Zero;
                 var fullV = Vector256<int>.Zero;
                 // Rows in order, a row whose tap is 0 left out (as PixelVector); rows past the kernel have tap 0.
-                AddRow(ky.GetElement(0), ir, vr, mr, ref accI, ref accV, ref fullV);
-                AddRow(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, ref accI, ref accV, ref fullV);
+                AddRow<TImage>(ky.GetElement(0), ir, vr, mr, ref accI, ref accV, ref fullV);
+                AddRow<TImage>(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, ref accI, ref accV, ref fullV);
                 if (size > 2)
                 {
-                    AddRow(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, ref accI, ref accV, ref fullV);
-                    AddRow(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, ref accI, ref accV, ref fullV);
+                    AddRow<TImage>(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, ref accI, ref accV, ref fullV);
+                    AddRow<TImage>(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, ref accI, ref accV, ref fullV);
                     if (size > 4)
                     {
-                        AddRow(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, ref accI, ref accV, ref fullV);
-                        AddRow(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, ref accI, ref accV, ref fullV);
+                        AddRow<TImage>(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, ref accI, ref accV, ref fullV);
+                        AddRow<TImage>(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, ref accI, ref accV, ref fullV);
                         if (size > 6)
                         {
-                            AddRow(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, ref accI, ref accV, ref fullV);
-                            AddRow(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, ref accI, ref accV, ref fullV);
+                            AddRow<TImage>(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, ref accI, ref accV, ref fullV);
+                            AddRow<TImage>(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, ref accI, ref accV, ref fullV);
                         }
                     }
                 }
                 var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
                 float sumI = Sum8(Vector256.ConditionalSelect(used, accI * kx, Vector256<float>.Zero));
                 float sumV = Sum8(Vector256.ConditionalSelect(used, accV * (kx * kx), Vector256<float>.Zero));
-                int full = Or8(fullV & used.AsInt32()), bits = full;
-                if (bilinearMask) bits = (full & growBits) | BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy);
+                int full = TImage.Mask(Or8(fullV & used.AsInt32())), bits = full;
+                if (bilinearMask) bits = (full & growBits) | TImage.Mask(BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy));
                 outImage[c] = sumI * area;
                 outVariance[c] = sumV * (area * area);
                 outMask[c] = bits;
@@ -377,11 +393,12 @@ internal static unsafe class WarpPixels
 
     /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow(float w, float* ir, float* vr, int* mr, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+    private static void AddRow<TImage>(float w, float* ir, float* vr, int* mr, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+        where TImage : struct, IImageLoad
     {
         if (w == 0) return;
-        accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), Vector256.Load(ir), accI);
-        accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), Vector256.Load(vr), accV);
+        accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
+        accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), TImage.Load8(vr), accV);
         fullV |= Vector256.Load(mr);
     }
 
@@ -446,7 +463,7 @@ internal static unsafe class WarpPixels
                 int* mr0 = mask == null ? null : mask + startY * maskStride + startX;
                 if (startX <= lastVectorX) PixelVector<TImage>(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
                 else PixelScalar<TImage>(ir, vr, mr0, imageStride, varianceStride, maskStride, size, kx, ky, out sumI, out sumV, out full);
-                int bits = full;
+                int bits = full = TImage.Mask(full);   // as stored until here (an OR)
                 if (maskKernel is not null && mask != null)
                 {
                     int ix = startX + ctr - maskCtr, iy = startY + ctr - maskCtr, narrow = 0;
@@ -462,7 +479,7 @@ internal static unsafe class WarpPixels
                                 if ((supportX >> i & 1) != 0) narrow |= mr[i];
                         }
                     }
-                    bits = (full & growBits) | narrow;
+                    bits = (full & growBits) | TImage.Mask(narrow);
                 }
                 outImage[c] = sumI * area;
                 outVariance[c] = sumV * (area * area);
@@ -475,7 +492,7 @@ internal static unsafe class WarpPixels
 
     /// <summary>The reference for one pixel whose footprint's first pixel is at <paramref name="image"/> (and
     /// <paramref name="variance"/>, <paramref name="mask"/>), rows the given strides apart:
-    /// weighted sums of image and variance before the area factor, and the OR of the mask under non-zero taps.
+    /// weighted sums of image and variance before the area factor, and the OR of the mask (as stored) under non-zero taps.
     /// With <paramref name="variance"/> null (an image alone) the variance sum and mask are 0 and neither is read.</summary>
     internal static void PixelScalar<TImage>(float* image, float* variance, int* mask, long imageStride, long varianceStride, long maskStride,
                                              int size, float* kx, float* ky, out float imageSum, out float varianceSum, out int fullMask)
@@ -500,7 +517,7 @@ internal static unsafe class WarpPixels
             for (int i = 0; i < size; i++)
             {
                 if (kx[i] == 0) continue;
-                accV[i] = MathF.FusedMultiplyAdd(w2, vr[i], accV[i]);
+                accV[i] = MathF.FusedMultiplyAdd(w2, TImage.Load(vr + i), accV[i]);
                 full |= mr[i];
             }
         }
@@ -568,7 +585,7 @@ internal static unsafe class WarpPixels
             if (w == 0) continue;
             accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
             if (variance == null) continue;   // an image alone: variance and mask stay 0
-            accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), Vector256.Load(vr), accV);
+            accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), TImage.Load8(vr), accV);
             fullV |= Vector256.Load(mr);
         }
         var kxv = Vector256.Load(kx);

@@ -62,7 +62,7 @@ public static class WarpTask
         config.Validate();
         using (var input = WarpInput.Read(inputPath))
         {
-            var (exposure, sourceWcs, metadata, sourceBox) = (input.Exposure, input.Wcs, input.Metadata, input.BBox);
+            var (sourceWcs, metadata, sourceBox) = (SkyWcs.FromHeader(input.WcsHeader), input.Metadata, input.BBox);
             var grid = new Box2I(0, 0, target.Width, target.Height);
             var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
             var header = new FitsHeader(outputPath, 0);
@@ -77,11 +77,11 @@ public static class WarpTask
             // then the part of it that the input's footprint covers, warped straight into it.
             int bandRows = Math.Min(target.Height, Warper.BandRows * maxDegreeOfParallelism);
             using var band = new MaskedImage(target.Width, bandRows);
-            if (exposure is not null)
-                foreach (var (name, _) in exposure.Mask.Planes.OrderBy(p => p.Value)) band.Mask.AddPlane(name);
+            if (input.MaskPlanes is { } planes)
+                foreach (var (name, _) in planes.OrderBy(p => p.Value)) band.Mask.AddPlane(name);
             int noData = band.Mask.GetBitMask("NO_DATA");
             var warp = covered.IsEmpty ? null
-                : new Warper.RegionWarp(input.Planes, sourceWcs, target.Wcs, covered, config, exposure is not null ? Warper.GrowBits(exposure.Mask, config) : 0, noData);
+                : new Warper.RegionWarp(input.Planes, sourceWcs, target.Wcs, covered, config, input.MaskPlanes is { } p ? Warper.GrowBits(p, config) : 0, noData);
             var dest = new Warper.WarpDestination(band);
             using var writer = ExposureBandWriter.Create(outputPath, header, grid, band.Mask.Planes);
             long good = 0;
@@ -105,66 +105,6 @@ public static class WarpTask
             }
             writer.Commit();
             return good;
-        }
-    }
-
-    /// <summary>
-    /// The input of a warp: an exposure (its planes read), or else the first 2-D image HDU with a celestial WCS, the image
-    /// alone: mapped from its file when it is float32 without scaling (its big-endian values swapped as the warp loads
-    /// them: no copy, no fresh memory), otherwise read.
-    /// </summary>
-    private sealed unsafe class WarpInput : IDisposable
-    {
-        private Image<float>? _image;
-        private MappedFloatImage? _mapped;
-
-        public MaskedImage? Exposure { get; private init; }
-        public SkyWcs Wcs { get; private init; } = null!;
-        public FitsHeader Metadata { get; private init; } = null!;
-        public Box2I BBox { get; private init; }
-
-        /// <summary>The planes for the warp loop.</summary>
-        public WarpSource Planes => Exposure is not null ? new WarpSource(Exposure)
-                                    : _mapped is not null ? new WarpSource(_mapped.BigEndianPixels, _mapped.Width, _mapped.Height, default)
-                                    : new WarpSource(_image!);
-
-        public static WarpInput Read(string path)
-        {
-            using var file = FitsFile.Open(path);
-            if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null)
-            {
-                var exposure = ExposureFits.Read(file);
-                try
-                {
-                    var header = exposure.Metadata.Contains("CTYPE1") ? exposure.Metadata : file.GetHdu("IMAGE").Header;
-                    return new WarpInput { Exposure = exposure.MaskedImage, Wcs = SkyWcs.FromHeader(header), Metadata = exposure.Metadata, BBox = exposure.BBox };
-                }
-                catch
-                {
-                    exposure.Dispose();
-                    throw;
-                }
-            }
-            foreach (var hdu in file.Hdus)
-            {
-                if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
-                var wcs = SkyWcs.FromHeader(hdu.Header);
-                if (MappedFloatImage.CanMap(hdu))
-                {
-                    var mapped = MappedFloatImage.Map(path, file, hdu);
-                    return new WarpInput { _mapped = mapped, Wcs = wcs, Metadata = hdu.Header, BBox = new Box2I(0, 0, mapped.Width, mapped.Height) };
-                }
-                var image = new Image<float>(file.ReadImage<float>(hdu));
-                return new WarpInput { _image = image, Wcs = wcs, Metadata = hdu.Header, BBox = image.BBox };
-            }
-            throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
-        }
-
-        public void Dispose()
-        {
-            Exposure?.Dispose();
-            _image?.Dispose();
-            _mapped?.Dispose();
         }
     }
 

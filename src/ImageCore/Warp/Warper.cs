@@ -57,21 +57,26 @@ public static class Warper
                                                              int maxDegreeOfParallelism = 1)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return Warp(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, destBox, config, maxDegreeOfParallelism);
+    }
+
+    /// <summary><see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int)"/> from planes given as pointers (in
+    /// memory or mapped from a file: <see cref="WarpInput"/>) with these mask planes.</summary>
+    internal static (MaskedImage Warped, long GoodPixels) Warp(in WarpSource planes, IReadOnlyDictionary<string, int> maskPlanes, SkyWcs sourceWcs, SkyWcs destWcs,
+                                                               Box2I destBox, WarpConfig config, int maxDegreeOfParallelism = 1)
+    {
         ArgumentNullException.ThrowIfNull(sourceWcs);
         ArgumentNullException.ThrowIfNull(destWcs);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (destBox.IsEmpty) throw new ArgumentException("the destination box is empty", nameof(destBox));
-        var kernel = WarpingKernel.Parse(config.Kernel);
-        var maskKernel = config.MaskKernel.Length > 0 ? WarpingKernel.Parse(config.MaskKernel) : null;
-
         var result = new MaskedImage(destBox.Width, destBox.Height, destBox.Min);
         try
         {
-            foreach (var (name, bit) in source.Mask.Planes.OrderBy(p => p.Value))
+            foreach (var (name, bit) in maskPlanes.OrderBy(p => p.Value))
                 if (result.Mask.AddPlane(name) != bit)
                     throw new ArgumentException($"the source's mask plane {name} is bit {bit}, which the warped mask cannot give it");
-            return (result, WarpInto(source, sourceWcs, destWcs, result, destBox, config, maxDegreeOfParallelism));
+            return (result, WarpInto(planes, maskPlanes, sourceWcs, destWcs, result, destBox, config, maxDegreeOfParallelism));
         }
         catch
         {
@@ -80,7 +85,7 @@ public static class Warper
         }
     }
 
-    /// <summary>As <see cref="Warp"/>, into <paramref name="region"/> of an existing <paramref name="dest"/> (whose mask
+    /// <summary>As <see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int)"/>, into <paramref name="region"/> of an existing <paramref name="dest"/> (whose mask
     /// planes must give the source's planes the same bits); pixels of <paramref name="dest"/> outside the region are
     /// left as they are. Returns the number of good pixels written.</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>, or the mask planes differ.</exception>
@@ -94,12 +99,20 @@ public static class Warper
                                   int maxDegreeOfParallelism, bool vectorized)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return WarpInto(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized);
+    }
+
+    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> from planes given as
+    /// pointers (in memory or mapped from a file: <see cref="WarpInput"/>) with these mask planes.</summary>
+    internal static long WarpInto(in WarpSource planes, IReadOnlyDictionary<string, int> maskPlanes, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest,
+                                  Box2I region, WarpConfig config, int maxDegreeOfParallelism, bool vectorized = true)
+    {
         ArgumentNullException.ThrowIfNull(dest);
-        foreach (var (name, bit) in source.Mask.Planes)
+        foreach (var (name, bit) in maskPlanes)
             if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
                 throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
         ArgumentNullException.ThrowIfNull(config);
-        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, GrowBits(source.Mask, config), maxDegreeOfParallelism, vectorized);
+        return WarpPlanes(planes, sourceWcs, destWcs, dest, region, config, GrowBits(maskPlanes, config), maxDegreeOfParallelism, vectorized);
     }
 
     /// <summary>As <see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> for an image
@@ -136,11 +149,11 @@ public static class Warper
 
     /// <summary>The bits of the source's mask planes named in <see cref="WarpConfig.GrowFullMask"/> (grown over the
     /// whole kernel footprint).</summary>
-    internal static int GrowBits(Mask sourceMask, WarpConfig config)
+    internal static int GrowBits(IReadOnlyDictionary<string, int> sourceMaskPlanes, WarpConfig config)
     {
         int bits = 0;
         foreach (string plane in config.GrowFullMask)
-            if (sourceMask.Planes.ContainsKey(plane)) bits |= sourceMask.GetBitMask(plane);
+            if (sourceMaskPlanes.TryGetValue(plane, out int bit)) bits |= 1 << bit;
         return bits;
     }
 

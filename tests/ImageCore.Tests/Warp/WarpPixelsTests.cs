@@ -34,6 +34,12 @@ public unsafe class WarpPixelsTests
         var kernel = WarpingKernel.Parse(kernelName);
         var kernels = new WarpKernels(kernel, tableBins, maskKernel.Length > 0 ? WarpingKernel.Parse(maskKernel) : null, 1 << 4, 1 << 8);
         var src = new WarpSource(source);
+        // The same planes big-endian, rows back to back, as a mapped FITS file holds them.
+        var (swappedImage, swappedVariance, swappedMask) = (BigEndian(source.Image), BigEndian(source.Variance), BigEndian(source.Mask.Image));
+        using var pinImage = new Memory<float>(swappedImage).Pin();
+        using var pinVariance = new Memory<float>(swappedVariance).Pin();
+        using var pinMask = new Memory<int>(swappedMask).Pin();
+        var bigEndian = new WarpSource((float*)pinImage.Pointer, (float*)pinVariance.Pointer, (int*)pinMask.Pointer, width, height, source.BBox.Min);
         // N odd by default: no multiple of any vector width
         double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
         float* i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
@@ -54,14 +60,18 @@ public unsafe class WarpPixelsTests
                 py[c] = sy[c] - 1;
             }
             long good1 = WarpPixels.RowScalar(src, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
-            long good2 = WarpPixels.RowVector(src, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
-            Assert.Equal(good1, good2);
-            for (int c = 0; c < N; c++)
+            foreach (var (planes, scalar, form) in new[] { (src, false, "vector"), (bigEndian, true, "big-endian scalar"), (bigEndian, false, "big-endian vector") })
             {
-                string where = $"{kernelName}/{maskKernel} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
-                Assert.True(Same(i1[c], i2[c]), $"image {i1[c]} vs {i2[c]}: {where}");
-                Assert.True(Same(v1[c], v2[c]), $"variance {v1[c]} vs {v2[c]}: {where}");
-                Assert.True(m1[c] == m2[c], $"mask {m1[c]} vs {m2[c]}: {where}");
+                long good2 = scalar ? WarpPixels.RowScalar(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N))
+                                    : WarpPixels.RowVector(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
+                Assert.Equal(good1, good2);
+                for (int c = 0; c < N; c++)
+                {
+                    string where = $"{form}: {kernelName}/{maskKernel} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
+                    Assert.True(Same(i1[c], i2[c]), $"image {i1[c]} vs {i2[c]}: {where}");
+                    Assert.True(Same(v1[c], v2[c]), $"variance {v1[c]} vs {v2[c]}: {where}");
+                    Assert.True(m1[c] == m2[c], $"mask {m1[c]} vs {m2[c]}: {where}");
+                }
             }
         }
     }
@@ -84,7 +94,7 @@ public unsafe class WarpPixelsTests
             for (int x = 0; x < width; x++)
                 swapped[y * width + x] = BitConverter.Int32BitsToSingle(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(BitConverter.SingleToInt32Bits(source.Image.Pixels[y, x])));
         using var pin = new Memory<float>(swapped).Pin();
-        var bigEndian = new WarpSource((float*)pin.Pointer, width, height, source.BBox.Min);
+        var bigEndian = new WarpSource((float*)pin.Pointer, null, null, width, height, source.BBox.Min);
         Assert.True(bigEndian.ImageOnly && bigEndian.BigEndian);
         const int N = 97;
         double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
@@ -135,6 +145,17 @@ public unsafe class WarpPixelsTests
             CompareImageOnly(kernel, tableBins, w, h, seed: w * 5 + h, edges: false);
             CompareImageOnly(kernel, tableBins, w, h, seed: w * 13 + h, edges: true);
         }
+    }
+
+    /// <summary>A plane's values byte-swapped, rows back to back.</summary>
+    private static T[] BigEndian<T>(Image<T> plane) where T : unmanaged
+    {
+        var values = new T[plane.Width * plane.Height];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan());
+        for (int y = 0; y < plane.Height; y++)
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(plane.Pixels.GetRowSpan(y)).CopyTo(bytes[(y * plane.Width * sizeof(int))..]);
+        for (int i = 0; i < bytes.Length; i += 4) bytes.Slice(i, 4).Reverse();
+        return values;
     }
 
     private static bool Same(float a, float b) => (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
