@@ -8,7 +8,7 @@ namespace ImageCore.Warp;
 /// image HDU with a celestial WCS (the image alone). Planes stored as their values (float32 image and variance, int32
 /// mask, no BSCALE/BZERO: what ImageCore and afw write) are mapped from the file rather than read: no copy and no fresh
 /// memory, the warp loop swapping their big-endian values as it loads them (<see cref="BigEndianImage"/>). Other
-/// planes are read into memory.
+/// planes, and files that cannot be mapped, are read into memory.
 /// </summary>
 internal sealed unsafe class WarpInput : IDisposable
 {
@@ -44,9 +44,8 @@ internal sealed unsafe class WarpInput : IDisposable
         {
             if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
             var bbox = new Box2I(0, 0, (int)hdu.Width, (int)hdu.Height);
-            if (MappedFitsFile.IsRaw(hdu, -32))
+            if (MappedFitsFile.IsRaw(hdu, -32) && TryMap(path, file) is { } mapped)
             {
-                var mapped = MappedFitsFile.Open(path, file);
                 try
                 {
                     return new WarpInput
@@ -79,9 +78,9 @@ internal sealed unsafe class WarpInput : IDisposable
     {
         var layout = ExposureFits.ReadLayout(file);
         var wcsHeader = layout.Metadata.Contains("CTYPE1") ? layout.Metadata : layout.Image.Header;
-        if (MappedFitsFile.IsRaw(layout.Image, -32) && MappedFitsFile.IsRaw(layout.Variance, -32) && MappedFitsFile.IsRaw(layout.Mask, 32))
+        if (MappedFitsFile.IsRaw(layout.Image, -32) && MappedFitsFile.IsRaw(layout.Variance, -32) && MappedFitsFile.IsRaw(layout.Mask, 32)
+            && TryMap(path, file) is { } mapped)
         {
-            var mapped = MappedFitsFile.Open(path, file);
             try
             {
                 var bbox = layout.BBox;
@@ -100,6 +99,14 @@ internal sealed unsafe class WarpInput : IDisposable
         var exposure = ExposureFits.Read(file);
         var mi = exposure.MaskedImage;
         return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, WcsHeader = wcsHeader, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
+    }
+
+    /// <summary>The file mapped, or null where it cannot be (a file system without mappings, say): then it is read.</summary>
+    private static MappedFitsFile? TryMap(string path, FitsFile file)
+    {
+        try { return MappedFitsFile.Open(path, file); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     /// <summary>Frees the planes or unmaps the file.</summary>
