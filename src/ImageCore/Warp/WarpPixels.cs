@@ -58,6 +58,41 @@ internal readonly unsafe struct WarpSource
 
     /// <summary>The planes' values are big-endian (see the constructor for mapped files).</summary>
     public readonly bool BigEndian;
+
+    /// <summary>For each row y, how many rows before it hold a mask bit of <see cref="WarpKernels.GrowBits"/> (Height + 1
+    /// entries), or null when not known. A footprint over rows with none needs no OR of the mask under it, where a
+    /// mask kernel gives the narrow mask: <see cref="WithGrowRows"/>.</summary>
+    public readonly int* GrowRowsBefore;
+
+    private WarpSource(in WarpSource planes, int* growRowsBefore)
+    {
+        this = planes;
+        GrowRowsBefore = growRowsBefore;
+    }
+
+    /// <summary>These planes with <see cref="GrowRowsBefore"/> (pinned, alive as long as the planes are used).</summary>
+    public WarpSource WithGrowRows(int* growRowsBefore) => new(this, growRowsBefore);
+
+    /// <summary>Fills <paramref name="rowsBefore"/> (Height + 1 entries) for <see cref="GrowRowsBefore"/>: a scan of the
+    /// mask for <paramref name="growBits"/> (as stored: swapped for big-endian planes).</summary>
+    public void CountGrowRows(int growBits, Span<int> rowsBefore)
+    {
+        int bits = BigEndian ? System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(growBits) : growBits;
+        rowsBefore[0] = 0;
+        for (int y = 0; y < Height; y++)
+        {
+            var row = new ReadOnlySpan<int>(Mask + y * MaskStride, Width);
+            int x = 0, any = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var acc = Vector256<int>.Zero;
+                for (; x + 8 <= row.Length; x += 8) acc |= Vector256.Create(row.Slice(x, 8));
+                any = Vector256.EqualsAll(acc & Vector256.Create(bits), Vector256<int>.Zero) ? 0 : 1;
+            }
+            for (; x < row.Length && any == 0; x++) if ((row[x] & bits) != 0) any = 1;
+            rowsBefore[y + 1] = rowsBefore[y] + any;
+        }
+    }
 }
 
 /// <summary>How the warp loads source image values: as they are in memory, or big-endian as a mapped FITS file holds
@@ -183,6 +218,9 @@ internal static unsafe class WarpPixels
         int lastX = src.Width - size, lastY = src.Height - size;
         int lastVectorX = Math.Min(lastX, src.LoadLimit - 8);
         double offsetX = src.X0 + ctr, offsetY = src.Y0 + ctr, limitX = lastX + 1, limitY = lastY + 1;
+        // With the bilinear mask kernel, the OR under the whole footprint only matters for the grow bits: a footprint
+        // over rows that hold none skips it (the same bits: that OR's grow bits are 0 there).
+        int* growRows = bilinearMask ? src.GrowRowsBefore : null;
         if (count > MaxSegment) return InPieces(src, k, sx, sy, px, py, output);
         double tableBins = bins;
         int lastBin = bins - 1;
@@ -216,28 +254,29 @@ internal static unsafe class WarpPixels
                 var accI = Vector256<float>.Zero;
                 var accV = Vector256<float>.Zero;
                 var fullV = Vector256<int>.Zero;
+                bool withMask = growRows == null || growRows[startY + size] != growRows[startY];
                 // Rows in order, a row whose tap is 0 left out (as PixelVector); rows past the kernel have tap 0.
-                AddRow<TImage>(ky.GetElement(0), ir, vr, mr, ref accI, ref accV, ref fullV);
-                AddRow<TImage>(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, ref accI, ref accV, ref fullV);
+                AddRow<TImage>(ky.GetElement(0), ir, vr, mr, withMask, ref accI, ref accV, ref fullV);
+                AddRow<TImage>(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, withMask, ref accI, ref accV, ref fullV);
                 if (size > 2)
                 {
-                    AddRow<TImage>(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, ref accI, ref accV, ref fullV);
-                    AddRow<TImage>(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, ref accI, ref accV, ref fullV);
+                    AddRow<TImage>(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                    AddRow<TImage>(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, withMask, ref accI, ref accV, ref fullV);
                     if (size > 4)
                     {
-                        AddRow<TImage>(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, ref accI, ref accV, ref fullV);
-                        AddRow<TImage>(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, ref accI, ref accV, ref fullV);
+                        AddRow<TImage>(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                        AddRow<TImage>(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, withMask, ref accI, ref accV, ref fullV);
                         if (size > 6)
                         {
-                            AddRow<TImage>(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, ref accI, ref accV, ref fullV);
-                            AddRow<TImage>(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, ref accI, ref accV, ref fullV);
+                            AddRow<TImage>(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                            AddRow<TImage>(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, withMask, ref accI, ref accV, ref fullV);
                         }
                     }
                 }
                 var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
                 float sumI = Sum8(Vector256.ConditionalSelect(used, accI * kx, Vector256<float>.Zero));
                 float sumV = Sum8(Vector256.ConditionalSelect(used, accV * (kx * kx), Vector256<float>.Zero));
-                int full = TImage.Mask(Or8(fullV & used.AsInt32())), bits = full;
+                int full = withMask ? TImage.Mask(Or8(fullV & used.AsInt32())) : 0, bits = full;
                 if (bilinearMask) bits = (full & growBits) | TImage.Mask(BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy));
                 outImage[c] = sumI * area;
                 outVariance[c] = sumV * (area * area);
@@ -391,15 +430,16 @@ internal static unsafe class WarpPixels
         return WarpingKernel.Lerp8(row, row + 8, Vector256.Create(t));
     }
 
-    /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0).</summary>
+    /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0;
+    /// the mask only <paramref name="withMask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow<TImage>(float w, float* ir, float* vr, int* mr, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+    private static void AddRow<TImage>(float w, float* ir, float* vr, int* mr, bool withMask, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
         where TImage : struct, IImageLoad
     {
         if (w == 0) return;
         accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
         accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), TImage.Load8(vr), accV);
-        fullV |= Vector256.Load(mr);
+        if (withMask) fullV |= Vector256.Load(mr);
     }
 
     /// <summary><paramref name="sx"/>/<paramref name="sy"/>: source positions (parent coordinates) of the segment's

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Astrometry;
 using ImageCore.Images;
 
@@ -167,6 +168,7 @@ public static class Warper
         private readonly SourceGrid _grid;
         private readonly WarpKernels _kernels;
         private readonly WarpSource _planes;
+        private readonly int[]? _growRows;   // pinned: WarpSource.GrowRowsBefore points into it
 
         /// <summary>Prepares the warp of <paramref name="planes"/> onto <paramref name="region"/> of the destination grid.</summary>
         public RegionWarp(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, Box2I region, WarpConfig config, int growBits, int noData)
@@ -180,6 +182,13 @@ public static class Warper
             _grid = new SourceGrid(sourceWcs, destWcs, region, config.InterpLength);
             _kernels = new WarpKernels(WarpingKernel.Parse(config.Kernel), config.KernelTableBins, maskKernel, growBits, noData);
             _planes = planes;
+            if (growBits != 0 && maskKernel is not null && !planes.ImageOnly)
+            {
+                // Which source rows hold a grow bit (EDGE): the loop skips the whole-footprint OR over rows that hold none.
+                _growRows = GC.AllocateUninitializedArray<int>(planes.Height + 1, pinned: true);
+                planes.CountGrowRows(growBits, _growRows);
+                unsafe { _planes = planes.WithGrowRows((int*)Unsafe.AsPointer(ref _growRows[0])); }
+            }
             Region = region;
         }
 

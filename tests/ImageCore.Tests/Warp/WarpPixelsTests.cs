@@ -33,6 +33,10 @@ public unsafe class WarpPixelsTests
         using var source = RandomSource(width, height, rng, edges);
         var kernel = WarpingKernel.Parse(kernelName);
         var kernels = new WarpKernels(kernel, tableBins, maskKernel.Length > 0 ? WarpingKernel.Parse(maskKernel) : null, 1 << 4, 1 << 8);
+        // Two rows in three cleared of the grow bit (1 << 4), so that footprints over rows without it occur.
+        for (int y = 0; y < height; y++)
+            if (y % 3 != 0)
+                for (int x = 0; x < width; x++) source.Mask.Image.Pixels[y, x] &= ~(1 << 4);
         var src = new WarpSource(source);
         // The same planes big-endian, rows back to back, as a mapped FITS file holds them.
         var (swappedImage, swappedVariance, swappedMask) = (BigEndian(source.Image), BigEndian(source.Variance), BigEndian(source.Mask.Image));
@@ -40,6 +44,17 @@ public unsafe class WarpPixelsTests
         using var pinVariance = new Memory<float>(swappedVariance).Pin();
         using var pinMask = new Memory<int>(swappedMask).Pin();
         var bigEndian = new WarpSource((float*)pinImage.Pointer, (float*)pinVariance.Pointer, (int*)pinMask.Pointer, width, height, source.BBox.Min);
+        // Both with the rows that hold a grow bit counted: the loop then skips the whole-footprint OR over the others.
+        var growNative = new int[height + 1];
+        var growSwapped = new int[height + 1];
+        src.CountGrowRows(1 << 4, growNative);
+        bigEndian.CountGrowRows(1 << 4, growSwapped);
+        Assert.Equal(growNative, growSwapped);
+        Assert.InRange(growNative[height], 1, height / 3 + 1);
+        using var pinGrowN = new Memory<int>(growNative).Pin();
+        using var pinGrowS = new Memory<int>(growSwapped).Pin();
+        var nativeGrow = src.WithGrowRows((int*)pinGrowN.Pointer);
+        var bigGrow = bigEndian.WithGrowRows((int*)pinGrowS.Pointer);
         // N odd by default: no multiple of any vector width
         double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
         float* i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
@@ -60,7 +75,9 @@ public unsafe class WarpPixelsTests
                 py[c] = sy[c] - 1;
             }
             long good1 = WarpPixels.RowScalar(src, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
-            foreach (var (planes, scalar, form) in new[] { (src, false, "vector"), (bigEndian, true, "big-endian scalar"), (bigEndian, false, "big-endian vector") })
+            var forms = new[] { (src, false, "vector"), (bigEndian, true, "big-endian scalar"), (bigEndian, false, "big-endian vector"),
+                                (nativeGrow, false, "grow rows counted"), (bigGrow, false, "big-endian, grow rows counted"), (bigGrow, true, "big-endian scalar, grow rows counted") };
+            foreach (var (planes, scalar, form) in forms)
             {
                 long good2 = scalar ? WarpPixels.RowScalar(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N))
                                     : WarpPixels.RowVector(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
