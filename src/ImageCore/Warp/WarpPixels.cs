@@ -153,6 +153,26 @@ internal readonly unsafe struct WarpOutput(float* image, float* variance, int* m
     public readonly int Count = count;
 }
 
+/// <summary>Which planes the tabulated loop warps: a generic argument, so that each form is compiled on its own.</summary>
+internal interface IWarpPlanes
+{
+    /// <summary>Variance and mask besides the image.</summary>
+    static abstract bool VarianceAndMask { get; }
+}
+
+/// <summary>Image, variance and mask.</summary>
+internal readonly struct AllPlanes : IWarpPlanes
+{
+    public static bool VarianceAndMask => true;
+}
+
+/// <summary>The image alone (<see cref="WarpSource.ImageOnly"/>): variance 0 and no mask bits on good pixels, the bits
+/// the same warp of zero variance and mask planes gives, without reading them.</summary>
+internal readonly struct ImageAlone : IWarpPlanes
+{
+    public static bool VarianceAndMask => false;
+}
+
 /// <summary>The kernels and mask rules of one warp.</summary>
 internal sealed class WarpKernels(WarpingKernel kernel, int tableBins, WarpingKernel? maskKernel, int growBits, int noData)
 {
@@ -185,8 +205,10 @@ internal static unsafe class WarpPixels
     /// kernels, the right edge of a plane without row padding) through <see cref="PixelScalar"/>.</summary>
     public static long RowVector(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output) =>
         !Vector256.IsHardwareAccelerated ? RowScalar(src, k, sx, sy, px, py, output)
-        : IsTabulatedUpTo8(k) && src.BigEndian ? (src.ImageOnly ? RowTabulated8Image<BigEndianImage>(src, k, sx, sy, px, py, output) : RowTabulated8<BigEndianImage>(src, k, sx, sy, px, py, output))
-        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8Image<NativeImage>(src, k, sx, sy, px, py, output) : RowTabulated8<NativeImage>(src, k, sx, sy, px, py, output))
+        : IsTabulatedUpTo8(k) && src.BigEndian ? (src.ImageOnly ? RowTabulated8<BigEndianImage, ImageAlone>(src, k, sx, sy, px, py, output)
+                                                                : RowTabulated8<BigEndianImage, AllPlanes>(src, k, sx, sy, px, py, output))
+        : IsTabulatedUpTo8(k) ? (src.ImageOnly ? RowTabulated8<NativeImage, ImageAlone>(src, k, sx, sy, px, py, output)
+                                               : RowTabulated8<NativeImage, AllPlanes>(src, k, sx, sy, px, py, output))
         : src.BigEndian ? Row<BigEndianImage>(src, k, sx, sy, px, py, output, vector: true)
         : Row<NativeImage>(src, k, sx, sy, px, py, output, vector: true);
 
@@ -201,11 +223,12 @@ internal static unsafe class WarpPixels
     /// footprint are unrolled with constant tap indices, and the loop holds no out parameters. The arithmetic is that
     /// of <see cref="Row"/> with <see cref="PixelVector"/> operation for operation, so the bits are the same (the
     /// tests compare against <see cref="RowScalar"/>). Pixels whose footprint cannot be loaded as vectors (the right
-    /// edge of a plane without row padding) go through <see cref="Row"/> one at a time.
+    /// edge of a plane without row padding) go through <see cref="Row"/> one at a time. <typeparamref name="TImage"/>:
+    /// how values are loaded; <typeparamref name="TPlanes"/>: all three planes, or the image alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long RowTabulated8<TImage>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
-        where TImage : struct, IImageLoad
+    private static long RowTabulated8<TImage, TPlanes>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
+        where TImage : struct, IImageLoad where TPlanes : struct, IWarpPlanes
     {
         var kernel = k.Kernel;
         int size = kernel.Size, ctr = kernel.Center, bins = k.TableBins, count = output.Count, noData = k.NoData, growBits = k.GrowBits;
@@ -221,6 +244,7 @@ internal static unsafe class WarpPixels
         // With the bilinear mask kernel, the OR under the whole footprint only matters for the grow bits: a footprint
         // over rows that hold none skips it (the same bits: that OR's grow bits are 0 there).
         int* growRows = bilinearMask ? src.GrowRowsBefore : null;
+        bool all = TPlanes.VarianceAndMask;   // a constant in each compiled form
         if (count > MaxSegment) return InPieces(src, k, sx, sy, px, py, output);
         double tableBins = bins;
         int lastBin = bins - 1;
@@ -249,35 +273,36 @@ internal static unsafe class WarpPixels
                 var kx = Taps(table, tableBins, lastBin, fx);
                 var ky = Taps(table, tableBins, lastBin, fy);
                 float area = areas[c];
-                float* ir = image + startY * imageStride + startX, vr = variance + startY * varianceStride + startX;
-                int* mr = mask + startY * maskStride + startX;
+                float* ir = image + startY * imageStride + startX, vr = all ? variance + startY * varianceStride + startX : null;
+                int* mr = all ? mask + startY * maskStride + startX : null;
                 var accI = Vector256<float>.Zero;
                 var accV = Vector256<float>.Zero;
                 var fullV = Vector256<int>.Zero;
-                bool withMask = growRows == null || growRows[startY + size] != growRows[startY];
+                bool withMask = all && (growRows == null || growRows[startY + size] != growRows[startY]);
                 // Rows in order, a row whose tap is 0 left out (as PixelVector); rows past the kernel have tap 0.
-                AddRow<TImage>(ky.GetElement(0), ir, vr, mr, withMask, ref accI, ref accV, ref fullV);
-                AddRow<TImage>(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, withMask, ref accI, ref accV, ref fullV);
+                AddRow<TImage, TPlanes>(ky.GetElement(0), ir, vr, mr, withMask, ref accI, ref accV, ref fullV);
+                AddRow<TImage, TPlanes>(ky.GetElement(1), ir + imageStride, vr + varianceStride, mr + maskStride, withMask, ref accI, ref accV, ref fullV);
                 if (size > 2)
                 {
-                    AddRow<TImage>(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                    AddRow<TImage>(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                    AddRow<TImage, TPlanes>(ky.GetElement(2), ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                    AddRow<TImage, TPlanes>(ky.GetElement(3), ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, withMask, ref accI, ref accV, ref fullV);
                     if (size > 4)
                     {
-                        AddRow<TImage>(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                        AddRow<TImage>(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                        AddRow<TImage, TPlanes>(ky.GetElement(4), ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                        AddRow<TImage, TPlanes>(ky.GetElement(5), ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, withMask, ref accI, ref accV, ref fullV);
                         if (size > 6)
                         {
-                            AddRow<TImage>(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                            AddRow<TImage>(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                            AddRow<TImage, TPlanes>(ky.GetElement(6), ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, withMask, ref accI, ref accV, ref fullV);
+                            AddRow<TImage, TPlanes>(ky.GetElement(7), ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, withMask, ref accI, ref accV, ref fullV);
                         }
                     }
                 }
                 var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
                 float sumI = Sum8(Vector256.ConditionalSelect(used, accI * kx, Vector256<float>.Zero));
-                float sumV = Sum8(Vector256.ConditionalSelect(used, accV * (kx * kx), Vector256<float>.Zero));
+                // An image alone: variance 0 (times the area squared: NaN where the area is) and no mask bits.
+                float sumV = all ? Sum8(Vector256.ConditionalSelect(used, accV * (kx * kx), Vector256<float>.Zero)) : 0f;
                 int full = withMask ? TImage.Mask(Or8(fullV & used.AsInt32())) : 0, bits = full;
-                if (bilinearMask) bits = (full & growBits) | TImage.Mask(BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy));
+                if (all && bilinearMask) bits = (full & growBits) | TImage.Mask(BilinearMask(mask + (startY + maskShift) * maskStride + startX + maskShift, maskStride, fx, fy));
                 outImage[c] = sumI * area;
                 outVariance[c] = sumV * (area * area);
                 outMask[c] = bits;
@@ -285,88 +310,6 @@ internal static unsafe class WarpPixels
             }
         }
         return good;
-    }
-
-    /// <summary><see cref="RowTabulated8"/> for an image alone (<see cref="WarpSource.ImageOnly"/>): the image's
-    /// arithmetic unchanged, variance 0 (times the area squared, so NaN where the area is) and no mask bits, as the
-    /// same warp of zero variance and mask planes gives, without reading them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static long RowTabulated8Image<TImage>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
-        where TImage : struct, IImageLoad
-    {
-        var kernel = k.Kernel;
-        int size = kernel.Size, ctr = kernel.Center, bins = k.TableBins, count = output.Count, noData = k.NoData;
-        float* outImage = output.Image, outVariance = output.Variance;
-        int* outMask = output.Mask;
-        float* image = src.Image;
-        long stride = src.ImageStride;
-        int lastX = src.Width - size, lastY = src.Height - size;
-        int lastVectorX = Math.Min(lastX, src.LoadLimit - 8);
-        double offsetX = src.X0 + ctr, offsetY = src.Y0 + ctr, limitX = lastX + 1, limitY = lastY + 1;
-        if (count > MaxSegment) return InPieces(src, k, sx, sy, px, py, output);
-        double tableBins = bins;
-        int lastBin = bins - 1;
-        float* areas = stackalloc float[count];
-        Areas(sx, sy, px, py, areas, count);
-        long good = 0;
-        fixed (float* table = k.Table)
-        {
-            for (int c = 0; c < count; c++)
-            {
-                double x = sx[c + 1] - offsetX, y = sy[c + 1] - offsetY;
-                if (!(x >= 0 && y >= 0 && x < limitX && y < limitY))
-                {
-                    outImage[c] = float.NaN;
-                    outVariance[c] = float.PositiveInfinity;
-                    outMask[c] = noData;
-                    continue;
-                }
-                int startX = double.ConvertToIntegerNative<int>(x), startY = double.ConvertToIntegerNative<int>(y);   // 0 <= x, y < limit: in range
-                if (startX > lastVectorX)
-                {
-                    good += Row<TImage>(src, k, sx + c, sy + c, px + c, py + c, new WarpOutput(outImage + c, outVariance + c, outMask + c, 1), vector: true);
-                    continue;
-                }
-                double fx = x - startX, fy = y - startY;
-                var kx = Taps(table, tableBins, lastBin, fx);
-                var ky = Taps(table, tableBins, lastBin, fy);
-                float area = areas[c];
-                float* ir = image + startY * stride + startX;
-                var acc = Vector256<float>.Zero;
-                // As RowTabulated8: rows in order, a row whose tap is 0 left out; rows past the kernel have tap 0.
-                AddImageRow<TImage>(ky.GetElement(0), ir, ref acc);
-                AddImageRow<TImage>(ky.GetElement(1), ir + stride, ref acc);
-                if (size > 2)
-                {
-                    AddImageRow<TImage>(ky.GetElement(2), ir + 2 * stride, ref acc);
-                    AddImageRow<TImage>(ky.GetElement(3), ir + 3 * stride, ref acc);
-                    if (size > 4)
-                    {
-                        AddImageRow<TImage>(ky.GetElement(4), ir + 4 * stride, ref acc);
-                        AddImageRow<TImage>(ky.GetElement(5), ir + 5 * stride, ref acc);
-                        if (size > 6)
-                        {
-                            AddImageRow<TImage>(ky.GetElement(6), ir + 6 * stride, ref acc);
-                            AddImageRow<TImage>(ky.GetElement(7), ir + 7 * stride, ref acc);
-                        }
-                    }
-                }
-                var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
-                outImage[c] = Sum8(Vector256.ConditionalSelect(used, acc * kx, Vector256<float>.Zero)) * area;
-                outVariance[c] = 0f * (area * area);
-                outMask[c] = 0;
-                good++;
-            }
-        }
-        return good;
-    }
-
-    /// <summary>One footprint row of the image into the accumulator (nothing when the tap is 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddImageRow<TImage>(float w, float* ir, ref Vector256<float> acc) where TImage : struct, IImageLoad
-    {
-        if (w == 0) return;
-        acc = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), acc);
     }
 
     /// <summary>The OR of the mask under the bilinear kernel's non-zero taps at <paramref name="m"/>: taps (1 - f, f),
@@ -384,8 +327,8 @@ internal static unsafe class WarpPixels
         return narrow;
     }
 
-    /// <summary>The most pixels <see cref="RowTabulated8"/> and <see cref="RowTabulated8Image{TImage}"/> take at once
-    /// (their per-pixel areas are on the stack); longer segments go through in pieces.</summary>
+    /// <summary>The most pixels <see cref="RowTabulated8"/> takes at once (their areas are on the stack); longer segments
+    /// go through in pieces.</summary>
     private const int MaxSegment = 512;
 
     /// <summary>A long segment through <see cref="RowVector"/> in pieces of <see cref="MaxSegment"/> pixels.</summary>
@@ -433,11 +376,12 @@ internal static unsafe class WarpPixels
     /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0;
     /// the mask only <paramref name="withMask"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow<TImage>(float w, float* ir, float* vr, int* mr, bool withMask, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
-        where TImage : struct, IImageLoad
+    private static void AddRow<TImage, TPlanes>(float w, float* ir, float* vr, int* mr, bool withMask, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+        where TImage : struct, IImageLoad where TPlanes : struct, IWarpPlanes
     {
         if (w == 0) return;
         accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
+        if (!TPlanes.VarianceAndMask) return;
         accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), TImage.Load8(vr), accV);
         if (withMask) fullV |= Vector256.Load(mr);
     }

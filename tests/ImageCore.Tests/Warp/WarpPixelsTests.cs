@@ -61,19 +61,7 @@ public unsafe class WarpPixelsTests
         int* m1 = stackalloc int[N], m2 = stackalloc int[N];
         for (int trial = 0; trial < 40; trial++)
         {
-            // A rotated, scaled row of positions over the whole source and a little beyond (edges, NaN positions),
-            // with exact integers and half-integers mixed in.
-            double x0 = rng.NextDouble() * (width + 8) - 6 - 3, y0 = rng.NextDouble() * (height + 8) - 6 + 5;
-            double angle = rng.NextDouble() * 2 * Math.PI, step = 0.3 + rng.NextDouble();
-            for (int c = 0; c <= N; c++)
-            {
-                sx[c] = x0 + c * step * Math.Cos(angle);
-                sy[c] = y0 + c * step * Math.Sin(angle);
-                if (rng.Next(10) == 0) (sx[c], sy[c]) = (Math.Round(sx[c]), Math.Round(sy[c] * 2) / 2);
-                if (rng.Next(60) == 0) sx[c] = double.NaN;
-                px[c] = sx[c] + 0.1 * rng.NextDouble();
-                py[c] = sy[c] - 1;
-            }
+            RandomPositions(rng, width, height, sx, sy, px, py, N);
             long good1 = WarpPixels.RowScalar(src, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
             var forms = new[] { (src, false, "vector"), (bigEndian, true, "big-endian scalar"), (bigEndian, false, "big-endian vector"),
                                 (nativeGrow, false, "grow rows counted"), (bigGrow, false, "big-endian, grow rows counted"), (bigGrow, true, "big-endian scalar, grow rows counted") };
@@ -119,17 +107,7 @@ public unsafe class WarpPixelsTests
         int* m0 = stackalloc int[N], m1 = stackalloc int[N], m2 = stackalloc int[N];
         for (int trial = 0; trial < 40; trial++)
         {
-            double x0 = rng.NextDouble() * (width + 8) - 6 - 3, y0 = rng.NextDouble() * (height + 8) - 6 + 5;
-            double angle = rng.NextDouble() * 2 * Math.PI, step = 0.3 + rng.NextDouble();
-            for (int c = 0; c <= N; c++)
-            {
-                sx[c] = x0 + c * step * Math.Cos(angle);
-                sy[c] = y0 + c * step * Math.Sin(angle);
-                if (rng.Next(10) == 0) (sx[c], sy[c]) = (Math.Round(sx[c]), Math.Round(sy[c] * 2) / 2);
-                if (rng.Next(60) == 0) sx[c] = double.NaN;
-                px[c] = sx[c] + 0.1 * rng.NextDouble();
-                py[c] = sy[c] - 1;
-            }
+            RandomPositions(rng, width, height, sx, sy, px, py, N);
             long good0 = WarpPixels.RowScalar(full, kernels, sx, sy, px, py, new WarpOutput(i0, v0, m0, N));
             // The image alone, as in memory and big-endian as a mapped file holds it, each through both loops.
             foreach (var (alone, form) in new[] { (native, "native"), (bigEndian, "big-endian") })
@@ -173,6 +151,23 @@ public unsafe class WarpPixelsTests
             System.Runtime.InteropServices.MemoryMarshal.AsBytes(plane.Pixels.GetRowSpan(y)).CopyTo(bytes[(y * plane.Width * sizeof(int))..]);
         for (int i = 0; i < bytes.Length; i += 4) bytes.Slice(i, 4).Reverse();
         return values;
+    }
+
+    /// <summary>A rotated, scaled row of N + 1 source positions over a source of this size (xy0 (-3, 5)) and a little
+    /// beyond (edges, NaN positions), with exact integers and half-integers mixed in; px/py one row below.</summary>
+    private static void RandomPositions(Random rng, int width, int height, double* sx, double* sy, double* px, double* py, int N)
+    {
+        double x0 = rng.NextDouble() * (width + 8) - 6 - 3, y0 = rng.NextDouble() * (height + 8) - 6 + 5;
+        double angle = rng.NextDouble() * 2 * Math.PI, step = 0.3 + rng.NextDouble();
+        for (int c = 0; c <= N; c++)
+        {
+            sx[c] = x0 + c * step * Math.Cos(angle);
+            sy[c] = y0 + c * step * Math.Sin(angle);
+            if (rng.Next(10) == 0) (sx[c], sy[c]) = (Math.Round(sx[c]), Math.Round(sy[c] * 2) / 2);
+            if (rng.Next(60) == 0) sx[c] = double.NaN;
+            px[c] = sx[c] + 0.1 * rng.NextDouble();
+            py[c] = sy[c] - 1;
+        }
     }
 
     private static bool Same(float a, float b) => (float.IsNaN(a) && float.IsNaN(b)) || BitConverter.SingleToInt32Bits(a) == BitConverter.SingleToInt32Bits(b);
