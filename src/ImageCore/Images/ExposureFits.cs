@@ -69,9 +69,11 @@ public static class ExposureFits
 
     /// <summary>Reads an exposure from an open FITS file.</summary>
     /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
-    public static Exposure Read(FitsFile file)
+    public static Exposure Read(FitsFile file) => Read(file, ReadLayout(file));
+
+    /// <summary>The exposure of <paramref name="file"/>, whose headers <see cref="ReadLayout"/> has read.</summary>
+    internal static Exposure Read(FitsFile file, Layout layout)
     {
-        var layout = ReadLayout(file);
         Image<float>? image = null, variance = null;
         Mask? mask = null;
         try
@@ -79,11 +81,8 @@ public static class ExposureFits
             image = new Image<float>(file.ReadImage<float>(layout.Image), layout.Xy0);
             mask = new Mask(new Image<int>(file.ReadImage<int>(layout.Mask), layout.Xy0));
             variance = new Image<float>(file.ReadImage<float>(layout.Variance), layout.Xy0);
-            if (layout.MaskPlanes.Count > 0)
-            {
-                mask.ClearPlanes();
-                foreach (var (name, bit) in layout.MaskPlanes) mask.SetPlane(name, bit);
-            }
+            mask.ClearPlanes();
+            foreach (var (name, bit) in layout.MaskPlanes) mask.SetPlane(name, bit);
             return new Exposure(new MaskedImage(image, mask, variance), layout.Metadata);
         }
         catch
@@ -96,7 +95,8 @@ public static class ExposureFits
     }
 
     /// <summary>What the headers of an exposure file say: its three plane HDUs (the same size, MASK int32), xy0,
-    /// the mask planes named by MP_ cards (bits 0..30) and the primary header's cards as metadata.</summary>
+    /// the mask planes named by MP_ cards (bits 0..30; without any, a mask's default planes) and the primary header's cards
+    /// as metadata.</summary>
     internal sealed record Layout(FitsHdu Image, FitsHdu Mask, FitsHdu Variance, Point2I Xy0, IReadOnlyList<(string Name, int Bit)> MaskPlanes, FitsHeader Metadata)
     {
         /// <summary>The pixel box of the planes.</summary>
@@ -127,6 +127,8 @@ public static class ExposureFits
                 throw new FitsFormatException(file.Name, maskHdu.Index, -1, c.Keyword, $"mask plane bit {bit} is outside 0..30");
             planes.Add((c.Keyword[3..], (int)bit));
         }
+        if (planes.Count == 0)   // no MP_ cards: a mask's default planes
+            for (int bit = 0; bit < Images.Mask.DefaultPlanes.Count; bit++) planes.Add((Images.Mask.DefaultPlanes[bit], bit));
         var metadata = new FitsHeader(file.Name, 0);
         foreach (var c in primary.Header)
             if (c.Kind == FitsValueKind.Commentary || !MetadataSkip.IsMatch(c.Keyword)) metadata.Add(c);

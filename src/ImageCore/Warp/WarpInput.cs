@@ -85,9 +85,7 @@ internal sealed unsafe class WarpInput : IDisposable
             {
                 var bbox = layout.BBox;
                 var planes = new WarpSource((float*)mapped.Data(layout.Image), (float*)mapped.Data(layout.Variance), (int*)mapped.Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
-                // The planes ExposureFits.Read gives: the MP_ cards', or the default planes without them.
-                var maskPlanes = layout.MaskPlanes.Count > 0 ? layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit)
-                                                              : Mask.DefaultPlanes.Select((name, bit) => (name, bit)).ToDictionary(p => p.name, p => p.bit);
+                var maskPlanes = layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit);
                 return new WarpInput { _mapped = mapped, _planes = planes, Metadata = layout.Metadata, WcsHeader = wcsHeader, BBox = bbox, MaskPlanes = maskPlanes };
             }
             catch
@@ -96,7 +94,7 @@ internal sealed unsafe class WarpInput : IDisposable
                 throw;
             }
         }
-        var exposure = ExposureFits.Read(file);
+        var exposure = ExposureFits.Read(file, layout);
         var mi = exposure.MaskedImage;
         return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, WcsHeader = wcsHeader, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
     }
