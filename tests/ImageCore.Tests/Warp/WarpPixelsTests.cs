@@ -209,6 +209,24 @@ public unsafe class WarpPixelsTests
         Assert.Equal((a0 + a2) + (a1 + a3), WarpPixels.Sum8(v));
     }
 
+    [Fact]
+    public void Sum8x8_gives_each_pixel_the_bits_of_Sum8()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;   // the loop that uses it needs AVX2 too
+        var rng = new Random(23);
+        float* v = stackalloc float[64];
+        float* sums = stackalloc float[8];
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 1e-45f, float.MaxValue, -float.MaxValue];
+        for (int trial = 0; trial < 2000; trial++)
+        {
+            for (int i = 0; i < 64; i++)
+                v[i] = rng.Next(20) == 0 ? specials[rng.Next(specials.Length)] : (float)((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-3, 9)));
+            System.Runtime.Intrinsics.Vector256.Store(WarpPixels.Sum8x8(v), sums);
+            for (int p = 0; p < 8; p++)
+                Assert.True(Same(WarpPixels.Sum8(v + 8 * p), sums[p]), $"trial {trial} pixel {p}: {WarpPixels.Sum8(v + 8 * p)} vs {sums[p]}");
+        }
+    }
+
     [Theory]
     [InlineData(3, 4096)]
     [InlineData(4, 4096)]

@@ -26,6 +26,33 @@ public class WarperTests(Xunit.Abstractions.ITestOutputHelper output)
 
     private static SkyWcs Shifted(SkyWcs w, double dx, double dy) => w.WithPixelOrigin(-dx, -dy);
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(10)]
+    [InlineData(17)]
+    public unsafe void Vectorised_grid_rows_equal_the_plain_loop(int interpLength)
+    {
+        var source = DetectorWcs("R22_S11", 16, rotPa: 78);
+        var dest = Shifted(DetectorWcs("R22_S11", 16, rotPa: 70), 3.3, -2.1);
+        var box = new Box2I(-5, 7, 211, 93);
+        var grid = new Warper.SourceGrid(source, dest, box, interpLength);
+        var rng = new Random(interpLength);
+        double* x1 = stackalloc double[box.Width + 1], y1 = stackalloc double[box.Width + 1];
+        double* x2 = stackalloc double[box.Width + 1], y2 = stackalloc double[box.Width + 1];
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int r = rng.Next(-1, box.Height), c0 = rng.Next(box.Width), n = rng.Next(1, box.Width - c0 + 1);
+            grid.RowSegment(r, c0, n, x1, y1, vectorized: false);
+            grid.RowSegment(r, c0, n, x2, y2, vectorized: true);
+            for (int i = 0; i <= n; i++)
+            {
+                Assert.True(BitConverter.DoubleToInt64Bits(x1[i]) == BitConverter.DoubleToInt64Bits(x2[i]), $"x: row {r} columns from {c0 - 1}, column {c0 - 1 + i}: {x1[i]} vs {x2[i]}");
+                Assert.True(BitConverter.DoubleToInt64Bits(y1[i]) == BitConverter.DoubleToInt64Bits(y2[i]), $"y: row {r} columns from {c0 - 1}, column {c0 - 1 + i}: {y1[i]} vs {y2[i]}");
+            }
+        }
+    }
+
     [Fact]
     public void Lanczos_taps_are_afws()
     {
