@@ -267,17 +267,22 @@ internal static unsafe class WarpPixels
         double* fxs = stackalloc double[MaxSegment], fys = stackalloc double[MaxSegment];
         float* kxs = stackalloc float[MaxSegment * 8], kys = stackalloc float[MaxSegment * 8];
         float* sumsI = stackalloc float[MaxSegment * 8], sumsV = stackalloc float[MaxSegment * 8];
+        byte* zeroRowTap = stackalloc byte[MaxSegment];
         var frame = new FootprintFrame(src, kernel, k.TableBins);
         Footprints(frame, sx, sy, count, startX, startY, fxs, fys, binX, binY, tX, tY);
         Areas(sx, sy, px, py, areas, count);
         long good = 0;
         fixed (float* table = k.Table)
         {
-            // Bins are inside the table for every pixel (outside ones too), so this needs no test.
+            // Bins are inside the table for every pixel (outside ones too), so this needs no test. A pixel with a row
+            // tap of 0 (within the kernel) is marked: its rows are tested one by one.
+            uint kernelRows = (1u << size) - 1;
             for (int c = 0; c < count; c++)
             {
                 WarpingKernel.Lerp8(table + binX[c] * 8, table + binX[c] * 8 + 8, Vector256.Create(tX[c])).Store(kxs + c * 8);
-                WarpingKernel.Lerp8(table + binY[c] * 8, table + binY[c] * 8 + 8, Vector256.Create(tY[c])).Store(kys + c * 8);
+                var ky = WarpingKernel.Lerp8(table + binY[c] * 8, table + binY[c] * 8 + 8, Vector256.Create(tY[c]));
+                ky.Store(kys + c * 8);
+                zeroRowTap[c] = (byte)((Vector256.Equals(ky, Vector256<float>.Zero).ExtractMostSignificantBits() & kernelRows) != 0 ? 1 : 0);
             }
         }
 
@@ -298,24 +303,10 @@ internal static unsafe class WarpPixels
             var accV = Vector256<float>.Zero;
             var fullV = Vector256<int>.Zero;
             bool withMask = all && (growRows == null || growRows[y0 + size] != growRows[y0]);
-            // Rows in order, a row whose tap is 0 left out (as PixelVector); rows past the kernel have tap 0.
-            AddRow<TImage, TPlanes>(ky[0], ir, vr, mr, withMask, ref accI, ref accV, ref fullV);
-            AddRow<TImage, TPlanes>(ky[1], ir + imageStride, vr + varianceStride, mr + maskStride, withMask, ref accI, ref accV, ref fullV);
-            if (size > 2)
-            {
-                AddRow<TImage, TPlanes>(ky[2], ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                AddRow<TImage, TPlanes>(ky[3], ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                if (size > 4)
-                {
-                    AddRow<TImage, TPlanes>(ky[4], ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                    AddRow<TImage, TPlanes>(ky[5], ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                    if (size > 6)
-                    {
-                        AddRow<TImage, TPlanes>(ky[6], ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                        AddRow<TImage, TPlanes>(ky[7], ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, withMask, ref accI, ref accV, ref fullV);
-                    }
-                }
-            }
+            // Rows in order, a row whose tap is 0 left out (as PixelVector). Most pixels have none: their rows go in
+            // without a test per row.
+            if (zeroRowTap[c] != 0) AddRows<TImage, TPlanes>(ky, ir, vr, mr, imageStride, varianceStride, maskStride, size, withMask, true, ref accI, ref accV, ref fullV);
+            else AddRows<TImage, TPlanes>(ky, ir, vr, mr, imageStride, varianceStride, maskStride, size, withMask, false, ref accI, ref accV, ref fullV);
             var kx = Vector256.Load(kxs + c * 8);
             var used = ~Vector256.Equals(kx, Vector256<float>.Zero);
             Vector256.ConditionalSelect(used, accI * kx, Vector256<float>.Zero).Store(sumsI + c * 8);
@@ -528,13 +519,34 @@ internal static unsafe class WarpPixels
         }
     }
 
-    /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0;
-    /// the mask only <paramref name="withMask"/>).</summary>
+    /// <summary>The <paramref name="size"/> rows of a footprint into the accumulators (<see cref="AddRow"/>), unrolled with
+    /// constant tap indices; <paramref name="testTaps"/> (a constant at each call) leaves out rows whose tap is 0, and
+    /// without it every row goes in (the same bits when no tap is 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRow<TImage, TPlanes>(float w, float* ir, float* vr, int* mr, bool withMask, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+    private static void AddRows<TImage, TPlanes>(float* ky, float* ir, float* vr, int* mr, long imageStride, long varianceStride, long maskStride, int size,
+                                                 bool withMask, bool testTaps, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
         where TImage : struct, IImageLoad where TPlanes : struct, IWarpPlanes
     {
-        if (w == 0) return;
+        AddRow<TImage, TPlanes>(ky[0], ir, vr, mr, withMask, testTaps, ref accI, ref accV, ref fullV);
+        AddRow<TImage, TPlanes>(ky[1], ir + imageStride, vr + varianceStride, mr + maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        if (size <= 2) return;
+        AddRow<TImage, TPlanes>(ky[2], ir + 2 * imageStride, vr + 2 * varianceStride, mr + 2 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        AddRow<TImage, TPlanes>(ky[3], ir + 3 * imageStride, vr + 3 * varianceStride, mr + 3 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        if (size <= 4) return;
+        AddRow<TImage, TPlanes>(ky[4], ir + 4 * imageStride, vr + 4 * varianceStride, mr + 4 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        AddRow<TImage, TPlanes>(ky[5], ir + 5 * imageStride, vr + 5 * varianceStride, mr + 5 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        if (size <= 6) return;
+        AddRow<TImage, TPlanes>(ky[6], ir + 6 * imageStride, vr + 6 * varianceStride, mr + 6 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+        AddRow<TImage, TPlanes>(ky[7], ir + 7 * imageStride, vr + 7 * varianceStride, mr + 7 * maskStride, withMask, testTaps, ref accI, ref accV, ref fullV);
+    }
+
+    /// <summary>One footprint row into the accumulators, as <see cref="PixelVector"/>'s loop body (nothing when the tap is 0
+    /// and <paramref name="testTap"/>; the mask only <paramref name="withMask"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRow<TImage, TPlanes>(float w, float* ir, float* vr, int* mr, bool withMask, bool testTap, ref Vector256<float> accI, ref Vector256<float> accV, ref Vector256<int> fullV)
+        where TImage : struct, IImageLoad where TPlanes : struct, IWarpPlanes
+    {
+        if (testTap && w == 0) return;
         accI = Vector256.FusedMultiplyAdd(Vector256.Create(w), TImage.Load8(ir), accI);
         if (!TPlanes.VarianceAndMask) return;
         accV = Vector256.FusedMultiplyAdd(Vector256.Create(w * w), TImage.Load8(vr), accV);

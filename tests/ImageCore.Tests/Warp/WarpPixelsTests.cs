@@ -175,6 +175,8 @@ public unsafe class WarpPixelsTests
     [Theory]
     [InlineData("lanczos3", "bilinear", 4096)]
     [InlineData("lanczos3", "bilinear", 0)]
+    [InlineData("lanczos1", "bilinear", 4096)]   // exact zero taps at integer positions: the rows under them are left out
+    [InlineData("lanczos1", "", 256)]
     [InlineData("lanczos3", "", 4096)]
     [InlineData("lanczos4", "lanczos2", 4096)]
     [InlineData("lanczos2", "nearest", 256)]
