@@ -100,5 +100,5 @@ public static class Demo
     }
 
     /// <summary>The demo's summary as indented JSON (for scripts).</summary>
-    public static string ToJson(DemoResult result) => JsonSerializer.Serialize(result, PipelineReport.JsonOptions);
+    public static string ToJson(DemoResult result) => JsonSerializer.Serialize(result, ReportJsonContext.Default.DemoResult);
 }

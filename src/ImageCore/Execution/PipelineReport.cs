@@ -100,17 +100,20 @@ public sealed record PipelineReport(string Data, string Output, int Threads, str
     IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
     IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
 {
-    /// <summary>The options the report is written and read with (camelCase names, indented).</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    /// <summary>The options the report is written and read with (camelCase names, indented), with source-generated
+    /// metadata for the report's types (no reflection: usable in a native AOT build).</summary>
+    public static JsonSerializerOptions JsonOptions => ReportJsonContext.Default.Options;
 
     /// <summary>The report as JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.PipelineReport);
 }
+
+/// <summary>Source-generated JSON metadata for the run report and the demo's summary: camelCase names, indented,
+/// nothing left out.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(PipelineReport))]
+[JsonSerializable(typeof(DemoResult))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
 
 /// <summary>Progress of a run: a quantum of <paramref name="Step"/> finished (or the step started, with Done 0).</summary>
 /// <param name="Step">isr, warp or coadd.</param>

@@ -184,7 +184,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
         byte[] json = ReadJson("defects", path);
         try
         {
-            var boxes = System.Text.Json.JsonSerializer.Deserialize<int[][]>(json) ?? [];
+            var boxes = System.Text.Json.JsonSerializer.Deserialize(json, DefectsJsonContext.Default.Int32ArrayArray) ?? [];
             IReadOnlyList<Box2I> defects = boxes.Select(b => b is { Length: 4 } ? new Box2I(b[0], b[1], b[2], b[3]) : throw new CalibrationException("defects", path, "a defect is [x0, y0, width, height]")).ToList();
             return CalibrationLease.Borrowing(defects, json.Length);
         }
@@ -356,3 +356,7 @@ internal interface IStreamedCalibrationSource
     /// <summary>The master flat for <paramref name="band"/>, headers read and checked.</summary>
     CalibrationLease<ExposureBandReader> OpenFlat(Detector detector, string band);
 }
+
+/// <summary>Source-generated JSON metadata for a defects file (a list of [x0, y0, width, height]).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(int[][]))]
+internal sealed partial class DefectsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

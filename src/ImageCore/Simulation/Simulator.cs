@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
@@ -98,22 +99,25 @@ public static class Simulator
             calibs.Add(WriteCalibration(outDir, "bias", null, det, bias, config));
             calibs.Add(WriteCalibration(outDir, "dark", null, det, dark, config));
             calibs.Add(WriteCalibration(outDir, "flat", config.Band, det, flat, config));
-            calibs.Add(WriteJson(outDir, "amps", det, new
+            calibs.Add(WriteJson(outDir, "amps", det, new JsonObject
             {
-                detector = det.Name, id = det.Id, vendor = det.Vendor,
-                amplifiers = det.Amplifiers.Select(a => new { name = a.Name, gain = a.Gain, readNoise = a.ReadNoise, saturation = a.Saturation }),
+                ["detector"] = det.Name, ["id"] = det.Id, ["vendor"] = det.Vendor,
+                ["amplifiers"] = Array(det.Amplifiers.Select(a => new JsonObject { ["name"] = a.Name, ["gain"] = a.Gain, ["readNoise"] = a.ReadNoise, ["saturation"] = a.Saturation })),
             }, indented: true));
             var defects = BadColumns(det, config);
-            calibs.Add(WriteJson(outDir, "defects", det, defects.Select(d => new[] { d.MinX, d.MinY, d.Width, d.Height })));
+            calibs.Add(WriteJson(outDir, "defects", det, Array(defects.Select(d => new JsonArray(d.MinX, d.MinY, d.Width, d.Height)))));
             var crosstalk = CrosstalkCoefficients(det);
             int n = crosstalk.GetLength(0);
-            calibs.Add(WriteJson(outDir, "crosstalk", det, new
+            calibs.Add(WriteJson(outDir, "crosstalk", det, new JsonObject
             {
-                detector = det.Name, convention = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00",
-                coefficients = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => crosstalk[i, j]).ToArray()),
+                ["detector"] = det.Name, ["convention"] = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00",
+                ["coefficients"] = Array(Enumerable.Range(0, n).Select(i => Array(Enumerable.Range(0, n).Select(j => (JsonNode)crosstalk[i, j])))),
             }));
             var nonLinearity = NonLinearity(det, config);
-            calibs.Add(WriteJson(outDir, "linearity", det, new { detector = det.Name, model = "measured = true * (1 - k * true), ADU above bias", k = nonLinearity }));
+            calibs.Add(WriteJson(outDir, "linearity", det, new JsonObject
+            {
+                ["detector"] = det.Name, ["model"] = "measured = true * (1 - k * true), ADU above bias", ["k"] = Array(nonLinearity.Select(k => (JsonNode)k)),
+            }));
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
@@ -184,12 +188,12 @@ public static class Simulator
                 string visitPath = Path.Combine(truthDir, "visit.json");
                 if (!truths.Contains(visitPath))   // one per visit, not per detector
                 {
-                    WriteAtomically(visitPath, JsonSerializer.Serialize(new
+                    WriteAtomically(visitPath, new JsonObject
                     {
-                        visit, band = config.Band, exptime = config.ExposureTime, darktime = config.DarkTime,
-                        ra = pointing.Ra, dec = pointing.Dec, rotpa = pointing.RotPa, seeingFwhmArcsec = seeing,
-                        psfSigmaPixels = psfSigma, pixelScaleArcsec = cam.PixelScaleArcsec,
-                    }, new JsonSerializerOptions { WriteIndented = true }));
+                        ["visit"] = visit, ["band"] = config.Band, ["exptime"] = config.ExposureTime, ["darktime"] = config.DarkTime,
+                        ["ra"] = pointing.Ra, ["dec"] = pointing.Dec, ["rotpa"] = pointing.RotPa, ["seeingFwhmArcsec"] = seeing,
+                        ["psfSigmaPixels"] = psfSigma, ["pixelScaleArcsec"] = cam.PixelScaleArcsec,
+                    }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                     truths.Add(visitPath);
                 }
                 progress?.Report($"visit {visit} {det.Name}");
@@ -280,14 +284,17 @@ public static class Simulator
     }
 
     /// <summary>Writes <c>calib/KIND/DET.json</c> atomically.</summary>
-    private static string WriteJson(string outDir, string kind, Detector det, object content, bool indented = false)
+    private static string WriteJson(string outDir, string kind, Detector det, JsonNode content, bool indented = false)
     {
         string dir = Path.Combine(outDir, "calib", kind);
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, det.Name + ".json");
-        WriteAtomically(path, JsonSerializer.Serialize(content, new JsonSerializerOptions { WriteIndented = indented }));
+        WriteAtomically(path, content.ToJsonString(new JsonSerializerOptions { WriteIndented = indented }));
         return path;
     }
+
+    /// <summary>A JSON array of <paramref name="items"/>.</summary>
+    private static JsonArray Array(IEnumerable<JsonNode> items) => new(items.ToArray());
 
     /// <summary>Deterministic per-stream seed (HashCode is randomised per process, so not used).</summary>
     private static int Seed(int seed, int visit, int detector, int stream) =>

@@ -272,19 +272,7 @@ internal static unsafe class WarpPixels
         Footprints(frame, sx, sy, count, startX, startY, fxs, fys, binX, binY, tX, tY);
         Areas(sx, sy, px, py, areas, count);
         long good = 0;
-        fixed (float* table = k.Table)
-        {
-            // Bins are inside the table for every pixel (outside ones too), so this needs no test. A pixel with a row
-            // tap of 0 (within the kernel) is marked: its rows are tested one by one.
-            uint kernelRows = (1u << size) - 1;
-            for (int c = 0; c < count; c++)
-            {
-                WarpingKernel.Lerp8(table + binX[c] * 8, table + binX[c] * 8 + 8, Vector256.Create(tX[c])).Store(kxs + c * 8);
-                var ky = WarpingKernel.Lerp8(table + binY[c] * 8, table + binY[c] * 8 + 8, Vector256.Create(tY[c]));
-                ky.Store(kys + c * 8);
-                zeroRowTap[c] = (byte)((Vector256.Equals(ky, Vector256<float>.Zero).ExtractMostSignificantBits() & kernelRows) != 0 ? 1 : 0);
-            }
-        }
+        fixed (float* table = k.Table) TapRows(table, binX, tX, binY, tY, count, size, kxs, kys, zeroRowTap);
 
         // Pass 2: the footprints.
         for (int c = 0; c < count; c++)
@@ -362,6 +350,23 @@ internal static unsafe class WarpPixels
             if (!all) outMask[p] = 0;
         }
         return good;
+    }
+
+    /// <summary>The rest of pass 1 of <see cref="RowTabulated8"/>: each pixel's taps (8 per axis) from the table rows at
+    /// its bins (inside the table for every pixel, outside ones too, so this needs no test), and whether one of its row
+    /// taps within the kernel's <paramref name="size"/> is 0 (those rows are then tested one by one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first segment: no tier-0 pass
+    private static void TapRows(float* table, int* binX, float* tX, int* binY, float* tY, int count, int size, float* kxs, float* kys, byte* zeroRowTap)
+    {
+        uint kernelRows = (1u << size) - 1;
+        for (int c = 0; c < count; c++)
+        {
+            float* rowX = table + binX[c] * 8, rowY = table + binY[c] * 8;
+            WarpingKernel.Lerp8(rowX, rowX + 8, Vector256.Create(tX[c])).Store(kxs + c * 8);
+            var ky = WarpingKernel.Lerp8(rowY, rowY + 8, Vector256.Create(tY[c]));
+            ky.Store(kys + c * 8);
+            zeroRowTap[c] = (byte)((Vector256.Equals(ky, Vector256<float>.Zero).ExtractMostSignificantBits() & kernelRows) != 0 ? 1 : 0);
+        }
     }
 
     /// <summary>What <see cref="Footprints"/> needs of a warp: the source's size and origin, the kernel's size and

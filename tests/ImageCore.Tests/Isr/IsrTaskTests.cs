@@ -69,6 +69,37 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Cli_isr_configuration_names_match_in_any_case_over_the_defaults_and_bad_values_are_named()
+    {
+        using var dir = new TempDir();
+        var sim = Simulate(dir, "R01_S00");
+        string post = dir.File("post.fits"), config = dir.File("isr.json");
+        (string Json, string Expected)[] cases =
+        [
+            // Lower-case names reach the property (its check names it), the other overscan values keep their defaults.
+            ("{ \"overscan\": { \"numsigmaclip\": -1 } }", "NumSigmaClip must be > 0 (is -1)"),
+            ("{ \"Overscan\": { \"FitType\": \"NoSuchFit\" } }", "FitType"),
+            ("{ \"Overscan\": { \"LeadingToSkip\": \"three\" } }", "LeadingToSkip"),
+            ("[1, 2]", "JSON object"),
+            ("null", "empty configuration"),
+        ];
+        foreach (var (json, expected) in cases)
+        {
+            File.WriteAllText(config, json);
+            var (code, _, stderr) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+            Assert.True(code == 1, $"{json}: exit {code}, {stderr}");
+            Assert.Contains(expected, stderr);
+            Assert.False(File.Exists(post), json);
+        }
+        // One value given in lower case: it applies, and every value left out keeps its default (0 would fail checks).
+        File.WriteAllText(config, "{ \"overscan\": { \"fittype\": \"MeanPerRow\" } }");
+        var (ok, _, err) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        Assert.True(ok == 0, err);
+        using var e = ExposureFits.Read(post);
+        Assert.Contains("ImageCore ISR step: overscan MeanPerRow", e.Metadata.Commentary("HISTORY"));
+    }
+
     [SkippableFact]
     public void Cli_isr_writes_an_exposure_that_fitsverify_accepts()
     {
