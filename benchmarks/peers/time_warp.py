@@ -10,6 +10,10 @@ mask marking NO_DATA). With --mode exposure, ImageCore warps the exposure itself
 more work than SWarp's. --mode both (the default) times both against SWarp. GRID is a FITS image whose header gives
 the output grid (NAXIS1/2 and a TAN WCS); SWarp takes it from a .head file next to its output. Both write their
 results to a temporary directory; SWarp writes its resampled image and weight map there (COMBINE N).
+
+--imagecore PATH: the command to time; by default the JIT build's app host (dotnet build -c Release). Batch nodes
+run the native build the README publishes (dotnet publish src/ImageCore.Cli -c Release -r linux-x64
+-p:PublishAot=true -o DIR): pass DIR/imagecore.
 """
 import argparse
 import os
