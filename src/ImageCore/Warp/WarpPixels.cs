@@ -213,7 +213,7 @@ internal static unsafe class WarpPixels
         : Row<NativeImage>(src, k, sx, sy, px, py, output, vector: true);
 
     /// <summary>The kernels <see cref="RowTabulated8"/> takes: a tap table of stride 8 (kernels of up to 8 taps:
-    /// lanczos2-4) and no mask kernel or the bilinear one.</summary>
+    /// lanczos1-4) and no mask kernel or the bilinear one, on a processor with AVX2 (<see cref="Sum8x8"/>).</summary>
     private static bool IsTabulatedUpTo8(WarpKernels k) =>
         k.Table is not null && k.Kernel.TapStride == 8 && (k.MaskKernel is null || k.MaskKernel == WarpingKernel.Bilinear)
         && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
@@ -229,7 +229,7 @@ internal static unsafe class WarpPixels
     /// each is a short loop the processor can overlap from pixel to pixel:
     /// <list type="number">
     /// <item>where each footprint starts and its table bins, four pixels at a time (<see cref="Footprints"/>), then the
-    /// taps of every pixel (<see cref="WarpingKernel.Lerp8"/>);</item>
+    /// taps of every pixel (<see cref="TapRows"/>);</item>
     /// <item>per pixel, the footprint's rows into the accumulators (the rows unrolled with constant offsets, each row's
     /// tap broadcast from memory), and the lane products acc_i * kx_i stored;</item>
     /// <item>the lane sums of eight pixels at once (<see cref="Sum8x8"/>), times their areas, with the outside pixels
@@ -242,7 +242,7 @@ internal static unsafe class WarpPixels
     /// image alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]   // the per-pixel tables are written before they are read
+    [SkipLocalsInit]   // the per-pixel tables are written before use (pass 3 also reads, and discards, outside pixels' sums)
     private static long RowTabulated8<TImage, TPlanes>(in WarpSource src, WarpKernels k, double* sx, double* sy, double* px, double* py, in WarpOutput output)
         where TImage : struct, IImageLoad where TPlanes : struct, IWarpPlanes
     {
