@@ -12,6 +12,23 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
     private static SimulationResult Simulate(TempDir dir, string detectors = "R22_S11,R10_S02") =>
         Simulator.Run(dir.Path, new SimulationConfig { Detectors = detectors, Scale = 8, Seed = 5 });
 
+    /// <summary>`imagecore isr` on the simulation's first raw with a configuration file: exit code, stdout, stderr.</summary>
+    private static (int Code, string Stdout, string Stderr) IsrCli(SimulationResult sim, TempDir dir, string post, string config) =>
+        ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+
+    /// <summary>The same box, mask planes and pixels (image, variance, mask), row by row.</summary>
+    private static void AssertSamePixels(MaskedImage expected, MaskedImage actual, string where)
+    {
+        Assert.Equal(expected.BBox, actual.BBox);
+        Assert.Equal(expected.Mask.Planes, actual.Mask.Planes);
+        for (int y = 0; y < actual.BBox.Height; y++)
+        {
+            Assert.True(expected.Image.Pixels.GetRowSpan(y).SequenceEqual(actual.Image.Pixels.GetRowSpan(y)), $"{where}: image row {y}");
+            Assert.True(expected.Variance.Pixels.GetRowSpan(y).SequenceEqual(actual.Variance.Pixels.GetRowSpan(y)), $"{where}: variance row {y}");
+            Assert.True(expected.Mask.Image.Pixels.GetRowSpan(y).SequenceEqual(actual.Mask.Image.Pixels.GetRowSpan(y)), $"{where}: mask row {y}");
+        }
+    }
+
     [Fact]
     public void Isr_of_simulated_raws_recovers_the_truth_within_the_noise()
     {
@@ -57,15 +74,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             using var raw = FitsFile.Open(rawPath);
             using var fused = IsrTask.Run(raw, CameraModel.LsstCam, calibs, new IsrConfig(), threads);
             using var stepwise = IsrTask.Run(raw, CameraModel.LsstCam, calibs, new IsrConfig(), 1, allowFused: false);
-            var (f, s) = (fused.MaskedImage, stepwise.MaskedImage);
-            Assert.Equal(s.BBox, f.BBox);
-            Assert.Equal(s.Mask.Planes, f.Mask.Planes);
-            for (int y = 0; y < f.BBox.Height; y++)
-            {
-                Assert.Equal(s.Image.Pixels.GetRowSpan(y).ToArray(), f.Image.Pixels.GetRowSpan(y).ToArray());
-                Assert.Equal(s.Variance.Pixels.GetRowSpan(y).ToArray(), f.Variance.Pixels.GetRowSpan(y).ToArray());
-                Assert.Equal(s.Mask.Image.Pixels.GetRowSpan(y).ToArray(), f.Mask.Image.Pixels.GetRowSpan(y).ToArray());
-            }
+            AssertSamePixels(stepwise.MaskedImage, fused.MaskedImage, rawPath);
         }
     }
 
@@ -87,14 +96,14 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         foreach (var (json, expected) in cases)
         {
             File.WriteAllText(config, json);
-            var (code, _, stderr) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+            var (code, _, stderr) = IsrCli(sim, dir, post, config);
             Assert.True(code == 1, $"{json}: exit {code}, {stderr}");
             Assert.Contains(expected, stderr);
             Assert.False(File.Exists(post), json);
         }
         // One value given in lower case: it applies, and every value left out keeps its default (0 would fail checks).
         File.WriteAllText(config, "{ \"overscan\": { \"fittype\": \"MeanPerRow\" } }");
-        var (ok, _, err) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        var (ok, _, err) = IsrCli(sim, dir, post, config);
         Assert.True(ok == 0, err);
         using var e = ExposureFits.Read(post);
         Assert.Contains("ImageCore ISR step: overscan MeanPerRow", e.Metadata.Commentary("HISTORY"));
@@ -108,14 +117,14 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         string post = dir.File("post.fits");
         string config = dir.File("isr.json");
         File.WriteAllText(config, """{ "Dark": { "Enabled": false }, "Overscan": { "FitType": "MeanPerRow" } }""");
-        var (code, _, stderr) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        var (code, _, stderr) = IsrCli(sim, dir, post, config);
         Assert.True(code == 0, stderr);
         Peers.AssertFitsverifyClean(post);
         using var e = ExposureFits.Read(post);
         Assert.Contains("ImageCore ISR step: overscan MeanPerRow", e.Metadata.Commentary("HISTORY"));
         Assert.DoesNotContain("ImageCore ISR step: dark", e.Metadata.Commentary("HISTORY"));
         File.WriteAllText(config, """{ "Dark": { "Enable": false } }""");
-        var (code2, _, stderr2) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        var (code2, _, stderr2) = IsrCli(sim, dir, post, config);
         Assert.NotEqual(0, code2);
         Assert.Contains("Enable", stderr2);
         Assert.Contains("ImageCore ISR amplifier gain, read noise, saturation: amps calibration", e.Metadata.Commentary("HISTORY"));
@@ -124,12 +133,12 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         File.Delete(Path.Combine(dir.Path, "calib", "amps", "R01_S00.json"));
         File.Delete(post);
         File.WriteAllText(config, "{}");
-        var (code3, _, stderr3) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        var (code3, _, stderr3) = IsrCli(sim, dir, post, config);
         Assert.NotEqual(0, code3);
         Assert.Contains("amps", stderr3);
         Assert.False(File.Exists(post));
         File.WriteAllText(config, """{ "AmplifierParameters": "Camera" }""");
-        var (code4, _, stderr4) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
+        var (code4, _, stderr4) = IsrCli(sim, dir, post, config);
         Assert.True(code4 == 0, stderr4);
         using var fromCamera = ExposureFits.Read(post);
         Assert.Contains("ImageCore ISR amplifier gain, read noise, saturation: camera model", fromCamera.Metadata.Commentary("HISTORY"));
@@ -164,14 +173,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             using var whole = IsrTask.Run(raw, CameraModel.LsstCam, new WholeFrames(calibs), new IsrConfig(), threads);
             Assert.Equal(bandedReads, calibs.Reads - reads - bandedReads);   // each frame counted once, as its whole file, either way
             Assert.Equal(bandedBytes, calibs.BytesRead - bytes - bandedBytes);
-            var (b, w) = (banded.MaskedImage, whole.MaskedImage);
-            Assert.Equal(w.BBox, b.BBox);
-            for (int y = 0; y < b.Image.Height; y++)
-            {
-                Assert.True(w.Image.Pixels.GetRowSpan(y).SequenceEqual(b.Image.Pixels.GetRowSpan(y)), $"{rawPath}: image row {y}");
-                Assert.True(w.Variance.Pixels.GetRowSpan(y).SequenceEqual(b.Variance.Pixels.GetRowSpan(y)), $"{rawPath}: variance row {y}");
-                Assert.True(w.Mask.Image.Pixels.GetRowSpan(y).SequenceEqual(b.Mask.Image.Pixels.GetRowSpan(y)), $"{rawPath}: mask row {y}");
-            }
+            AssertSamePixels(whole.MaskedImage, banded.MaskedImage, rawPath);
         }
     }
 
