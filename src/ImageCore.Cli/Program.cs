@@ -1,6 +1,15 @@
 using System.CommandLine;
 using ImageCore.Cli;
 
+// A failure on a thread of the engine's own (a pinned worker, a timer) ends the process: one line and the bug exit
+// code, as for a failure on the main thread, instead of the runtime's stack trace.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    int code = e.ExceptionObject is Exception failure ? CliErrors.Report(failure) : CliErrors.InternalError;
+    Console.Error.Flush();
+    Environment.Exit(code);
+};
+
 var root = new RootCommand("imagecore: FITS I/O and image processing for survey astronomy")
 {
     InfoCommand.Create(),
@@ -13,4 +22,11 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     DemoCommand.Create(),
     TopologyCommand.Create(),
 };
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e)
+{
+    return CliErrors.Report(e);
+}

@@ -40,7 +40,9 @@ public class CoaddBenchmarks
             using var stream = new MemoryStream();
             using (var writer = new FitsWriter(stream, $"warp{k}"))
             {
-                writer.WriteImage<float>(null, new CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>(pixels));
+                var header = new FitsHeader();   // one TAN grid for every warp: coadd inputs must share it
+                new ImageCore.Astrometry.SkyWcs((Size / 2.0, Size / 2.0), (150.0, 2.0), new[,] { { -0.2 / 3600, 0 }, { 0, 0.2 / 3600 } }).WriteTo(header);
+                writer.WriteImage<float>(header, new CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>(pixels));
                 writer.Commit();
             }
             _files[k] = stream.ToArray();

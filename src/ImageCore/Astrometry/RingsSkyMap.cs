@@ -24,6 +24,33 @@ public sealed record SkyMapConfig
     /// <summary>Border added around each patch's inner box, pixels (one 150-pixel cell + 50); not clipped to the tract.</summary>
     public int PatchBorder { get; init; } = 200;
 
+    /// <summary>The header keyword that says a data set's pixels are binned by an integer factor (the simulator's
+    /// <c>SIMSCALE</c>: amplifier dimensions divided by it).</summary>
+    public const string ScaleKeyword = "SIMSCALE";
+
+    /// <summary>This sky map for data binned by <paramref name="scale"/>: pixels <paramref name="scale"/> times larger and
+    /// patches that many times fewer pixels across, so tract and patch ids stay those of the full-size sky. The one rule
+    /// used by <c>imagecore run</c> and by <c>imagecore warp --tract --patch</c>.</summary>
+    /// <exception cref="ArgumentException">A scale below 1, or one that does not divide the patch sizes.</exception>
+    public SkyMapConfig ForScale(int scale)
+    {
+        if (scale < 1) throw new ArgumentException($"{ScaleKeyword} = {scale}: a scale must be >= 1");
+        if (PatchInner % scale != 0 || PatchBorder % scale != 0)
+            throw new ArgumentException($"{ScaleKeyword} = {scale} does not divide the patch sizes ({PatchInner} + {PatchBorder} border pixels)");
+        return this with { PixelScaleArcsec = PixelScaleArcsec * scale, PatchInner = PatchInner / scale, PatchBorder = PatchBorder / scale };
+    }
+
+    /// <summary>The binning of the data a header describes: its <see cref="ScaleKeyword"/>, or 1 without one.</summary>
+    /// <exception cref="FitsFormatException">The keyword is not an integer from 1 to 64.</exception>
+    public static int ScaleOf(FitsHeader header)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (!header.Contains(ScaleKeyword)) return 1;
+        long scale = header.GetInt64(ScaleKeyword);
+        if (scale is < 1 or > 64) throw new FitsFormatException(header.Source, header.HduIndex, -1, ScaleKeyword, $"{scale} is not a binning factor from 1 to 64");
+        return (int)scale;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field for out-of-range values.</summary>
     public void Validate()
     {

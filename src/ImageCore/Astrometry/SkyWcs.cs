@@ -55,6 +55,9 @@ public sealed class SkyWcs
         if ((sipAp is null) != (sipBp is null)) throw new ArgumentException("SIP AP and BP come together");
         double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
         if (!(Math.Abs(det) > 0) || !double.IsFinite(det)) throw new ArgumentException($"the CD matrix is singular (determinant {det})", nameof(cd));
+        double scale = Math.Sqrt(Math.Abs(det));
+        if (!(scale >= MinPixelScale && scale <= MaxPixelScale))
+            throw new ArgumentException($"the CD matrix gives {scale:G4} degrees per pixel, outside the {MinPixelScale:G2}..{MaxPixelScale:G2} a sky image can have", nameof(cd));
         CrPix = crpix;
         CrVal = crval;
         Cd = (double[,])cd.Clone();
@@ -66,6 +69,36 @@ public sealed class SkyWcs
         (_i11, _i12, _i21, _i22) = (cd[1, 1] / det, -cd[0, 1] / det, -cd[1, 0] / det, cd[0, 0] / det);
         (_sinDec0, _cosDec0) = Math.SinCos(crval.Dec * Deg);
         (_sinLonPole, _cosLonPole) = lonPole == 180 ? (0.0, -1.0) : Math.SinCos(lonPole * Deg);
+    }
+
+    /// <summary>The smallest pixel scale accepted, in degrees (3.6 micro-arcseconds): a smaller CD matrix is a broken header.</summary>
+    public const double MinPixelScale = 1e-9;
+
+    /// <summary>The largest pixel scale accepted, in degrees: a tangent-plane image cannot have larger pixels usefully, and a
+    /// larger CD matrix is a broken header.</summary>
+    public const double MaxPixelScale = 10;
+
+    /// <summary>How far apart, in pixels, two WCSs of one image may put the same sky position and still be the same WCS.</summary>
+    public const double AgreementTolerance = 0.01;
+
+    /// <summary>The largest distance, in pixels, between a pixel of <paramref name="box"/> and where <paramref name="other"/>
+    /// puts that pixel's sky position, over a 5 x 5 grid of points spanning the box; +inf where <paramref name="other"/>
+    /// cannot place one. Two headers of one image should agree to <see cref="AgreementTolerance"/>.</summary>
+    public double MaxPixelDifference(SkyWcs other, Images.Box2I box)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        double worst = 0;
+        for (int j = 0; j < 5; j++)
+            for (int i = 0; i < 5; i++)
+            {
+                double x = box.MinX - 0.5 + box.Width * i / 4.0, y = box.MinY - 0.5 + box.Height * j / 4.0;
+                var (ra, dec) = PixelToSky(x, y);
+                var (x2, y2) = other.SkyToPixel(ra, dec);
+                double d = Math.Sqrt((x2 - x) * (x2 - x) + (y2 - y) * (y2 - y));
+                if (!double.IsFinite(d)) return double.PositiveInfinity;
+                worst = Math.Max(worst, d);
+            }
+        return worst;
     }
 
     /// <summary>Reference pixel, 0-based.</summary>

@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance;
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Images;
 
@@ -21,7 +22,16 @@ public sealed class CoaddInput : IDisposable
         (_file, _image, _mask, _variance) = (file, image, mask, variance);
         Metadata = metadata;
         MaskPlanes = planes;
+        var xy0 = ExposureFits.ReadXy0(image);
+        BBox = new Box2I(xy0.X, xy0.Y, Width, Height);
+        Wcs = HduWcs.Read(image, image.Index > 0 ? file[0].Header : null, BBox);
     }
+
+    /// <summary>The input's pixel box in its parent frame (xy0 from the image HDU's LTV1/LTV2).</summary>
+    public Box2I BBox { get; }
+
+    /// <summary>The input's celestial WCS in its parent frame (<see cref="HduWcs"/>), or null when it has none.</summary>
+    public SkyWcs? Wcs { get; }
 
     /// <summary>The input's name (its path) for messages.</summary>
     public string Name => _file.Name;
@@ -90,8 +100,8 @@ public sealed class CoaddInput : IDisposable
     public static CoaddInput Open(string path)
     {
         FileStream fs;
-        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CoaddInputException(path, e.Message, e); }
+        try { fs = InputFile.OpenRead(path); }
+        catch (IOException e) { throw new CoaddInputException(path, e.Message, e); }
         return Open(fs, path);
     }
 
@@ -130,8 +140,10 @@ public sealed class CoaddInput : IDisposable
 /// <summary>A coadd input could not be opened or read: the coadd fails, naming the input (and the rows).</summary>
 public sealed class CoaddInputException : IOException
 {
-    /// <summary>Creates the exception.</summary>
-    public CoaddInputException(string input, string message, Exception? inner = null) : base($"{input}: {message}", inner) => Input = input;
+    /// <summary>Creates the exception: "INPUT: message" (a message that already starts with the input's name keeps it once).</summary>
+    public CoaddInputException(string input, string message, Exception? inner = null)
+        : base(message.StartsWith(input + ": ", StringComparison.Ordinal) || message.StartsWith(input + ", ", StringComparison.Ordinal) ? message : $"{input}: {message}", inner) =>
+        Input = input;
 
     /// <summary>The input that failed.</summary>
     public string Input { get; }

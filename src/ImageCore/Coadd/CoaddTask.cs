@@ -13,7 +13,7 @@ public static class CoaddTask
     /// <summary>Coadds the files at <paramref name="inputPaths"/> into <paramref name="outputPath"/>.</summary>
     /// <exception cref="CoaddInputException">An input could not be opened or read, or does not match the others.</exception>
     public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
-        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0));
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead);
 
     /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, writing only <paramref name="region"/>
     /// of the inputs' grid (a patch's outer box inside its grown direct warps); the written WCS is moved so that
@@ -23,7 +23,7 @@ public static class CoaddTask
     /// between the output's planes); nothing is written.</exception>
     public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Box2I region,
                                   CancellationToken cancel = default) =>
-        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, path => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0), region, cancel);
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead, region, cancel);
 
     /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, each input read through the
     /// stream <paramref name="open"/> gives (tests inject failing streams here).</summary>

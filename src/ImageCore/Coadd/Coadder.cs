@@ -1,5 +1,6 @@
 using System.Buffers;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Images;
 using ImageCore.Memory;
@@ -42,14 +43,8 @@ public static class Coadder
         config.Validate();
         if (inputs.Count == 0) throw new ArgumentException("a coadd needs at least one input");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        CheckSameGrid(inputs);
         var first = inputs[0];
-        foreach (var input in inputs)
-        {
-            if (input.Width != first.Width || input.Height != first.Height)
-                throw new CoaddInputException(input.Name, $"is {input.Width}x{input.Height}, but {first.Name} is {first.Width}x{first.Height}: inputs must share one grid");
-            if (!SamePlanes(input.MaskPlanes, first.MaskPlanes))
-                throw new CoaddInputException(input.Name, $"its mask planes differ from {first.Name}'s");
-        }
         var result = new MaskedImage(first.Width, first.Height);
         try
         {
@@ -68,6 +63,32 @@ public static class Coadder
         {
             result.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Refuses inputs that are not on one grid: another size or xy0, no WCS (with two inputs or more: then
+    /// nothing says they share the sky), a WCS that puts the first input's pixels more than
+    /// <see cref="SkyWcs.AgreementTolerance"/> pixels elsewhere, or other mask planes. The message names the input.</summary>
+    /// <exception cref="CoaddInputException">An input off the first input's grid.</exception>
+    internal static void CheckSameGrid(IReadOnlyList<CoaddInput> inputs)
+    {
+        var first = inputs[0];
+        foreach (var input in inputs)
+        {
+            if (input.Width != first.Width || input.Height != first.Height)
+                throw new CoaddInputException(input.Name, $"is {input.Width}x{input.Height}, but {first.Name} is {first.Width}x{first.Height}: inputs must share one grid");
+            if (input.BBox != first.BBox)
+                throw new CoaddInputException(input.Name, $"covers {input.BBox} of its parent (LTV1/LTV2), but {first.Name} covers {first.BBox}: inputs must share one grid");
+            if (!SamePlanes(input.MaskPlanes, first.MaskPlanes))
+                throw new CoaddInputException(input.Name, $"its mask planes differ from {first.Name}'s");
+            if (inputs.Count < 2) continue;
+            if (input.Wcs is null)
+                throw new CoaddInputException(input.Name, "has no celestial WCS (CTYPE1 ...), so nothing says it lies on the other inputs' grid");
+            if (ReferenceEquals(input, first)) continue;
+            double apart = first.Wcs!.MaxPixelDifference(input.Wcs, first.BBox);
+            if (!(apart <= SkyWcs.AgreementTolerance))
+                throw new CoaddInputException(input.Name, $"its WCS puts {first.Name}'s pixels up to {apart:G3} pixels away (more than {SkyWcs.AgreementTolerance}): "
+                                                          + "inputs must share one grid (warp them onto the same patch)");
         }
     }
 

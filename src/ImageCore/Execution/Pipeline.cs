@@ -221,9 +221,7 @@ public static class Pipeline
     public static SkyMapConfig SkyMapFor(CameraModel camera, int scale)
     {
         ArgumentNullException.ThrowIfNull(camera);
-        var full = new SkyMapConfig();
-        if (full.PatchInner % scale != 0 || full.PatchBorder % scale != 0) throw new ArgumentException($"scale {scale} does not divide the patch sizes");
-        return full with { PixelScaleArcsec = full.PixelScaleArcsec * scale, PatchInner = full.PatchInner / scale, PatchBorder = full.PatchBorder / scale };
+        return new SkyMapConfig().ForScale(scale);
     }
 
     private static string StoreDescription(CalibrationDirectory directory, ThrottledStoreConfig throttle)
@@ -336,7 +334,7 @@ public static class Pipeline
             var primary = file[0].Header;
             var detector = IsrTask.FindDetector(file, camera);
             int visit = (int)primary.GetInt64("VISIT");
-            int scale = (int)primary.GetInt64("SIMSCALE", 1);
+            int scale = SkyMapConfig.ScaleOf(primary);
             var wcs = SkyWcs.FromHeader(primary);
             return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
         }

@@ -20,10 +20,14 @@ public sealed partial class FitsFile
     /// <returns>A plane the caller owns (dispose it to return it to the pool).</returns>
     /// <exception cref="FitsFormatException">Not an image, too large for one plane, or truncated.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
+    /// <exception cref="InsufficientMemoryException">The plane is larger than the memory available.</exception>
     public Plane<T> ReadImage<T>(FitsHdu hdu, bool scaled = true) where T : unmanaged, INumber<T>
     {
         var (width, height) = CheckImage(hdu);
-        var plane = new Plane<T>(width, height, clear: false);
+        CheckPresent(hdu);
+        Plane<T> plane;
+        try { plane = new Plane<T>(width, height, clear: false); }
+        catch (InsufficientMemoryException e) { throw new InsufficientMemoryException($"{Name}, HDU {hdu.Index}: {e.Message}"); }
         try
         {
             ReadRows(hdu, 0, plane.AsSpan2D(), scaled);
@@ -98,6 +102,60 @@ public sealed partial class FitsFile
         }
     }
 
+    /// <summary>Reads <paramref name="destination"/>.Length pixels of an image HDU from pixel <paramref name="firstPixel"/>
+    /// on (the data in storage order, NAXIS1 fastest), as <see cref="ReadRows"/> converts them: statistics and other
+    /// streaming passes read fixed-size pieces this way, however wide a row is.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the data.</exception>
+    /// <exception cref="FitsFormatException">Not an image, or the file is truncated.</exception>
+    internal void ReadPixels<T>(FitsHdu hdu, long firstPixel, Span<T> destination, bool scaled = true) where T : unmanaged, INumber<T>
+    {
+        if (hdu.Type != FitsHduType.Image)
+            throw new FitsFormatException(Name, hdu.Index, hdu.HeaderOffset, "XTENSION", $"HDU {hdu.Index} is a {hdu.Type}, not an image");
+        if (firstPixel < 0 || firstPixel + destination.Length > hdu.PixelCount)
+            throw new ArgumentOutOfRangeException(nameof(firstPixel), $"{Name}, HDU {hdu.Index}: pixels {firstPixel}.. are outside the {hdu.PixelCount} of the data");
+        if (destination.IsEmpty) return;
+        string where = $"{Name}, HDU {hdu.Index}";
+        var codec = new FitsPixelCodec<T>(hdu, scaled);
+        int size = codec.StoredSize;
+        int chunkPixels = Math.Max(1, ChunkBytes / size);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkPixels * size);
+        byte[]? scratch = codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(chunkPixels * size) : null;
+        try
+        {
+            for (int done = 0; done < destination.Length;)
+            {
+                int n = Math.Min(chunkPixels, destination.Length - done);
+                var bytes = buffer.AsSpan(0, n * size);
+                ReadAt(bytes, hdu.DataOffset + (firstPixel + done) * size, hdu.Index);
+                codec.Decode(bytes, destination.Slice(done, n), scratch, firstPixel + done, where);
+                done += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>The first <paramref name="bytes"/> bytes of <paramref name="hdu"/>'s data as stored (big-endian, unscaled)
+    /// into <paramref name="destination"/>, in pieces of at most 64 MiB (cancellation is checked between them).</summary>
+    /// <exception cref="FitsFormatException">Not an image, more bytes than the data hold, or the file is truncated.</exception>
+    internal unsafe void ReadDataBytes(FitsHdu hdu, byte* destination, long bytes, CancellationToken cancel = default)
+    {
+        CheckImage(hdu);
+        if (bytes < 0 || bytes > hdu.DataBytes)
+            throw new ArgumentOutOfRangeException(nameof(bytes), $"{Name}, HDU {hdu.Index}: {bytes} bytes asked of {hdu.DataBytes}");
+        const int Piece = 64 << 20;
+        for (long done = 0; done < bytes;)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int n = (int)Math.Min(Piece, bytes - done);
+            ReadAt(new Span<byte>(destination + done, n), hdu.DataOffset + done, hdu.Index);
+            done += n;
+        }
+    }
+
     /// <summary>Verifies the CHECKSUM (whole HDU sums to -0) and DATASUM (data sum) keywords of an HDU.</summary>
     /// <exception cref="FitsFormatException">DATASUM is not an unsigned decimal integer, or the file is truncated.</exception>
     public FitsChecksumResult VerifyChecksum(FitsHdu hdu)
@@ -168,8 +226,24 @@ public sealed partial class FitsFile
         }
     }
 
-    private FitsFormatException Truncated(int wanted, long at, int hdu) =>
-        new(Name, hdu, at, null, $"truncated: {wanted} bytes wanted at byte {at}, the file ends at {Length}");
+    /// <summary>Refuses an HDU whose data the file does not hold whole, before any buffer is made for them.</summary>
+    /// <exception cref="FitsFormatException">The file ends before the HDU's data do.</exception>
+    internal void CheckPresent(FitsHdu hdu)
+    {
+        if (hdu.DataOffset + hdu.DataBytes > Length)
+            throw new FitsFormatException(Name, hdu.Index, hdu.DataOffset, null,
+                $"truncated: the data need {hdu.DataBytes} bytes from byte {hdu.DataOffset}, the file ends at {Length}");
+    }
+
+    private FitsFormatException Truncated(int wanted, long at, int hdu)
+    {
+        // The length found at opening may be stale: a file cut short while it is read (a shared file system, a copy
+        // still under way) is reported with its length now.
+        long now = _stream is FileStream fs ? InputFile.CurrentLength(fs.Name) : -1;
+        string ends = now >= 0 && now != Length ? $"the file now ends at {now} (it had {Length} bytes when opened: it changed while being read)"
+                                                : $"the file ends at {Length}";
+        return new(Name, hdu, at, null, $"truncated: {wanted} bytes wanted at byte {at}, {ends}");
+    }
 
     private void ReadFully(Span<byte> bytes, int hdu)
     {

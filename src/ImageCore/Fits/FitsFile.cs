@@ -38,10 +38,11 @@ public sealed partial class FitsFile : IDisposable
 
     /// <summary>Opens a file for reading.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="IOException">A directory, a device or pipe, or unreadable (<see cref="InputFile.OpenRead"/>).</exception>
     /// <exception cref="FitsFormatException">Not a FITS file.</exception>
     public static FitsFile Open(string path)
     {
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        var fs = InputFile.OpenRead(path);
         try { return new FitsFile(fs, path, ownsStream: true); }
         catch { fs.Dispose(); throw; }
     }

@@ -1,5 +1,4 @@
-using CommunityToolkit.HighPerformance;
-using ImageCore.Memory;
+using System.Buffers;
 
 namespace ImageCore.Fits;
 
@@ -58,24 +57,23 @@ public static class FitsSummary
         _ => hdu.Xtension ?? "Unknown",
     };
 
-    /// <summary>Statistics of an image HDU's physical values, streamed in row bands (no whole-image buffer).</summary>
+    /// <summary>Statistics of an image HDU's physical values, streamed in pieces of a fixed size whatever the image's
+    /// shape (a 1 x 500,000,000 image takes the memory of a 4 x 4 one).</summary>
     /// <exception cref="FitsFormatException">Not an image, or truncated.</exception>
     public static ImageStatistics Statistics(FitsFile file, FitsHdu hdu)
     {
         if (!hdu.HasImageData) return new ImageStatistics(0, 0, null, null, null, 0);
-        int width = checked((int)hdu.Width);
-        long height = hdu.Height;
-        int band = (int)Math.Clamp((1 << 18) / Math.Max(1, width), 1, height);
-        using var buffer = new Plane<double>(width, band, clear: false);
-        long count = 0, nan = 0;
-        double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
-        for (long row = 0; row < height; row += band)
+        const int Piece = 1 << 16;
+        double[] buffer = ArrayPool<double>.Shared.Rent(Piece);
+        try
         {
-            int rows = (int)Math.Min(band, height - row);
-            var view = buffer.AsSpan2D()[..rows, ..];
-            file.ReadRows(hdu, row, view);
-            for (int y = 0; y < rows; y++)
-                foreach (double v in view.GetRowSpan(y))
+            long count = 0, nan = 0, total = hdu.PixelCount;
+            double min = double.PositiveInfinity, max = double.NegativeInfinity, sum = 0;
+            for (long at = 0; at < total; at += Piece)
+            {
+                var values = buffer.AsSpan(0, (int)Math.Min(Piece, total - at));
+                file.ReadPixels(hdu, at, values);
+                foreach (double v in values)
                 {
                     if (double.IsNaN(v)) { nan++; continue; }
                     count++;
@@ -83,7 +81,12 @@ public static class FitsSummary
                     if (v < min) min = v;
                     if (v > max) max = v;
                 }
+            }
+            return count == 0 ? new ImageStatistics(0, nan, null, null, null, 0) : new ImageStatistics(count, nan, min, max, sum / count, sum);
         }
-        return count == 0 ? new ImageStatistics(0, nan, null, null, null, 0) : new ImageStatistics(count, nan, min, max, sum / count, sum);
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
+        }
     }
 }

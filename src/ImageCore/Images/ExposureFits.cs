@@ -138,7 +138,9 @@ public static class ExposureFits
     private static FitsHdu Require(FitsFile file, string extname) =>
         file.FindHdu(extname) ?? throw new FitsFormatException(file.Name, -1, -1, "EXTNAME", $"no {extname} extension: not an exposure in the afw layout");
 
-    private static Point2I ReadXy0(FitsHdu hdu)
+    /// <summary>An image HDU's xy0 in its parent (from LTV1/LTV2 = -xy0; (0, 0) without them).</summary>
+    /// <exception cref="FitsFormatException">LTV1/LTV2 are not integer offsets.</exception>
+    internal static Point2I ReadXy0(FitsHdu hdu)
     {
         var h = hdu.Header;
         double ltv1 = h.GetDouble("LTV1", 0), ltv2 = h.GetDouble("LTV2", 0);

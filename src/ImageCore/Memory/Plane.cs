@@ -24,6 +24,7 @@ public sealed unsafe class Plane<T> : IDisposable where T : unmanaged
     /// <param name="clear">Zero every element (padding included).</param>
     /// <param name="pool">The pool to rent from; <see cref="PlanePool.Shared"/> when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">A negative size, or more than <see cref="MaxElements"/> elements.</exception>
+    /// <exception cref="InsufficientMemoryException">More than the memory available.</exception>
     public Plane(int width, int height, bool clear = true, PlanePool? pool = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(width);
@@ -38,7 +39,11 @@ public sealed unsafe class Plane<T> : IDisposable where T : unmanaged
         Stride = (int)stride;
         _pool = pool ?? PlanePool.Shared;
         _bytes = (nuint)(stride * height) * (nuint)sizeof(T);
-        _data = (T*)_pool.Rent(_bytes, clear);
+        try { _data = (T*)_pool.Rent(_bytes, clear); }
+        catch (InsufficientMemoryException e)
+        {
+            throw new InsufficientMemoryException($"a {width} x {height} plane of {typeof(T).Name}: {e.Message}");
+        }
     }
 
     /// <summary>Columns.</summary>

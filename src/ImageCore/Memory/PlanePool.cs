@@ -40,6 +40,7 @@ public sealed unsafe class PlanePool
     /// <summary>Rents a buffer of exactly <paramref name="bytes"/> bytes, 64-byte aligned.</summary>
     /// <param name="bytes">Size in bytes; 0 gives a valid non-null 64-byte buffer.</param>
     /// <param name="clear">Zero the buffer before returning it.</param>
+    /// <exception cref="InsufficientMemoryException">The buffer is larger than the memory available (<see cref="MemoryBudget"/>).</exception>
     /// <exception cref="OutOfMemoryException">The allocation failed.</exception>
     public void* Rent(nuint bytes, bool clear)
     {
@@ -56,6 +57,7 @@ public sealed unsafe class PlanePool
         }
         if (p == null)
         {
+            MemoryBudget.EnsureAvailable(size, "an image buffer");
             if (HugePages.Worthwhile(size))
             {
                 // Whole huge pages: the buffer starts on a 2 MiB boundary and its length is rounded up,

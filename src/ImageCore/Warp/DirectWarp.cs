@@ -74,13 +74,8 @@ public static class DirectWarp
             foreach (string path in exposurePaths)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var input = WarpInput.ReadExposure(path);   // mapped from the file where its planes allow
-                SkyWcs wcs;
-                try { wcs = SkyWcs.FromHeader(input.Metadata); }
-                catch (Exception e) when (e is KeyNotFoundException or FitsFormatException or UnsupportedWcsException)
-                {
-                    throw new FitsFormatException(path, 0, -1, "CTYPE1", "the post-ISR exposure has no usable celestial WCS: " + e.Message);
-                }
+                using var input = WarpInput.ReadExposure(path);   // a malformed or conflicting WCS is refused here, naming the HDU
+                var wcs = input.Wcs ?? throw new FitsFormatException(path, 0, -1, "CTYPE1", "the post-ISR exposure has no celestial WCS");
                 var covered = Warper.WarpedBBox(input.BBox, wcs, target.Wcs).Intersect(grid);
                 if (covered.IsEmpty) continue;
                 bool first = output is null;

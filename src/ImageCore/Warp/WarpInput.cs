@@ -1,3 +1,4 @@
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Images;
 
@@ -6,15 +7,16 @@ namespace ImageCore.Warp;
 /// <summary>
 /// The source of a warp read from a file: an exposure in the afw layout (IMAGE, MASK, VARIANCE), or else the first 2-D
 /// image HDU with a celestial WCS (the image alone). Planes stored as their values (float32 image and variance, int32
-/// mask, no BSCALE/BZERO: what ImageCore and afw write) are mapped from the file rather than read: no copy and no fresh
-/// memory, the warp loop swapping their big-endian values as it loads them (<see cref="BigEndianImage"/>). Other
-/// planes, and files that cannot be mapped, are read into memory.
+/// mask, no BSCALE/BZERO: what ImageCore and afw write) are read as stored (<see cref="StoredImageData"/>), the warp
+/// loop swapping their big-endian values as it loads them (<see cref="BigEndianImage"/>): no conversion pass. Other
+/// planes are read and converted into native planes. Nothing is mapped: a mapped input cut short while it is warped
+/// would kill the process (SIGBUS) instead of failing the warp.
 /// </summary>
 internal sealed unsafe class WarpInput : IDisposable
 {
     private MaskedImage? _exposure;
     private Image<float>? _image;
-    private MappedFitsFile? _mapped;
+    private StoredImageData? _stored;
     private WarpSource _planes;
 
     private WarpInput() { }
@@ -22,8 +24,10 @@ internal sealed unsafe class WarpInput : IDisposable
     /// <summary>The primary header's cards (an exposure) or the image HDU's header (an image alone).</summary>
     public FitsHeader Metadata { get; private init; } = null!;
 
-    /// <summary>The header that holds the celestial WCS: the metadata, or an exposure's IMAGE header if the metadata have none.</summary>
-    public FitsHeader WcsHeader { get; private init; } = null!;
+    /// <summary>The source's celestial WCS in its parent pixel frame (the frame of <see cref="BBox"/>), or null when the
+    /// file has none. It is read where afw writes it, the image HDU (its file pixels moved by xy0), and else from the
+    /// primary header; where both hold one they must agree to <see cref="SkyWcs.AgreementTolerance"/> pixels.</summary>
+    public SkyWcs? Wcs { get; private init; }
 
     /// <summary>The source planes' box (xy0 from LTV1/LTV2 for an exposure).</summary>
     public Box2I BBox { get; private init; }
@@ -43,25 +47,21 @@ internal sealed unsafe class WarpInput : IDisposable
         foreach (var hdu in file.Hdus)
         {
             if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;
+            if (hdu.Width > int.MaxValue || hdu.Height > int.MaxValue)
+                throw new FitsFormatException(path, hdu.Index, -1, "NAXIS1", $"{hdu.Width} x {hdu.Height} pixels is too large to warp");
             var bbox = new Box2I(0, 0, (int)hdu.Width, (int)hdu.Height);
-            if (MappedFitsFile.IsRaw(hdu, -32) && TryMap(path, file) is { } mapped)
+            var wcs = HduWcs.Read(hdu, hdu.Index > 0 ? file[0].Header : null, bbox);
+            if (StoredImageData.IsRaw(hdu, -32))
             {
-                try
+                var stored = StoredImageData.Read(file, [hdu]);
+                return new WarpInput
                 {
-                    return new WarpInput
-                    {
-                        _mapped = mapped, _planes = new WarpSource((float*)mapped.Data(hdu), null, null, bbox.Width, bbox.Height, default),
-                        Metadata = hdu.Header, WcsHeader = hdu.Header, BBox = bbox,
-                    };
-                }
-                catch
-                {
-                    mapped.Dispose();
-                    throw;
-                }
+                    _stored = stored, _planes = new WarpSource((float*)stored.Data(hdu), null, null, bbox.Width, bbox.Height, default),
+                    Metadata = hdu.Header, Wcs = wcs, BBox = bbox,
+                };
             }
             var image = new Image<float>(file.ReadImage<float>(hdu));
-            return new WarpInput { _image = image, _planes = new WarpSource(image), Metadata = hdu.Header, WcsHeader = hdu.Header, BBox = image.BBox };
+            return new WarpInput { _image = image, _planes = new WarpSource(image), Metadata = hdu.Header, Wcs = wcs, BBox = image.BBox };
         }
         throw new FitsFormatException(path, -1, -1, "CTYPE1", "neither an exposure (IMAGE, MASK, VARIANCE) nor a 2-D image with a celestial WCS");
     }
@@ -77,41 +77,25 @@ internal sealed unsafe class WarpInput : IDisposable
     private static WarpInput Exposure(string path, FitsFile file)
     {
         var layout = ExposureFits.ReadLayout(file);
-        var wcsHeader = layout.Metadata.Contains("CTYPE1") ? layout.Metadata : layout.Image.Header;
-        if (MappedFitsFile.IsRaw(layout.Image, -32) && MappedFitsFile.IsRaw(layout.Variance, -32) && MappedFitsFile.IsRaw(layout.Mask, 32)
-            && TryMap(path, file) is { } mapped)
+        var wcs = HduWcs.Read(layout.Image, layout.Metadata, layout.BBox);
+        if (StoredImageData.IsRaw(layout.Image, -32) && StoredImageData.IsRaw(layout.Variance, -32) && StoredImageData.IsRaw(layout.Mask, 32))
         {
-            try
-            {
-                var bbox = layout.BBox;
-                var planes = new WarpSource((float*)mapped.Data(layout.Image), (float*)mapped.Data(layout.Variance), (int*)mapped.Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
-                var maskPlanes = layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit);
-                return new WarpInput { _mapped = mapped, _planes = planes, Metadata = layout.Metadata, WcsHeader = wcsHeader, BBox = bbox, MaskPlanes = maskPlanes };
-            }
-            catch
-            {
-                mapped.Dispose();
-                throw;
-            }
+            var stored = StoredImageData.Read(file, [layout.Image, layout.Variance, layout.Mask]);
+            var bbox = layout.BBox;
+            var planes = new WarpSource((float*)stored.Data(layout.Image), (float*)stored.Data(layout.Variance), (int*)stored.Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
+            var maskPlanes = layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit);
+            return new WarpInput { _stored = stored, _planes = planes, Metadata = layout.Metadata, Wcs = wcs, BBox = bbox, MaskPlanes = maskPlanes };
         }
         var exposure = ExposureFits.Read(file, layout);
         var mi = exposure.MaskedImage;
-        return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, WcsHeader = wcsHeader, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
+        return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, Wcs = wcs, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
     }
 
-    /// <summary>The file mapped, or null where it cannot be (a file system without mappings, say): then it is read.</summary>
-    private static MappedFitsFile? TryMap(string path, FitsFile file)
-    {
-        try { return MappedFitsFile.Open(path, file); }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-    }
-
-    /// <summary>Frees the planes or unmaps the file.</summary>
+    /// <summary>Frees the planes.</summary>
     public void Dispose()
     {
         _exposure?.Dispose();
         _image?.Dispose();
-        _mapped?.Dispose();
+        _stored?.Dispose();
     }
 }

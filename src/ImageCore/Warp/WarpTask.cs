@@ -29,6 +29,19 @@ public sealed record WarpTarget(int Width, int Height, SkyWcs Wcs, string Descri
         throw new KeyNotFoundException($"{path}: no 2-D image HDU has a WCS (CTYPE1) to take the output grid from");
     }
 
+    /// <summary>The outer box of a sky-map patch for the data in <paramref name="inputPath"/>: the sky map binned as the
+    /// data are (<see cref="SkyMapConfig.ScaleOf"/> of the input's primary header, <see cref="SkyMapConfig.ForScale"/>),
+    /// as <c>imagecore run</c> does, so a scaled simulation's patch has the data's pixel size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such tract or patch.</exception>
+    /// <exception cref="FitsFormatException">The input cannot be read, or its scale keyword is malformed.</exception>
+    public static WarpTarget PatchFor(string inputPath, SkyMapConfig skyMap, int tract, int patch)
+    {
+        ArgumentNullException.ThrowIfNull(skyMap);
+        int scale;
+        using (var file = FitsFile.Open(inputPath)) scale = SkyMapConfig.ScaleOf(file[0].Header);
+        return Patch(new RingsSkyMap(skyMap.ForScale(scale)), tract, patch);
+    }
+
     /// <summary>The outer box of a sky-map patch, its first pixel at the file's (0, 0).</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such tract or patch.</exception>
     public static WarpTarget Patch(RingsSkyMap skyMap, int tract, int patch)
@@ -62,7 +75,8 @@ public static class WarpTask
         config.Validate();
         using (var input = WarpInput.Read(inputPath))
         {
-            var (sourceWcs, metadata, sourceBox) = (SkyWcs.FromHeader(input.WcsHeader), input.Metadata, input.BBox);
+            var sourceWcs = input.Wcs ?? throw new FitsFormatException(inputPath, 0, -1, "CTYPE1", "the input has no celestial WCS to warp with");
+            var (metadata, sourceBox) = (input.Metadata, input.BBox);
             var grid = new Box2I(0, 0, target.Width, target.Height);
             var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
             var header = new FitsHeader(outputPath, 0);

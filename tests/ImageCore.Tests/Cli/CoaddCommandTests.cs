@@ -1,4 +1,5 @@
 using ImageCore.Images;
+using ImageCore.Tests.Support;
 
 namespace ImageCore.Tests.Cli;
 
@@ -14,7 +15,7 @@ public sealed class CoaddCommandTests : IDisposable
         mi.Image.Pixels.Fill(value);
         mi.Variance.Pixels.Fill(variance);
         string path = Path.Combine(_dir, name);
-        ExposureFits.Write(path, new Exposure(mi));
+        ExposureFits.Write(path, new Exposure(mi, TestWcs.Header()));
         return path;
     }
 

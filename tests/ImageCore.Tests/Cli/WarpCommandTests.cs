@@ -21,31 +21,36 @@ public class WarpCommandTests
             ExposureFits.Write(post, e);
         var wcs = SkyWcs.FromHeader(ExposureFits.Read(post).Metadata);
         var (ra, dec) = wcs.PixelToSky(wcs.CrPix.X, wcs.CrPix.Y);
-        var map = new RingsSkyMap();
+        // SIMSCALE 8: the sky map binned 8x as imagecore run uses it (1.6" pixels, patches 425 pixels across), with the
+        // tract and patch ids of the full-size sky.
+        var map = new RingsSkyMap(new SkyMapConfig().ForScale(8));
         var tract = map.FindTract(ra, dec);
         var patch = tract.FindPatch(ra, dec)!;
+        var full = new RingsSkyMap().FindTract(ra, dec);
+        Assert.Equal(full.Id, tract.Id);
+        Assert.Equal(full.FindPatch(ra, dec)!.Sequential(full), patch.Sequential(tract));
         var (code, stdout, stderr) = InfoCommandTests.Imagecore($"warp --in \"{post}\" --out \"{warped}\" --tract {tract.Id} --patch {patch.Sequential(tract)} --threads 2");
         Assert.True(code == 0, stderr);
         Assert.Contains("good pixels", stdout);
         Peers.AssertFitsverifyClean(warped);
         using var result = ExposureFits.Read(warped);
-        Assert.Equal((3400, 3400), (result.BBox.Width, result.BBox.Height));
+        Assert.Equal((425, 425), (result.BBox.Width, result.BBox.Height));
         var target = SkyWcs.FromHeader(result.Metadata);
-        var (r2, d2) = target.PixelToSky(1700, 1700);
-        var (r3, d3) = tract.Wcs.PixelToSky(patch.Outer.MinX + 1700, patch.Outer.MinY + 1700);
+        var (r2, d2) = target.PixelToSky(212, 212);
+        var (r3, d3) = tract.Wcs.PixelToSky(patch.Outer.MinX + 212, patch.Outer.MinY + 212);
         Assert.Equal(r3, r2, 10);
         Assert.Equal(d3, d2, 10);
-        // Where the detector landed the sky is conserved as surface brightness: 64,000 e- per 1.6" pixel is 1,000 per 0.2" pixel.
+        // Where the detector landed the sky is conserved as surface brightness: 64,000 e- per 1.6" pixel, the data's own pixel size.
         var mi = result.MaskedImage;
         int noData = mi.Mask.GetBitMask("NO_DATA");
         var (px, py) = target.SkyToPixel(ra, dec);
         Assert.Equal(0, mi.Mask.Image[(int)px, (int)py] & noData);
         double sum = 0;
         int n = 0;
-        for (int y = (int)py - 50; y < (int)py + 50; y++)
-            for (int x = (int)px - 50; x < (int)px + 50; x++)
+        for (int y = (int)py - 10; y < (int)py + 10; y++)
+            for (int x = (int)px - 10; x < (int)px + 10; x++)
                 if ((mi.Mask.Image[x, y] & (noData | mi.Mask.GetBitMask("SAT", "BAD"))) == 0 && float.IsFinite(mi.Image[x, y])) { sum += mi.Image[x, y]; n++; }
-        Assert.InRange(sum / n, 950, 1100);
+        Assert.InRange(sum / n, 60_800, 70_400);
     }
 
     [Fact]

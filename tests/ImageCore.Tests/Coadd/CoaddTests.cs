@@ -1,6 +1,7 @@
 using ImageCore.Coadd;
 using ImageCore.Fits;
 using ImageCore.Images;
+using ImageCore.Tests.Support;
 
 namespace ImageCore.Tests.Coadd;
 
@@ -43,7 +44,7 @@ public sealed class CoaddTests : IDisposable
                     mi.Mask.Image.Pixels[y, x] = mask;
                 }
             string path = Path.Combine(_dir, $"warp{seed}_{k}.fits");
-            ExposureFits.Write(path, new Exposure(mi));
+            ExposureFits.Write(path, new Exposure(mi, TestWcs.Header()));
             paths.Add(path);
         }
         return paths;
