@@ -95,7 +95,8 @@ public static class WarpTask
                 foreach (var (name, _) in planes.OrderBy(p => p.Value)) band.Mask.AddPlane(name);
             int noData = band.Mask.GetBitMask("NO_DATA");
             var warp = covered.IsEmpty ? null
-                : new Warper.RegionWarp(input.Planes, sourceWcs, target.Wcs, covered, config, input.MaskPlanes is { } p ? Warper.GrowBits(p, config) : 0, noData);
+                : new Warper.RegionWarp(input.Planes, sourceWcs, target.Wcs, covered, config, input.MaskPlanes is { } p ? Warper.GrowBits(p, config) : 0, noData,
+                                       Warper.BadBit(band.Mask));
             var dest = new Warper.WarpDestination(band);
             using var writer = ExposureBandWriter.Create(outputPath, header, grid, band.Mask.Planes);
             long good = 0;

@@ -143,10 +143,19 @@ public static class Warper
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         if (region.IsEmpty || !dest.BBox.Contains(region)) throw new ArgumentException($"the region {region} is empty or not inside the destination {dest.BBox}", nameof(region));
-        var warp = new RegionWarp(planes, sourceWcs, destWcs, region, config, growBits, dest.Mask.GetBitMask("NO_DATA"));
+        var warp = new RegionWarp(planes, sourceWcs, destWcs, region, config, growBits, dest.Mask.GetBitMask("NO_DATA"), BadBit(dest.Mask));
         var destPlanes = new WarpDestination(dest);
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
         return warp.WarpRows(0, region.Height, maxDegreeOfParallelism, (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized);
+    }
+
+    /// <summary>The BAD plane's bit of a destination mask, for <see cref="UnusablePixels"/>: added when the mask lacks it,
+    /// and NO_DATA's when no bit is free for it.</summary>
+    internal static int BadBit(Mask mask)
+    {
+        if (mask.Planes.TryGetValue("BAD", out int bit)) return 1 << bit;
+        if (mask.Planes.Count < 31) return 1 << mask.AddPlane("BAD");
+        return mask.GetBitMask("NO_DATA");
     }
 
     /// <summary>The bits of the source's mask planes named in <see cref="WarpConfig.GrowFullMask"/> (grown over the
@@ -170,10 +179,13 @@ public static class Warper
         private readonly WarpKernels _kernels;
         private readonly WarpSource _planes;
         private readonly int[]? _growRows;   // pinned: WarpSource.GrowRowsBefore points into it
+        private readonly int _noData, _bad;
 
-        /// <summary>Prepares the warp of <paramref name="planes"/> onto <paramref name="region"/> of the destination grid.</summary>
-        public RegionWarp(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, Box2I region, WarpConfig config, int growBits, int noData)
+        /// <summary>Prepares the warp of <paramref name="planes"/> onto <paramref name="region"/> of the destination grid;
+        /// <paramref name="bad"/> marks output pixels whose values are not usable (<see cref="UnusablePixels"/>).</summary>
+        public RegionWarp(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, Box2I region, WarpConfig config, int growBits, int noData, int bad)
         {
+            (_noData, _bad) = (noData, bad);
             ArgumentNullException.ThrowIfNull(sourceWcs);
             ArgumentNullException.ThrowIfNull(destWcs);
             ArgumentNullException.ThrowIfNull(config);
@@ -202,7 +214,7 @@ public static class Warper
         {
             if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > Region.Height)
                 throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows {firstRow}..{firstRow + rowCount - 1} are outside the region's 0..{Region.Height - 1}");
-            return WarpBands(_grid, _kernels, _planes, Region.Width, firstRow, rowCount, maxDegreeOfParallelism, segment, vectorized);
+            return WarpBands(_grid, _kernels, _planes, Region.Width, firstRow, rowCount, maxDegreeOfParallelism, segment, vectorized, _noData, _bad);
         }
     }
 
@@ -218,7 +230,7 @@ public static class Warper
     /// <paramref name="width"/> wide, in bands of <see cref="BandRows"/> rows across threads; <paramref name="segment"/>
     /// says where row r's pixels c0..c0+count-1 go. Returns the number of good pixels.</summary>
     internal static unsafe long WarpBands(SourceGrid grid, WarpKernels kernels, WarpSource planes, int width, int firstRow, int rowCount,
-                                          int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true)
+                                          int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true, int noData = 0, int bad = 0)
     {
         if (kernels.TableBins > 0)
         {
@@ -245,6 +257,7 @@ public static class Warper
                     var output = segment(r, c0, n);
                     count += vectorized ? WarpPixels.RowVector(planes, kernels, tx, ty, bx, by, output)
                                         : WarpPixels.RowScalar(planes, kernels, tx, ty, bx, by, output);
+                    if (bad != 0) UnusablePixels.Mark(output, noData, bad, vectorized);
                     double* swap = bx;
                     bx = tx;
                     tx = swap;
