@@ -47,6 +47,8 @@ internal static class CliErrors
     {
         var e = Unwrap(failure);
         string message = OneLine(e.Message);
+        if (e is ArgumentException { ParamName: { } name })   // the parameter's name means nothing to an operator
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
         return e switch
         {
             OutOfMemoryException or InsufficientMemoryException =>

@@ -48,4 +48,62 @@ public class CliErrorTests
         var (code, _, stderr) = InfoCommandTests.Imagecore($"coadd --out \"{dir.File("c.fits")}\" \"{dir.File("missing.fits")}\"");
         AssertOneLine(code, stderr, "no such file");
     }
+
+    /// <summary>A header promising a <paramref name="size"/> x <paramref name="size"/> image of <paramref name="bitpix"/>
+    /// with a TAN WCS, its data a sparse hole (the file holds them all, the disk none).</summary>
+    private static string HugeImage(TempDir dir, string name, int size, int bitpix)
+    {
+        string path = dir.File(name);
+        string[] cards =
+        [
+            "SIMPLE  =                    T", $"BITPIX  = {bitpix,20}", "NAXIS   =                    2", $"NAXIS1  = {size,20}", $"NAXIS2  = {size,20}",
+            "CTYPE1  = 'RA---TAN'", "CTYPE2  = 'DEC--TAN'", "CRPIX1  =                  1.0", "CRPIX2  =                  1.0", "CRVAL1  =                150.0",
+            "CRVAL2  =                  2.0", "CD1_1   =          -5.5555E-05", "CD2_2   =           5.5555E-05", "END",
+        ];
+        using var fs = new FileStream(path, FileMode.CreateNew);
+        fs.Write(System.Text.Encoding.ASCII.GetBytes(string.Concat(cards.Select(c => c.PadRight(80))).PadRight(2880)));
+        fs.SetLength(2880 + (long)size * size * Math.Abs(bitpix) / 8);
+        return path;
+    }
+
+    [Fact]
+    public void A_warp_of_an_image_larger_than_the_machine_says_so()
+    {
+        using var dir = new TempDir();
+        string input = HugeImage(dir, "huge.fits", 120_000, -64);
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"warp --in \"{input}\" --out \"{dir.File("w.fits")}\" --like \"{input}\" --threads 1");
+        AssertOneLine(code, stderr, "not enough memory");
+        Assert.Contains("huge.fits, HDU 0", stderr);
+        Assert.False(File.Exists(dir.File("w.fits")));
+    }
+
+    [Fact]
+    public void A_coadd_larger_than_the_machine_says_so_before_reading()
+    {
+        using var dir = new TempDir();
+        string a = HugeImage(dir, "a.fits", 100_000, -32), b = HugeImage(dir, "b.fits", 100_000, -32);
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"coadd --out \"{dir.File("c.fits")}\" \"{a}\" \"{b}\"");
+        AssertOneLine(code, stderr, "not enough memory");
+        Assert.False(File.Exists(dir.File("c.fits")));
+    }
+
+    [SkippableFact]
+    public void Statistics_of_a_very_wide_row_run_in_bounded_memory()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/time"), "GNU time (Debian's time) is not installed");
+        using var dir = new TempDir();
+        string path = HugeImage(dir, "wide.fits", 1, 8);
+        // 1 x 400,000,000 bytes: NAXIS1 of the 1 x 1 header rewritten, the hole extended. A row buffer would take 3.2 GB.
+        var text = File.ReadAllText(path)[..2880].Replace($"NAXIS1  = {1,20}", $"NAXIS1  = {400_000_000,20}");
+        using (var fs = new FileStream(path, FileMode.Create))
+        {
+            fs.Write(System.Text.Encoding.ASCII.GetBytes(text));
+            fs.SetLength(2880 + 400_000_000L);
+        }
+        var (code, stdout, stderr) = Peers.Run("/usr/bin/time", $"-f \"peak %M kB\" dotnet \"{InfoCommandTests.CliDll()}\" info \"{path}\" --stats --json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("400000000", stdout);
+        long peakKb = long.Parse(stderr.Split("peak ")[^1].Split(' ')[0]);
+        Assert.InRange(peakKb, 1, 300_000);
+    }
 }
