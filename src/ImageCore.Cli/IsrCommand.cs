@@ -30,6 +30,7 @@ internal static class IsrCommand
             {
                 try { cfg = ReadConfig(File.ReadAllText(file.FullName)) ?? throw new ArgumentException($"{file.FullName}: empty configuration"); }
                 catch (JsonException e) { throw new ArgumentException($"{file.FullName}: {e.Message}"); }
+                catch (ConfigException e) { throw new ArgumentException($"{file.FullName}: {e.Message}", e); }
             }
             int n = parse.GetValue(threads);
             if (n < 1) throw new ArgumentException($"--threads must be >= 1 (is {n})");
@@ -41,18 +42,36 @@ internal static class IsrCommand
     }
 
     /// <summary>An ISR configuration from JSON: the values it gives over the defaults (names in any case, unknown names
-    /// refused, enumerations by name), or null for a JSON null. The given values are merged into the defaults written
-    /// out in full before they are read back, because source-generated metadata sets every init-only property it
-    /// constructs with, so a value the file leaves out would otherwise become 0 instead of its default.</summary>
-    /// <exception cref="JsonException">Not JSON, not an object, an unknown name or a value of the wrong type.</exception>
+    /// refused, enumerations by name), checked (<see cref="IsrConfig.Validate"/>), or null for a JSON null. The given
+    /// values are merged into the defaults written out in full before they are read back, because source-generated
+    /// metadata sets every init-only property it constructs with, so a value the file leaves out would otherwise become
+    /// 0 instead of its default. A section given as null (<c>{"Flat": null}</c>) is refused by name.</summary>
+    /// <exception cref="JsonException">Not JSON, not an object, a repeated or unknown name or a value of the wrong type
+    /// (the message gives its JSON path).</exception>
+    /// <exception cref="ConfigException">A null section or a value out of its range, named (<c>IsrConfig.Flat</c>).</exception>
     internal static IsrConfig? ReadConfig(string json)
     {
-        var given = JsonNode.Parse(json);
-        if (given is null) return null;
-        if (given is not JsonObject values) throw new JsonException("an ISR configuration is a JSON object");
-        var merged = JsonSerializer.SerializeToNode(new IsrConfig(), IsrConfigJsonContext.Default.IsrConfig)!.AsObject();
-        Merge(merged, values);
-        return merged.Deserialize(IsrConfigJsonContext.Default.IsrConfig);
+        IsrConfig? config;
+        try
+        {
+            var given = JsonNode.Parse(json);
+            if (given is null) return null;
+            if (given is not JsonObject values) throw new JsonException("an ISR configuration is a JSON object");
+            var merged = JsonSerializer.SerializeToNode(new IsrConfig(), IsrConfigJsonContext.Default.IsrConfig)!.AsObject();
+            Merge(merged, values);
+            config = merged.Deserialize(IsrConfigJsonContext.Default.IsrConfig);
+        }
+        catch (ArgumentException e)
+        {
+            // JsonObject refuses a name given twice with an ArgumentException: a malformed file like any other.
+            throw new JsonException(e.Message, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+        config?.Validate();
+        return config;
     }
 
     /// <summary>Puts <paramref name="values"/> into <paramref name="defaults"/>: objects member by member, names
