@@ -147,7 +147,7 @@ public static class IsrTask
             metadata.AddCommentary("HISTORY", "ImageCore ISR amplifier gain, read noise, saturation: "
                                               + (config.AmplifierParameters == AmplifierParameterSource.Calibration ? "amps calibration" : "camera model"));
             if (guarded > 0)
-                metadata.AddCommentary("HISTORY", $"ImageCore ISR: {guarded} otherwise unmasked pixels with a non-finite image or variance or a negative variance flagged BAD");
+                metadata.AddCommentary("HISTORY", $"ImageCore ISR: {guarded} px non-finite or variance < 0 set BAD");
             return new Exposure(science, metadata);
         }
         catch
@@ -492,8 +492,9 @@ public static class IsrTask
     {
         if (pixels > 0 && unusable > checks.MaxUnusableFraction * pixels)
             throw new CalibrationException(kind, path,
-                $"{unusable} of {pixels} pixels ({(double)unusable / pixels:P1}) are unusable (a value or variance that is not finite, a negative variance"
-                + (kind == "flat" ? $", or a flat below {checks.MinFlat:R}" : "") + $"); at most {checks.MaxUnusableFraction:P1} may be (IsrConfig.CalibrationChecks.MaxUnusableFraction)");
+                FormattableString.Invariant($"{unusable} of {pixels} pixels ({100.0 * unusable / pixels:F1}%) are unusable (a value or variance that is not finite, a negative variance")
+                + (kind == "flat" ? FormattableString.Invariant($", or a flat below {checks.MinFlat:R}") : "")
+                + FormattableString.Invariant($"); at most {100 * checks.MaxUnusableFraction:F1}% may be (IsrConfig.CalibrationChecks.MaxUnusableFraction)"));
     }
 
     /// <summary>Gain, read noise and saturation of every amplifier, from the amps calibration or the camera model.</summary>
