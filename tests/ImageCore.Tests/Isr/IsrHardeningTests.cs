@@ -650,6 +650,83 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(ran >= 10 && refused >= 1, $"{ran} ran, {refused} refused");
     }
 
+    private static readonly string[] NastyJson = ["null", "-1", "0", "1e999", "\"NaN\"", "[]", "{}", "true", "2147483648", "-1e-300", "1e38", "\"C10\""];
+
+    [Fact]
+    public void Calibration_file_mutations_raise_only_CalibrationException_or_give_the_invariant()
+    {
+        // Seeded faults in the calibration files themselves: bytes flipped in a FITS frame (header or pixels), a frame cut
+        // short, JSON values replaced by nasty ones or the file cut short. ISR either runs (and its output holds the
+        // invariant) or fails with a CalibrationException naming the file; never another exception.
+        using var dir = new TempDir();
+        var sim = Simulate(dir);
+        string clean = dir.File("clean");
+        CopyDirectory(Calib(dir), clean);
+        string[] files =
+        [
+            Path.Combine("bias", Detector + ".fits"), Path.Combine("dark", Detector + ".fits"), Path.Combine("flat", "r", Detector + ".fits"),
+            Path.Combine("amps", Detector + ".json"), Path.Combine("crosstalk", Detector + ".json"), Path.Combine("linearity", Detector + ".json"),
+            Path.Combine("defects", Detector + ".json"),
+        ];
+        var rng = new Random(1700);
+        int ran = 0, refused = 0;
+        for (int i = 0; i < 80; i++)
+        {
+            using var work = new TempDir();
+            CopyDirectory(clean, work.Path);
+            string file = Path.Combine(work.Path, files[rng.Next(files.Length)]);
+            byte[] bytes = File.ReadAllBytes(file);
+            string what;
+            int mode = rng.Next(3);
+            if (mode == 0)
+            {
+                bytes = bytes[..rng.Next(bytes.Length)];
+                what = $"{file} cut to {bytes.Length} bytes";
+            }
+            else if (file.EndsWith(".json", StringComparison.Ordinal))
+            {
+                // Replace one number of the JSON text by a nasty token.
+                string text = System.Text.Encoding.UTF8.GetString(bytes);
+                var numbers = System.Text.RegularExpressions.Regex.Matches(text, @"-?\d+(\.\d+)?([eE][-+]?\d+)?");
+                var m = numbers[rng.Next(numbers.Count)];
+                string nasty = NastyJson[rng.Next(NastyJson.Length)];
+                text = text[..m.Index] + nasty + text[(m.Index + m.Length)..];
+                bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                what = $"{file}: {m.Value} at {m.Index} -> {nasty}";
+            }
+            else
+            {
+                // Flip a few bytes: in the headers (first 2880 bytes of an HDU) or anywhere in the data.
+                var flips = new List<int>();
+                for (int k = 1 + rng.Next(6); k > 0; k--)
+                {
+                    int at = rng.Next(2) == 0 ? 2880 * rng.Next(bytes.Length / 2880) + rng.Next(2880) : rng.Next(bytes.Length);
+                    bytes[at] ^= (byte)(1 << rng.Next(8));
+                    flips.Add(at);
+                }
+                what = $"{file}: bytes {string.Join(", ", flips)} flipped";
+            }
+            File.WriteAllBytes(file, bytes);
+            try
+            {
+                using var e = Isr(sim.Raws[0], work.Path, new IsrConfig(), 1 + i % 2, fused: i % 3 != 0);
+                AssertInvariant(e, what);
+                ran++;
+            }
+            catch (CalibrationException e)
+            {
+                Assert.True(e.Path == file, $"{what}: {e.Message}");
+                refused++;
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"{what}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+        }
+        output.WriteLine($"80 mutated calibration files: {ran} ran, {refused} refused");
+        Assert.True(ran >= 5 && refused >= 20, $"{ran} ran, {refused} refused");
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         foreach (string d in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(d.Replace(from, to, StringComparison.Ordinal));
