@@ -6,7 +6,7 @@ internal static class ConfigChecks
 {
     /// <summary>A section (nested record) that a configuration file may have set to null.</summary>
     public static T NotNull<T>(T? section, string setting) where T : class =>
-        section ?? throw new ConfigException(setting, null, "must be given (a section, not null)");
+        section ?? throw new ConfigException(setting, null, "is null; it must be a section (leave it out for the defaults)");
 
     /// <summary><paramref name="min"/> &lt;= value &lt;= <paramref name="max"/>.</summary>
     public static void InRange(int value, int min, int max, string setting)

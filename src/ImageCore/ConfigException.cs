@@ -15,13 +15,14 @@ public sealed class ConfigException : ArgumentException
     /// <summary>A bad value of <paramref name="setting"/>.</summary>
     /// <param name="setting">The full path of the setting, e.g. <c>IsrConfig.Overscan.TrailingToSkip</c>.</param>
     /// <param name="value">Its value (null for a missing section).</param>
-    /// <param name="rule">What it must be, e.g. <c>must be 0..4096</c>.</param>
+    /// <param name="rule">What it must be, e.g. <c>must be 0..4096</c>; for a null value, the whole complaint (the
+    /// message is then the setting and the rule alone).</param>
     public ConfigException(string setting, object? value, string rule) : base(null, setting)
     {
         Setting = setting;
         Value = value;
         Rule = rule;
-        _message = $"{setting} {rule} (is {Format(value)})";
+        _message = value is null ? $"{setting} {rule}" : $"{setting} {rule} (is {Format(value)})";
     }
 
     /// <summary>The full path of the setting.</summary>
@@ -33,7 +34,7 @@ public sealed class ConfigException : ArgumentException
     /// <summary>What the value must be.</summary>
     public string Rule { get; }
 
-    /// <summary><c>SETTING RULE (is VALUE)</c>.</summary>
+    /// <summary><c>SETTING RULE (is VALUE)</c>, or <c>SETTING RULE</c> for a null value.</summary>
     public override string Message => _message;
 
     private static string Format(object? value) => value switch

@@ -95,7 +95,7 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             var e = Assert.Throws<ConfigException>(() => IsrConfigJson.Read($"{{\"{section}\": null}}"));
             Assert.Equal("IsrConfig." + section, e.Setting);
-            Assert.Contains($"IsrConfig.{section} must be given", e.Message);
+            Assert.Equal($"IsrConfig.{section} is null; it must be a section (leave it out for the defaults)", e.Message);
             // In lower case too (names match in any case).
             Assert.Equal("IsrConfig." + section, Assert.Throws<ConfigException>(() => IsrConfigJson.Read($"{{\"{section.ToLowerInvariant()}\": null}}")).Setting);
         }
@@ -182,8 +182,8 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         string post = dir.File("post.fits"), config = dir.File("isr.json");
         (string Json, string Expected)[] cases =
         [
-            ("{\"Flat\": null}", "IsrConfig.Flat must be given"),
-            ("{\"NanMasking\": null}", "IsrConfig.NanMasking must be given"),
+            ("{\"Flat\": null}", "IsrConfig.Flat is null"),
+            ("{\"NanMasking\": null}", "IsrConfig.NanMasking is null"),
             ("{\"Overscan\": {\"TrailingToSkip\": 2147483647}}", "IsrConfig.Overscan.TrailingToSkip must be 0..4096 (is 2147483647)"),
             ("{\"ParallelOverscan\": {\"ColumnSmoothingKernel\": 2147483647}}", "IsrConfig.ParallelOverscan.ColumnSmoothingKernel must be odd and 1..1001 (is 2147483647)"),
         ];
