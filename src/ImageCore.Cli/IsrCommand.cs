@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Images;
@@ -28,8 +27,9 @@ internal static class IsrCommand
             var cfg = new IsrConfig();
             if (parse.GetValue(config) is { } file)
             {
-                try { cfg = ReadConfig(File.ReadAllText(file.FullName)) ?? throw new ArgumentException($"{file.FullName}: empty configuration"); }
+                try { cfg = IsrConfigJson.Read(File.ReadAllText(file.FullName)) ?? throw new ArgumentException($"{file.FullName}: empty configuration"); }
                 catch (JsonException e) { throw new ArgumentException($"{file.FullName}: {e.Message}"); }
+                catch (ConfigException e) { throw new ArgumentException($"{file.FullName}: {e.Message}", e); }
             }
             int n = parse.GetValue(threads);
             if (n < 1) throw new ArgumentException($"--threads must be >= 1 (is {n})");
@@ -39,43 +39,4 @@ internal static class IsrCommand
         }));
         return command;
     }
-
-    /// <summary>An ISR configuration from JSON: the values it gives over the defaults (names in any case, unknown names
-    /// refused, enumerations by name), or null for a JSON null. The given values are merged into the defaults written
-    /// out in full before they are read back, because source-generated metadata sets every init-only property it
-    /// constructs with, so a value the file leaves out would otherwise become 0 instead of its default.</summary>
-    /// <exception cref="JsonException">Not JSON, not an object, an unknown name or a value of the wrong type.</exception>
-    internal static IsrConfig? ReadConfig(string json)
-    {
-        var given = JsonNode.Parse(json);
-        if (given is null) return null;
-        if (given is not JsonObject values) throw new JsonException("an ISR configuration is a JSON object");
-        var merged = JsonSerializer.SerializeToNode(new IsrConfig(), IsrConfigJsonContext.Default.IsrConfig)!.AsObject();
-        Merge(merged, values);
-        return merged.Deserialize(IsrConfigJsonContext.Default.IsrConfig);
-    }
-
-    /// <summary>Puts <paramref name="values"/> into <paramref name="defaults"/>: objects member by member, names
-    /// matched in any case, anything else replaced.</summary>
-    private static void Merge(JsonObject defaults, JsonObject values)
-    {
-        foreach (var (name, value) in values)
-        {
-            string? known = defaults.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-            if (known is not null && defaults[known] is JsonObject inner && value is JsonObject innerValues)
-            {
-                Merge(inner, innerValues);
-                continue;
-            }
-            if (known is not null) defaults.Remove(known);
-            defaults[name] = value?.DeepClone();
-        }
-    }
 }
-
-/// <summary>Source-generated JSON metadata for an ISR configuration file: names in any case, unknown names refused,
-/// enumerations by name.</summary>
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, UseStringEnumConverter = true,
-                                                            UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(IsrConfig))]
-internal sealed partial class IsrConfigJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

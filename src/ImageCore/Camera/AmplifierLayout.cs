@@ -18,6 +18,9 @@ namespace ImageCore.Camera;
 public sealed record AmplifierLayout(int RawWidth, int RawHeight, Box2I Data, Box2I SerialPrescan, Box2I SerialOverscan,
                                      Box2I ParallelOverscan, (bool X, bool Y) FlipTopRow, (bool X, bool Y) FlipBottomRow)
 {
+    /// <summary>The full-size layout this one was shrunk from by <see cref="Scaled"/>; null for a full-size layout.</summary>
+    public AmplifierLayout? FullSize { get; init; }
+
     /// <summary>The layout shrunk by <paramref name="scale"/> for fast tests (the simulator's <c>--scale</c>):
     /// the segment is RawWidth/scale x RawHeight/scale; the data keep their size divided by the scale
     /// (rounded), the prescan at least one column; serial and parallel overscan take what is left.
@@ -36,6 +39,7 @@ public sealed record AmplifierLayout(int RawWidth, int RawHeight, Box2I Data, Bo
             throw new ArgumentException($"scale {scale} leaves no overscan in a {w}x{h} segment", nameof(scale));
         return this with
         {
+            FullSize = FullSize ?? this,
             RawWidth = w,
             RawHeight = h,
             SerialPrescan = new Box2I(0, 0, pre, dataH),

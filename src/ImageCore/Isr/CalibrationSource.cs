@@ -180,13 +180,22 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector)
     {
         string path = Path.Combine(Root, "defects", detector.Name + ".json");
+        if (Directory.Exists(path)) throw new CalibrationException("defects", path, "is a directory, not a defects file");
         if (!File.Exists(path)) return CalibrationLease.Borrowing<IReadOnlyList<Box2I>>(Array.Empty<Box2I>());
         byte[] json = ReadJson("defects", path);
         try
         {
             var boxes = System.Text.Json.JsonSerializer.Deserialize(json, DefectsJsonContext.Default.Int32ArrayArray) ?? [];
-            IReadOnlyList<Box2I> defects = boxes.Select(b => b is { Length: 4 } ? new Box2I(b[0], b[1], b[2], b[3]) : throw new CalibrationException("defects", path, "a defect is [x0, y0, width, height]")).ToList();
-            return CalibrationLease.Borrowing(defects, json.Length);
+            var defects = new List<Box2I>(boxes.Length);
+            for (int i = 0; i < boxes.Length; i++)
+            {
+                if (boxes[i] is not { Length: 4 } b) throw new CalibrationException("defects", path, $"defect {i}: a defect is [x0, y0, width, height]");
+                // Width and height at least 1, and every corner an int: the box's far corner must not overflow.
+                if (b[2] < 1 || b[3] < 1 || (long)b[0] + b[2] > int.MaxValue || (long)b[1] + b[3] > int.MaxValue)
+                    throw new CalibrationException("defects", path, $"defect {i} [{string.Join(", ", b)}]: width and height must be >= 1 and the box within the integers");
+                defects.Add(new Box2I(b[0], b[1], b[2], b[3]));
+            }
+            return CalibrationLease.Borrowing<IReadOnlyList<Box2I>>(defects, json.Length);
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -206,7 +215,11 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
             for (int i = 0; i < n; i++)
             {
                 if (rows[i].GetArrayLength() != n) throw new CalibrationException("crosstalk", path, $"row {i} needs {n} coefficients");
-                for (int j = 0; j < n; j++) c[i, j] = rows[i][j].GetDouble();
+                for (int j = 0; j < n; j++)
+                {
+                    c[i, j] = rows[i][j].GetDouble();
+                    if (!double.IsFinite(c[i, j])) throw new CalibrationException("crosstalk", path, $"coefficient [{i}][{j}] is {c[i, j]}, must be finite");
+                }
             }
             return c;
         });
@@ -218,6 +231,9 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
         {
             double[] k = root.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToArray();
             if (k.Length != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Length}");
+            for (int a = 0; a < k.Length; a++)
+                if (!(k[a] >= 0) || float.IsInfinity((float)k[a]))
+                    throw new CalibrationException("linearity", path, $"{detector.Amplifiers[a].Name}: k {k[a]} 1/ADU must be finite and >= 0");
             return k;
         });
 
@@ -253,6 +269,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     private CalibrationLease<T> LoadJson<T>(string kind, Detector detector, string missing, Func<System.Text.Json.JsonElement, string, T> parse) where T : class
     {
         string path = Path.Combine(Root, kind, detector.Name + ".json");
+        if (Directory.Exists(path)) throw new CalibrationException(kind, path, $"is a directory, not a {kind} file");
         if (!File.Exists(path)) throw new CalibrationException(kind, path, missing);
         byte[] json = ReadJson(kind, path);
         try
@@ -303,6 +320,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     private CalibrationLease<T> OpenFrame<T>(string kind, string path, Detector detector, string? units, string? band, Func<string, T> open,
                                              Func<T, (FitsHeader Metadata, Box2I BBox)> describe) where T : class, IDisposable
     {
+        if (Directory.Exists(path)) throw new CalibrationException(kind, path, $"is a directory, not a {kind} file");
         if (!File.Exists(path)) throw new CalibrationException(kind, path, $"no {kind} for {detector.Name}");
         T frame;
         long size = -1;
@@ -317,6 +335,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
             throw new CalibrationException(kind, path, e.Message);
         }
         catch (IOException e) { throw new CalibrationException(kind, path, e.Message); }
+        catch (UnauthorizedAccessException e) { throw new CalibrationException(kind, path, e.Message); }
         Count(size);
         try
         {

@@ -28,6 +28,28 @@ public sealed record SuspectConfig
     public double FractionOfSaturation { get; init; } = 0.9;
 }
 
+/// <summary>
+/// How ISR checks the contents of the bias, dark and flat where it applies them. A pixel whose bias or dark value or
+/// variance is not finite, whose bias or dark variance is negative, or whose flat value is not finite or below
+/// <see cref="MinFlat"/> (zero, negative, denormal) or whose flat variance is negative or not finite is unusable: it is
+/// flagged BAD and that calibration is not applied there (bias and dark taken as 0, the flat as 1, their variances as
+/// 0), so its output stays finite and interpolation replaces it as any BAD pixel. When more than
+/// <see cref="MaxUnusableFraction"/> of a frame's pixels are unusable, ISR fails with a
+/// <see cref="CalibrationException"/> naming the frame and the fraction.
+/// </summary>
+public sealed record CalibrationCheckConfig
+{
+    /// <summary>The smallest usable flat value. Master flats are normalised to a median of 1 (cp_pipe), so 1e-4 is a
+    /// response 10,000 times below the detector's typical one; dividing by less would amplify the pixel beyond any
+    /// meaning and, below about 1e-9, overflow the variance (f^4 leaves single precision). A flat that is not
+    /// normalised falls below it wholesale and fails by <see cref="MaxUnusableFraction"/>.</summary>
+    public double MinFlat { get; init; } = 1e-4;
+
+    /// <summary>The largest fraction of a frame's pixels (bias, dark or flat) that may be unusable before ISR fails
+    /// rather than mask them; 0..1.</summary>
+    public double MaxUnusableFraction { get; init; } = 0.5;
+}
+
 /// <summary>Where ISR takes each amplifier's gain, read noise and saturation from.</summary>
 public enum AmplifierParameterSource
 {
@@ -92,14 +114,37 @@ public sealed record IsrConfig
     /// <summary>Step 22: grow SAT by one pixel, interpolate over SAT, BAD and UNMASKEDNAN along rows, set INTRP.</summary>
     public IsrStepConfig Interpolation { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the field for inconsistent settings.</summary>
+    /// <summary>Checks on the bias, dark and flat contents where they are applied.</summary>
+    public CalibrationCheckConfig CalibrationChecks { get; init; } = new();
+
+    /// <summary>Checks every value: no section may be null, each number must be in its range and each enumeration a
+    /// defined member. <see cref="IsrTask.Run(ImageCore.Fits.FitsFile, ImageCore.Camera.CameraModel, ICalibrationSource, IsrConfig, int)"/>
+    /// calls it before any work.</summary>
+    /// <exception cref="ConfigException">A null section or a value out of range; the message names the value by its
+    /// full path (<c>IsrConfig.Overscan.TrailingToSkip</c>) and gives the allowed range.</exception>
     public void Validate()
     {
-        Overscan.Validate();
-        ParallelOverscan.Validate();
-        if (!Enum.IsDefined(AmplifierParameters)) throw new ArgumentException($"IsrConfig.AmplifierParameters {(int)AmplifierParameters} is not Calibration or Camera");
-        if (!(Suspect.FractionOfSaturation > 0)) throw new ArgumentException($"IsrConfig.Suspect.FractionOfSaturation must be > 0 (is {Suspect.FractionOfSaturation})");
+        const string p = nameof(IsrConfig) + ".";
+        ConfigChecks.Defined(AmplifierParameters, p + nameof(AmplifierParameters));
+        ConfigChecks.NotNull(Overscan, p + nameof(Overscan)).Validate(p + nameof(Overscan));
+        ConfigChecks.NotNull(Saturation, p + nameof(Saturation));
+        ConfigChecks.NotNull(Suspect, p + nameof(Suspect));
+        ConfigChecks.FinitePositive(Suspect.FractionOfSaturation, 1, p + "Suspect.FractionOfSaturation");
+        ConfigChecks.NotNull(Crosstalk, p + nameof(Crosstalk));
+        ConfigChecks.NotNull(ParallelOverscan, p + nameof(ParallelOverscan)).Validate(p + nameof(ParallelOverscan));
+        ConfigChecks.NotNull(Linearity, p + nameof(Linearity));
+        ConfigChecks.NotNull(Gain, p + nameof(Gain));
+        ConfigChecks.NotNull(Bias, p + nameof(Bias));
+        ConfigChecks.NotNull(Dark, p + nameof(Dark));
+        ConfigChecks.NotNull(Defects, p + nameof(Defects));
+        ConfigChecks.NotNull(NanMasking, p + nameof(NanMasking));
+        ConfigChecks.NotNull(Variance, p + nameof(Variance));
+        ConfigChecks.NotNull(Flat, p + nameof(Flat));
+        ConfigChecks.NotNull(Interpolation, p + nameof(Interpolation));
+        ConfigChecks.NotNull(CalibrationChecks, p + nameof(CalibrationChecks));
+        ConfigChecks.FiniteInRange(CalibrationChecks.MinFlat, 1e-9, 0.5, p + "CalibrationChecks.MinFlat");
+        ConfigChecks.FiniteInRange(CalibrationChecks.MaxUnusableFraction, 0, 1, p + "CalibrationChecks.MaxUnusableFraction");
         if ((Bias.Enabled || Dark.Enabled || Variance.Enabled) && !Gain.Enabled)
-            throw new ArgumentException("IsrConfig.Gain.Enabled must be true when bias, dark or variance run: the calibrations are in electrons");
+            throw new ConfigException(p + "Gain.Enabled", false, "must be true when bias, dark or variance run: the calibrations are in electrons");
     }
 }

@@ -25,8 +25,15 @@ public static class IsrTask
     /// <param name="maxDegreeOfParallelism">Threads for the per-amplifier work and for reading the
     /// calibrations while the raw is processed; 1 (the default) runs everything on the calling thread.</param>
     /// <exception cref="FitsFormatException">The raw file is malformed or does not fit the camera.</exception>
-    /// <exception cref="CalibrationException">A calibration is missing or does not fit.</exception>
-    /// <exception cref="ArgumentException">An invalid configuration.</exception>
+    /// <exception cref="CalibrationException">A calibration is missing or does not fit, has unusable values where no pixel
+    /// can stand in (gain, read noise, saturation, crosstalk or linearity coefficients), or more than
+    /// <see cref="CalibrationCheckConfig.MaxUnusableFraction"/> of a bias, dark or flat is unusable.</exception>
+    /// <exception cref="ConfigException">An invalid configuration (checked before any work), or overscan skips that leave
+    /// no overscan column or row of the detector's amplifiers.</exception>
+    /// <exception cref="ArgumentException"><paramref name="maxDegreeOfParallelism"/> is below 1.</exception>
+    /// <remarks>No pixel of the result that is neither BAD, SAT, NO_DATA nor UNMASKEDNAN has a non-finite image or
+    /// variance or a negative variance: calibration pixels that cannot be applied are flagged BAD where they are applied,
+    /// and a last check flags BAD any other such pixel (counted in a HISTORY card) before interpolation.</remarks>
     public static Exposure Run(FitsFile raw, CameraModel camera, ICalibrationSource calibrations, IsrConfig config, int maxDegreeOfParallelism = 1) =>
         Run(raw, camera, calibrations, config, maxDegreeOfParallelism, allowFused: true);
 
@@ -48,9 +55,14 @@ public static class IsrTask
         if (maxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism), maxDegreeOfParallelism, "must be >= 1");
         var primary = raw[0].Header;
         var detector = FindDetector(raw, camera);
+        CheckSegments(raw, detector);
         if (config.AmplifierParameters == AmplifierParameterSource.Calibration)
             using (var amps = calibrations.GetAmplifiers(detector))
+            {
+                CheckAmplifiers(amps.Value, detector, "amps");
                 detector = detector.WithElectronics(amps.Value.Select(a => (a.Gain, a.ReadNoise, a.Saturation)).ToList());
+            }
+        else CheckAmplifiers(detector.Amplifiers.Select(a => new AmplifierCalibration(a.Name, a.Gain, a.ReadNoise, a.Saturation)).ToList(), detector, "camera");
         cancel.ThrowIfCancellationRequested();
         string band = primary.GetString("BAND", null) ?? throw new FitsFormatException(raw.Name, 0, -1, "BAND", "the raw has no BAND: the flat cannot be chosen");
         bool fused = allowFused && config.Gain.Enabled && config.Bias.Enabled && config.Dark.Enabled && config.Variance.Enabled && config.Flat.Enabled;
@@ -101,10 +113,15 @@ public static class IsrTask
         using var untrimmedMask = new Mask(new Image<int>(new Plane<int>(detector.RawBBox.Width, detector.RawBBox.Height, clear: false), detector.RawBBox.Min));
         SerialOverscanAndSaturation(untrimmed, untrimmedMask, detector, config, parallel);
         if (config.Crosstalk.Enabled)
-            using (var crosstalk = calibrations.GetCrosstalk(detector)) Crosstalk.Subtract(untrimmed, detector, crosstalk.Value);
+            using (var crosstalk = calibrations.GetCrosstalk(detector))
+            {
+                CheckCrosstalk(crosstalk.Value, detector);
+                Crosstalk.Subtract(untrimmed, detector, crosstalk.Value);
+            }
         var columnLevels = config.ParallelOverscan.Enabled ? MeasureParallelOverscan(untrimmed, untrimmedMask, detector, config, parallel) : null;
         using var linearity = config.Linearity.Enabled ? calibrations.GetLinearity(detector) : null;
         var k = linearity?.Value;
+        if (k is not null) CheckLinearity(k, detector);
 
         MaskedImage science;
         if (fused)
@@ -119,6 +136,7 @@ public static class IsrTask
         }
         try
         {
+            long guarded = MaskNonFiniteOrNegativeVariance(science);
             if (config.Interpolation.Enabled)
                 Interpolation.OverDefects(science, science.Mask.GetBitMask("SAT", "BAD") |
                                                    (science.Mask.Planes.ContainsKey("UNMASKEDNAN") ? science.Mask.GetBitMask("UNMASKEDNAN") : 0));
@@ -129,6 +147,8 @@ public static class IsrTask
             foreach (var h in Steps(config)) metadata.AddCommentary("HISTORY", h);
             metadata.AddCommentary("HISTORY", "ImageCore ISR amplifier gain, read noise, saturation: "
                                               + (config.AmplifierParameters == AmplifierParameterSource.Calibration ? "amps calibration" : "camera model"));
+            if (guarded > 0)
+                metadata.AddCommentary("HISTORY", $"ImageCore ISR: {guarded} px non-finite or variance < 0 set BAD");
             return new Exposure(science, metadata);
         }
         catch
@@ -143,8 +163,9 @@ public static class IsrTask
     internal static void SerialOverscanAndSaturation(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
     {
         int sat = config.Saturation.Enabled ? mask.GetBitMask("SAT") : 0, suspect = config.Suspect.Enabled ? mask.GetBitMask("SUSPECT") : 0;
-        var overscanConfig = ScaleSkips(config.Overscan, detector.Layout.SerialOverscan.Width);
-        Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
+        var overscanConfig = ScaleSkips(config.Overscan, detector.Layout.SerialOverscan.Width, (detector.Layout.FullSize ?? detector.Layout).SerialOverscan.Width,
+                                        "IsrConfig.Overscan", "serial overscan columns", detector);
+        ForEachAmplifier(detector.Amplifiers.Count, parallel, a =>
         {
             var amp = detector.Amplifiers[a];
             var box = amp.RawBBox;
@@ -162,10 +183,14 @@ public static class IsrTask
     /// <summary>Step 9: the per-column level of each amplifier's parallel overscan (ADU), in the order of its imaging columns.</summary>
     internal static float[][] MeasureParallelOverscan(Image<float> untrimmed, Mask mask, Detector detector, IsrConfig config, ParallelOptions parallel)
     {
-        var c = config.ParallelOverscan with { Overscan = ScaleSkips(config.ParallelOverscan.Overscan, detector.Layout.ParallelOverscan.Height) };
+        var c = config.ParallelOverscan with
+        {
+            Overscan = ScaleSkips(config.ParallelOverscan.Overscan, detector.Layout.ParallelOverscan.Height, (detector.Layout.FullSize ?? detector.Layout).ParallelOverscan.Height,
+                                  "IsrConfig.ParallelOverscan.Overscan", "parallel overscan rows", detector),
+        };
         var levels = new float[detector.Amplifiers.Count][];
         int sat = mask.GetBitMask("SAT");
-        Parallel.For(0, detector.Amplifiers.Count, parallel, a =>
+        ForEachAmplifier(detector.Amplifiers.Count, parallel, a =>
         {
             var amp = detector.Amplifiers[a];
             levels[a] = new float[amp.RawDataBBox.Width];
@@ -229,7 +254,12 @@ public static class IsrTask
         try
         {
             int nanBit = config.NanMasking.Enabled ? 1 << science.Mask.AddPlane("UNMASKEDNAN") : 0, badBit = science.Mask.GetBitMask("BAD");
-            CalibrateInto(untrimmed, untrimmedMask, detector, columnLevels, k, bias, dark, flat, darkScale, nanBit, badBit, science, parallel, scalarReference: false);
+            var unusable = CalibrateInto(untrimmed, untrimmedMask, detector, columnLevels, k, bias, dark, flat, darkScale, nanBit, badBit, science, parallel,
+                                         scalarReference: false, (float)config.CalibrationChecks.MinFlat);
+            long pixels = (long)box.Width * box.Height;
+            CheckUnusable("bias", bias.Metadata.Source, unusable.Bias, pixels, config.CalibrationChecks);
+            CheckUnusable("dark", dark.Metadata.Source, unusable.Dark, pixels, config.CalibrationChecks);
+            CheckUnusable("flat", flat.Metadata.Source, unusable.Flat, pixels, config.CalibrationChecks);
             if (config.Defects.Enabled)
                 PixelSteps.MaskDefects(science.Mask, defects!, badBit);
             return science;
@@ -244,18 +274,18 @@ public static class IsrTask
     /// <summary>The fused pass over every amplifier into <paramref name="science"/> (the detector's trimmed box), with
     /// master frames in memory; with <paramref name="scalarReference"/> the scalar reference runs instead (benchmarks
     /// compare the two).</summary>
-    internal static void CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
-                                       Exposure bias, Exposure dark, Exposure flat, float darkScale, int nanBit, int badBit, MaskedImage science,
-                                       ParallelOptions parallel, bool scalarReference) =>
+    internal static IsrUnusablePixels CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                                    Exposure bias, Exposure dark, Exposure flat, float darkScale, int nanBit, int badBit, MaskedImage science,
+                                                    ParallelOptions parallel, bool scalarReference, float minFlat = 1e-4f) =>
         CalibrateInto(untrimmed, untrimmedMask, detector, columnLevels, k, CalibrationFrame.InMemory(bias), CalibrationFrame.InMemory(dark), CalibrationFrame.InMemory(flat),
-                      darkScale, nanBit, badBit, science, parallel, scalarReference);
+                      darkScale, nanBit, badBit, science, parallel, scalarReference, minFlat);
 
     /// <summary>The fused pass, the master frames read a band of rows at a time (views of planes in memory, or rows read
     /// from their files into buffers of the thread's own). A frame that cannot be read fails the pass with its
-    /// <see cref="CalibrationException"/>.</summary>
-    internal static void CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
-                                       CalibrationFrame bias, CalibrationFrame dark, CalibrationFrame flat, float darkScale, int nanBit, int badBit, MaskedImage science,
-                                       ParallelOptions parallel, bool scalarReference)
+    /// <see cref="CalibrationException"/>. Returns how many pixels of each frame were unusable (flagged BAD, not applied).</summary>
+    internal static IsrUnusablePixels CalibrateInto(Image<float> untrimmed, Mask untrimmedMask, Detector detector, float[][]? columnLevels, IReadOnlyList<double>? k,
+                                                    CalibrationFrame bias, CalibrationFrame dark, CalibrationFrame flat, float darkScale, int nanBit, int badBit, MaskedImage science,
+                                                    ParallelOptions parallel, bool scalarReference, float minFlat = 1e-4f)
     {
         float[] zeros = new float[detector.Layout.Data.Width];
         var amps = detector.Amplifiers;
@@ -263,7 +293,7 @@ public static class IsrTask
         for (int a = 0; a < amps.Count; a++)
         {
             var amp = amps[a];
-            scalars[a] = new IsrAmplifierScalars(k is null ? 0f : (float)k[a], (float)amp.Gain, darkScale, (float)(amp.ReadNoise * amp.ReadNoise), nanBit, badBit);
+            scalars[a] = new IsrAmplifierScalars(k is null ? 0f : (float)k[a], (float)amp.Gain, darkScale, (float)(amp.ReadNoise * amp.ReadNoise), nanBit, badBit, minFlat);
             if (!(amp.Gain > 0) || double.IsInfinity(amp.Gain)) throw new ArgumentException($"{detector.Name} {amp.Name}: gain {amp.Gain} e-/ADU must be finite and > 0");
             if (!(scalars[a].LinearityK >= 0) || float.IsInfinity(scalars[a].LinearityK)) throw new ArgumentException($"{detector.Name} {amp.Name}: linearity coefficient {scalars[a].LinearityK} must be finite and >= 0");
         }
@@ -272,6 +302,8 @@ public static class IsrTask
         var box = detector.BBox;
         int bandRows = Math.Min(bias.BandRows, Math.Min(dark.BandRows, flat.BandRows));
         int bands = (box.Height + bandRows - 1) / bandRows;
+        var unusable = default(IsrUnusablePixels);
+        var gate = new object();
         try
         {
             Parallel.For(0, bands, parallel, () => new BandBuffers(bias.NewBuffer(bandRows), dark.NewBuffer(bandRows), flat.NewBuffer(bandRows)), (band, _, buffers) =>
@@ -308,12 +340,16 @@ public static class IsrTask
                             Flat = fi.Slice(x0, w), FlatVariance = fv.Slice(x0, w), FlatMask = fm.Slice(x0, w),
                             Image = si.Slice(x0, w), Variance = sv.Slice(x0, w), Mask = sm.Slice(x0, w),
                         };
-                        if (scalarReference) IsrPixelPass.CalibrateScalar(ref row, scalars[a]);
-                        else IsrPixelPass.Calibrate(ref row, scalars[a]);
+                        buffers.Unusable += scalarReference ? IsrPixelPass.CalibrateScalar(ref row, scalars[a]) : IsrPixelPass.Calibrate(ref row, scalars[a]);
                     }
                 }
                 return buffers;
-            }, buffers => buffers.Dispose());
+            }, buffers =>
+            {
+                lock (gate) unusable += buffers.Unusable;
+                buffers.Dispose();
+            });
+            return unusable;
         }
         catch (AggregateException e)
         {
@@ -326,6 +362,9 @@ public static class IsrTask
     /// <summary>One thread's buffers for the bands of the three frames (null where a frame needs none).</summary>
     private sealed record BandBuffers(FrameBuffer? Bias, FrameBuffer? Dark, FrameBuffer? Flat) : IDisposable
     {
+        /// <summary>The unusable pixels of the bands this thread did.</summary>
+        public IsrUnusablePixels Unusable { get; set; }
+
         public void Dispose()
         {
             Bias?.Dispose();
@@ -349,11 +388,14 @@ public static class IsrTask
         var science = new MaskedImage(RawAssembly.Trim(untrimmed, detector), new Mask(RawAssembly.Trim(untrimmedMask.Image, detector)), RawAssembly.Trim(untrimmedVariance, detector));
         try
         {
+            long pixels = (long)detector.BBox.Width * detector.BBox.Height;
             if (config.Bias.Enabled)
-                using (var bias = calibrations.GetBias(detector)) CalibrationSteps.SubtractBias(science, bias.Value.MaskedImage);
+                using (var bias = calibrations.GetBias(detector))
+                    CheckUnusable("bias", bias.Value.Metadata.Source, CalibrationSteps.SubtractBias(science, bias.Value.MaskedImage), pixels, config.CalibrationChecks);
             if (config.Dark.Enabled)
                 using (var dark = calibrations.GetDark(detector))
-                    CalibrationSteps.SubtractDark(science, dark.Value.MaskedImage, DarkScale(config.Dark, primary, rawName, dark.Value.Metadata), 1);
+                    CheckUnusable("dark", dark.Value.Metadata.Source,
+                                  CalibrationSteps.SubtractDark(science, dark.Value.MaskedImage, DarkScale(config.Dark, primary, rawName, dark.Value.Metadata), 1), pixels, config.CalibrationChecks);
             if (config.Defects.Enabled)
                 using (var defects = calibrations.GetDefects(detector)) PixelSteps.MaskDefects(science.Mask, defects.Value, science.Mask.GetBitMask("BAD"));
             if (config.NanMasking.Enabled)
@@ -363,7 +405,9 @@ public static class IsrTask
                     PixelSteps.AddVariance(science.Image.View(amp.BBox), science.Variance.View(amp.BBox), science.Mask.Image.View(amp.BBox),
                                            amp.ReadNoise, science.Mask.GetBitMask("BAD"));
             if (config.Flat.Enabled)
-                using (var flat = calibrations.GetFlat(detector, band)) CalibrationSteps.DivideFlat(science, flat.Value.MaskedImage);
+                using (var flat = calibrations.GetFlat(detector, band))
+                    CheckUnusable("flat", flat.Value.Metadata.Source, CalibrationSteps.DivideFlat(science, flat.Value.MaskedImage, (float)config.CalibrationChecks.MinFlat),
+                                  pixels, config.CalibrationChecks);
             return science;
         }
         catch
@@ -378,12 +422,14 @@ public static class IsrTask
     {
         if (!config.ScaleByDarkTime) return 1;
         double darkTime = darkMetadata.GetDouble("DARKTIME", 1);
-        if (!(darkTime > 0)) throw new CalibrationException("dark", darkMetadata.Source, $"DARKTIME {darkTime} s must be > 0");
+        if (!(darkTime > 0) || double.IsInfinity(darkTime)) throw new CalibrationException("dark", darkMetadata.Source, $"DARKTIME {darkTime} s must be finite and > 0");
         return RequireTime(primary, rawName) / darkTime;
     }
 
-    /// <summary>The camera's detector named by the raw's DETNAME, at the scale its segments have.</summary>
-    /// <exception cref="FitsFormatException">No DETNAME, an unknown detector, or segments of no known scale.</exception>
+    /// <summary>The camera's detector named by the raw's DETNAME, at the scale its segments have (1, 2, 4 or 8, from the
+    /// first segment's width). Only the headers up to the first segment are read (the pipeline plans footprints with
+    /// this); <see cref="Run(FitsFile, CameraModel, ICalibrationSource, IsrConfig, int)"/> then checks every segment.</summary>
+    /// <exception cref="FitsFormatException">No DETNAME, an unknown detector, or a first segment of no known scale.</exception>
     public static Detector FindDetector(FitsFile raw, CameraModel camera)
     {
         string name = raw[0].Header.GetString("DETNAME");
@@ -392,18 +438,43 @@ public static class IsrTask
         catch (KeyNotFoundException) { throw new FitsFormatException(raw.Name, 0, -1, "DETNAME", $"{camera.Name} has no detector '{name}'"); }
         var first = raw.FindHdu(full.Amplifiers[0].ExtName)
                     ?? throw new FitsFormatException(raw.Name, -1, -1, "EXTNAME", $"no {full.Amplifiers[0].ExtName} HDU");
-        if (first.Width <= 0 || full.Layout.RawWidth % first.Width != 0)
-            throw new FitsFormatException(raw.Name, first.Index, -1, "NAXIS1", $"segments are {first.Width} px wide; {name} segments are {full.Layout.RawWidth} px (or that divided by 2, 4 or 8)");
-        int scale = (int)(full.Layout.RawWidth / first.Width);
+        int rawWidth = full.Layout.RawWidth;
+        if (first.Width <= 0 || rawWidth % first.Width != 0 || (rawWidth / first.Width) is not (1 or 2 or 4 or 8))
+            throw new FitsFormatException(raw.Name, first.Index, -1, "NAXIS1", $"{full.Amplifiers[0].ExtName} is {first.Width} px wide; {name} segments are {rawWidth} px (or that divided by 2, 4 or 8)");
+        int scale = (int)(rawWidth / first.Width);
         try { return camera.Scaled(scale)[name]; }
         catch (ArgumentException e) { throw new FitsFormatException(raw.Name, first.Index, -1, "NAXIS1", e.Message); }
     }
 
-    /// <summary>Skips shrink (one at a time, the larger first) until at least one of <paramref name="available"/>
-    /// overscan columns or rows is left: the scaled layouts of the simulator have narrow overscans.</summary>
-    private static OverscanConfig ScaleSkips(OverscanConfig c, int available)
+    /// <summary>Every segment HDU of <paramref name="raw"/> is there with the amplifier's raw size (headers only), so
+    /// that a segment of another size is named as such before any calibration is compared with the detector.</summary>
+    /// <exception cref="FitsFormatException">A segment missing or of another size (file, HDU, EXTNAME and both sizes named).</exception>
+    internal static void CheckSegments(FitsFile raw, Detector detector)
     {
-        int lead = c.LeadingToSkip, trail = c.TrailingToSkip;
+        var layout = detector.Layout;
+        int scale = (layout.FullSize ?? layout).RawWidth / layout.RawWidth;
+        foreach (var amp in detector.Amplifiers)
+        {
+            var hdu = raw.FindHdu(amp.ExtName)
+                      ?? throw new FitsFormatException(raw.Name, -1, -1, "EXTNAME", $"no {amp.ExtName} HDU for amplifier {amp.Name} of {detector.Name}");
+            if (hdu.Width != layout.RawWidth || hdu.Height != layout.RawHeight)
+                throw new FitsFormatException(raw.Name, hdu.Index, -1, hdu.Width != layout.RawWidth ? "NAXIS1" : "NAXIS2",
+                    $"{amp.ExtName} (amplifier {amp.Name}) is {hdu.Width}x{hdu.Height} px; {detector.Name}'s {detector.Vendor} segments"
+                    + (scale == 1 ? "" : $" at 1/{scale} scale (from {detector.Amplifiers[0].ExtName}'s width)") + $" are {layout.RawWidth}x{layout.RawHeight} px");
+        }
+    }
+
+    /// <summary>The skips, checked against the detector's overscan and fitted to it: they must leave at least one of the
+    /// <paramref name="fullSize"/> columns or rows of the amplifiers' overscan at full size (else a
+    /// <see cref="ConfigException"/> naming the detector and its first amplifier); in a layout scaled down by the
+    /// simulator (narrow overscans, <paramref name="available"/> &lt; <paramref name="fullSize"/>) they then shrink, one
+    /// at a time and the larger first, until at least one is left.</summary>
+    private static OverscanConfig ScaleSkips(OverscanConfig c, int available, int fullSize, string setting, string what, Detector detector)
+    {
+        int lead = c.LeadingToSkip, trail = c.TrailingToSkip;   // each 0..OverscanConfig.MaxSkip (validated): the sum cannot overflow
+        if (lead + trail >= fullSize)
+            throw new ConfigException($"{setting}.LeadingToSkip + TrailingToSkip", $"{lead} + {trail}",
+                                      $"must leave at least one of the {fullSize} {what} of {detector.Name} amplifier {detector.Amplifiers[0].Name} (and the other {detector.Amplifiers.Count - 1})");
         while (lead + trail >= available && (lead > 0 || trail > 0))
         {
             if (lead >= trail && lead > 0) lead--; else trail--;
@@ -411,10 +482,96 @@ public static class IsrTask
         return c with { LeadingToSkip = lead, TrailingToSkip = trail };
     }
 
+    /// <summary><paramref name="body"/> for every amplifier, on up to the allowed threads; a failure comes out as it was
+    /// thrown (the first, when several amplifiers fail), never wrapped in an <see cref="AggregateException"/>.</summary>
+    private static void ForEachAmplifier(int count, ParallelOptions parallel, Action<int> body)
+    {
+        try { Parallel.For(0, count, parallel, body); }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
+            throw;
+        }
+    }
+
+    /// <summary>Fails ISR when more than the allowed fraction of a frame's pixels could not be applied.</summary>
+    private static void CheckUnusable(string kind, string path, long unusable, long pixels, CalibrationCheckConfig checks)
+    {
+        if (pixels > 0 && unusable > checks.MaxUnusableFraction * pixels)
+            throw new CalibrationException(kind, path,
+                FormattableString.Invariant($"{unusable} of {pixels} pixels ({100.0 * unusable / pixels:F1}%) are unusable (a value or variance that is not finite, a negative variance")
+                + (kind == "flat" ? FormattableString.Invariant($", or a flat below {checks.MinFlat:R}") : "")
+                + FormattableString.Invariant($"); at most {100 * checks.MaxUnusableFraction:F1}% may be (IsrConfig.CalibrationChecks.MaxUnusableFraction)"));
+    }
+
+    /// <summary>Gain, read noise and saturation of every amplifier, from the amps calibration or the camera model.</summary>
+    private static void CheckAmplifiers(IReadOnlyList<AmplifierCalibration> amps, Detector detector, string kind)
+    {
+        if (amps.Count != detector.Amplifiers.Count)
+            throw new CalibrationException(kind, detector.Name, $"has {amps.Count} amplifiers, {detector.Name} has {detector.Amplifiers.Count}");
+        foreach (var a in amps)
+        {
+            if (!(a.Gain > 0) || double.IsInfinity(a.Gain)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: gain {a.Gain} e-/ADU must be finite and > 0");
+            if (!(a.ReadNoise >= 0) || double.IsInfinity(a.ReadNoise)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: read noise {a.ReadNoise} e- must be finite and >= 0");
+            if (!(a.Saturation > 0) || double.IsInfinity(a.Saturation)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: saturation {a.Saturation} ADU must be finite and > 0");
+        }
+    }
+
+    /// <summary>Every crosstalk coefficient finite, and the matrix the amplifiers' size.</summary>
+    private static void CheckCrosstalk(double[,] c, Detector detector)
+    {
+        int n = detector.Amplifiers.Count;
+        if (c.GetLength(0) != n || c.GetLength(1) != n)
+            throw new CalibrationException("crosstalk", detector.Name, $"is {c.GetLength(0)}x{c.GetLength(1)}, {detector.Name} has {n} amplifiers");
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (!double.IsFinite(c[i, j]))
+                    throw new CalibrationException("crosstalk", detector.Name, $"coefficient [{detector.Amplifiers[i].Name} -> {detector.Amplifiers[j].Name}] is {c[i, j]}, must be finite");
+    }
+
+    /// <summary>Every linearity coefficient finite and &gt;= 0 (and one per amplifier).</summary>
+    private static void CheckLinearity(IReadOnlyList<double> k, Detector detector)
+    {
+        if (k.Count != detector.Amplifiers.Count)
+            throw new CalibrationException("linearity", detector.Name, $"has {k.Count} coefficients, {detector.Name} has {detector.Amplifiers.Count} amplifiers");
+        for (int a = 0; a < k.Count; a++)
+            if (!(k[a] >= 0) || !double.IsFinite(k[a]) || float.IsInfinity((float)k[a]))
+                throw new CalibrationException("linearity", detector.Name, $"{detector.Amplifiers[a].Name}: k {k[a]} 1/ADU must be finite and >= 0");
+    }
+
+    /// <summary>The last guarantee of ISR's output: a pixel that is neither BAD, SAT, NO_DATA nor UNMASKEDNAN and still
+    /// has a non-finite image or variance, or a negative variance, gets BAD (so interpolation replaces it). Rows are
+    /// first tested whole with vectorized reductions; returns how many pixels were flagged (0 for good inputs).</summary>
+    internal static long MaskNonFiniteOrNegativeVariance(MaskedImage science)
+    {
+        var mask = science.Mask;
+        int bad = mask.GetBitMask("BAD");
+        int masked = bad | mask.GetBitMask("SAT") | mask.GetBitMask("NO_DATA") | (mask.Planes.ContainsKey("UNMASKEDNAN") ? mask.GetBitMask("UNMASKEDNAN") : 0);
+        long flagged = 0;
+        for (int y = 0; y < science.BBox.Height; y++)
+        {
+            var img = science.Image.Pixels.GetRowSpan(y);
+            var var = science.Variance.Pixels.GetRowSpan(y);
+            if (img.Length == 0) break;
+            // NaN anywhere makes these NaN; +-inf makes them infinite; a negative variance makes the minimum negative.
+            float magnitude = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(img), least = System.Numerics.Tensors.TensorPrimitives.Min(var),
+                  most = System.Numerics.Tensors.TensorPrimitives.Max(var);
+            if (float.IsFinite(magnitude) && least >= 0 && float.IsFinite(most)) continue;
+            var m = mask.Image.Pixels.GetRowSpan(y);
+            for (int x = 0; x < img.Length; x++)
+            {
+                if ((m[x] & masked) != 0 || (float.IsFinite(img[x]) && float.IsFinite(var[x]) && var[x] >= 0)) continue;
+                m[x] |= bad;
+                flagged++;
+            }
+        }
+        return flagged;
+    }
+
     private static double RequireTime(FitsHeader primary, string file)
     {
         double t = primary.GetDouble("DARKTIME", double.NaN);
-        if (!(t >= 0)) throw new FitsFormatException(file, 0, -1, "DARKTIME", "the raw has no usable DARKTIME: the dark cannot be scaled");
+        if (!(t >= 0) || double.IsInfinity(t)) throw new FitsFormatException(file, 0, -1, "DARKTIME", "the raw has no usable DARKTIME: the dark cannot be scaled");
         return t;
     }
 

@@ -43,14 +43,28 @@ public sealed record OverscanConfig
     /// <summary>Polynomial order for <see cref="OverscanFitType.Polynomial"/>.</summary>
     public int PolynomialOrder { get; init; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the field for out-of-range values.</summary>
-    public void Validate()
+    /// <summary>The most columns (or rows) either skip may be: more than any overscan of the camera, and small
+    /// enough that no sum of skips overflows. Whether the skips leave a column of a detector's overscan is checked when
+    /// ISR runs (the message names the detector and amplifier).</summary>
+    public const int MaxSkip = 4096;
+
+    /// <summary>The largest threshold (<see cref="NumSigmaClip"/>, <see cref="MaxDeviation"/>): effectively no clipping.</summary>
+    public const double MaxThreshold = 1e30;
+
+    /// <summary>Throws <see cref="ConfigException"/> naming the value (<c>OverscanConfig.TrailingToSkip</c>) and its
+    /// allowed range for any value outside it.</summary>
+    public void Validate() => Validate(nameof(OverscanConfig));
+
+    /// <summary><see cref="Validate()"/> with the settings named under <paramref name="path"/>
+    /// (<c>IsrConfig.ParallelOverscan.Overscan</c>).</summary>
+    internal void Validate(string path)
     {
-        if (LeadingToSkip < 0 || TrailingToSkip < 0)
-            throw new ArgumentException($"OverscanConfig.LeadingToSkip/TrailingToSkip must be >= 0 (are {LeadingToSkip}/{TrailingToSkip})");
-        if (!(NumSigmaClip > 0)) throw new ArgumentException($"OverscanConfig.NumSigmaClip must be > 0 (is {NumSigmaClip})");
-        if (!(MaxDeviation > 0)) throw new ArgumentException($"OverscanConfig.MaxDeviation must be > 0 ADU (is {MaxDeviation})");
-        if (PolynomialOrder is < 0 or > 10) throw new ArgumentException($"OverscanConfig.PolynomialOrder must be 0..10 (is {PolynomialOrder})");
+        ConfigChecks.Defined(FitType, path + "." + nameof(FitType));
+        ConfigChecks.InRange(LeadingToSkip, 0, MaxSkip, path + "." + nameof(LeadingToSkip));
+        ConfigChecks.InRange(TrailingToSkip, 0, MaxSkip, path + "." + nameof(TrailingToSkip));
+        ConfigChecks.FinitePositive(NumSigmaClip, MaxThreshold, path + "." + nameof(NumSigmaClip));
+        ConfigChecks.FinitePositive(MaxDeviation, MaxThreshold, path + "." + nameof(MaxDeviation));
+        ConfigChecks.InRange(PolynomialOrder, 0, 10, path + "." + nameof(PolynomialOrder));
     }
 }
 
@@ -93,15 +107,28 @@ public sealed record ParallelOverscanConfig
     /// <summary>See <see cref="SkipOverscanToImageRatio"/>, ADU.</summary>
     public double SkipImageMedian { get; init; } = 10_000;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the field for out-of-range values.</summary>
-    public void Validate()
+    /// <summary>The widest <see cref="ColumnSmoothingKernel"/>.</summary>
+    public const int MaxColumnSmoothingKernel = 1001;
+
+    /// <summary>The most pixels or columns <see cref="SaturationGrow"/> and <see cref="ColumnRejectGrow"/> may be.</summary>
+    public const int MaxGrow = 1000;
+
+    /// <summary>Throws <see cref="ConfigException"/> naming the value (<c>ParallelOverscanConfig.ColumnSmoothingKernel</c>)
+    /// and its allowed range for any value outside it.</summary>
+    public void Validate() => Validate(nameof(ParallelOverscanConfig));
+
+    /// <summary><see cref="Validate()"/> with the settings named under <paramref name="path"/> (<c>IsrConfig.ParallelOverscan</c>).</summary>
+    internal void Validate(string path)
     {
-        Overscan.Validate();
+        ConfigChecks.NotNull(Overscan, path + "." + nameof(Overscan)).Validate(path + "." + nameof(Overscan));
         if (Overscan.FitType is not (OverscanFitType.MedianPerRow or OverscanFitType.MeanPerRow))
-            throw new ArgumentException($"ParallelOverscanConfig.Overscan.FitType must be MedianPerRow or MeanPerRow (is {Overscan.FitType})");
-        if (!(SaturationFraction > 0)) throw new ArgumentException($"ParallelOverscanConfig.SaturationFraction must be > 0 (is {SaturationFraction})");
-        if (SaturationGrow < 0 || ColumnRejectGrow < 0) throw new ArgumentException("ParallelOverscanConfig.SaturationGrow and ColumnRejectGrow must be >= 0");
-        if (ColumnSmoothingKernel < 1 || ColumnSmoothingKernel % 2 == 0) throw new ArgumentException($"ParallelOverscanConfig.ColumnSmoothingKernel must be odd and >= 1 (is {ColumnSmoothingKernel})");
-        if (!(ColumnRejectThreshold > 0)) throw new ArgumentException($"ParallelOverscanConfig.ColumnRejectThreshold must be > 0 ADU (is {ColumnRejectThreshold})");
+            throw new ConfigException(path + ".Overscan.FitType", Overscan.FitType, "must be MedianPerRow or MeanPerRow");
+        ConfigChecks.FinitePositive(SaturationFraction, 10, path + "." + nameof(SaturationFraction));
+        ConfigChecks.InRange(SaturationGrow, 0, MaxGrow, path + "." + nameof(SaturationGrow));
+        ConfigChecks.OddInRange(ColumnSmoothingKernel, 1, MaxColumnSmoothingKernel, path + "." + nameof(ColumnSmoothingKernel));
+        ConfigChecks.FinitePositive(ColumnRejectThreshold, OverscanConfig.MaxThreshold, path + "." + nameof(ColumnRejectThreshold));
+        ConfigChecks.InRange(ColumnRejectGrow, 0, MaxGrow, path + "." + nameof(ColumnRejectGrow));
+        ConfigChecks.FiniteInRange(SkipOverscanToImageRatio, 0, OverscanConfig.MaxThreshold, path + "." + nameof(SkipOverscanToImageRatio));
+        ConfigChecks.FiniteInRange(SkipImageMedian, 0, OverscanConfig.MaxThreshold, path + "." + nameof(SkipImageMedian));
     }
 }

@@ -108,8 +108,23 @@ public static class ParallelOverscan
     private static void RejectByRunningMedian(Span<float> levels, ParallelOverscanConfig config, Span<bool> good, float[] scratch)
     {
         int cols = levels.Length, half = config.ColumnSmoothingKernel / 2;
-        Span<float> window = stackalloc float[config.ColumnSmoothingKernel];
-        Span<float> windowScratch = stackalloc float[config.ColumnSmoothingKernel];
+        // The window never holds more than the kernel or the columns; rented, as the kernel is a configuration value.
+        int span = Math.Max(1, Math.Min(config.ColumnSmoothingKernel, cols));
+        float[] windows = ArrayPool<float>.Shared.Rent(2 * span);
+        try
+        {
+            RejectByRunningMedian(levels, config, good, scratch, windows.AsSpan(0, span), windows.AsSpan(span, span), half);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(windows);
+        }
+    }
+
+    private static void RejectByRunningMedian(Span<float> levels, ParallelOverscanConfig config, Span<bool> good, float[] scratch,
+                                              Span<float> window, Span<float> windowScratch, int half)
+    {
+        int cols = levels.Length;
         good.Fill(true);
         bool anyRejected = false;
         for (int x = 0; x < cols; x++)

@@ -62,14 +62,14 @@ public class IsrPixelPassTests
         };
     }
 
-    private delegate nuint Width(ref IsrPixelRow row, in IsrAmplifierScalars c);
+    private delegate nuint Width(ref IsrPixelRow row, in IsrAmplifierScalars c, ref IsrUnusablePixels unusable);
 
     private static readonly (string Name, Width Run)[] Widths =
     [
-        ("512", (ref IsrPixelRow r, in IsrAmplifierScalars c) => IsrPixelPass.Calibrate<Width512, Vector512<float>>(ref r, c)),
-        ("256", (ref IsrPixelRow r, in IsrAmplifierScalars c) => IsrPixelPass.Calibrate<Width256, Vector256<float>>(ref r, c)),
-        ("128", (ref IsrPixelRow r, in IsrAmplifierScalars c) => IsrPixelPass.Calibrate<Width128, Vector128<float>>(ref r, c)),
-        ("dispatch", (ref IsrPixelRow r, in IsrAmplifierScalars c) => { IsrPixelPass.Calibrate(ref r, c); return (nuint)r.Raw.Length; }),
+        ("512", (ref IsrPixelRow r, in IsrAmplifierScalars c, ref IsrUnusablePixels u) => IsrPixelPass.Calibrate<Width512, Vector512<float>>(ref r, c, ref u)),
+        ("256", (ref IsrPixelRow r, in IsrAmplifierScalars c, ref IsrUnusablePixels u) => IsrPixelPass.Calibrate<Width256, Vector256<float>>(ref r, c, ref u)),
+        ("128", (ref IsrPixelRow r, in IsrAmplifierScalars c, ref IsrUnusablePixels u) => IsrPixelPass.Calibrate<Width128, Vector128<float>>(ref r, c, ref u)),
+        ("dispatch", (ref IsrPixelRow r, in IsrAmplifierScalars c, ref IsrUnusablePixels u) => { u += IsrPixelPass.Calibrate(ref r, c); return (nuint)r.Raw.Length; }),
     ];
 
     [Theory, MemberData(nameof(Lengths))]
@@ -85,19 +85,21 @@ public class IsrPixelPassTests
                     float[] image = new float[n + offset], variance = new float[n + offset];
                     int[] mask = new int[n + offset];
                     var reference = d.Row(offset, image, variance, mask);
-                    IsrPixelPass.CalibrateScalar(ref reference, c);
+                    var expectedUnusable = IsrPixelPass.CalibrateScalar(ref reference, c);
                     foreach (var (name, run) in Widths)
                     {
                         float[] vi = Enumerable.Repeat(-7f, n + offset).ToArray(), vv = Enumerable.Repeat(-7f, n + offset).ToArray();
                         int[] vm = Enumerable.Repeat(-7, n + offset).ToArray();
                         var row = d.Row(offset, vi, vv, vm);
-                        int done = (int)run(ref row, c);
+                        var unusable = default(IsrUnusablePixels);
+                        int done = (int)run(ref row, c, ref unusable);
                         if (done < n)
                         {
                             var tail = IsrPixelPass.Slice(ref row, done);
-                            IsrPixelPass.CalibrateScalar(ref tail, c);
+                            unusable += IsrPixelPass.CalibrateScalar(ref tail, c);
                         }
                         string what = $"{name} k={k} edges={edges} offset={offset}";
+                        Assert.True(expectedUnusable == unusable, $"{what}: unusable {unusable} vs scalar {expectedUnusable}");
                         AssertBitsEqual(image[offset..], vi[offset..], what + " image");
                         AssertBitsEqual(variance[offset..], vv[offset..], what + " variance");
                         Assert.Equal(mask[offset..], vm[offset..]);
@@ -190,7 +192,7 @@ public class IsrPixelPassTests
         var d = new RowData(3, 2, false);
         d.Raw[0] = float.NaN;                      // UNMASKEDNAN (and BAD: NaN variance is not > 0)
         d.Raw[1] = -5000; d.Column[1] = 0;         // a deep negative pixel: variance <= 0 -> BAD
-        d.Raw[2] = 1000; d.Column[2] = 0; d.Flat[2] = 1;
+        d.Raw[2] = 1000; d.Column[2] = 0; d.Flat[2] = 1; d.BiasVar[2] = 1; d.FlatVar[2] = 0;
         float[] image = new float[3], variance = new float[3];
         int[] mask = new int[3];
         Array.Clear(d.RawMask); Array.Clear(d.BiasMask); Array.Clear(d.DarkMask); Array.Clear(d.FlatMask);
@@ -212,5 +214,60 @@ public class IsrPixelPassTests
             var row = d.Row(0, image, variance, mask);
             IsrPixelPass.Calibrate(ref row, new IsrAmplifierScalars(0, 1, 1, 1, 0, 1));
         });
+    }
+
+    [Fact]
+    public void Unusable_calibration_pixels_are_flagged_BAD_not_applied_and_counted()
+    {
+        // Pixel by pixel: a good row, then each kind of unusable bias, dark and flat value. Every output stays finite
+        // with a variance >= 0, and only the unusable pixels are BAD (bit 1).
+        (string What, Action<RowData, int> Spoil, int Bias, int Dark, int Flat)[] cases =
+        [
+            ("good", (_, _) => { }, 0, 0, 0),
+            ("bias NaN", (d, i) => d.Bias[i] = float.NaN, 1, 0, 0),
+            ("bias +inf", (d, i) => d.Bias[i] = float.PositiveInfinity, 1, 0, 0),
+            ("bias variance -1", (d, i) => d.BiasVar[i] = -1, 1, 0, 0),
+            ("bias variance NaN", (d, i) => d.BiasVar[i] = float.NaN, 1, 0, 0),
+            ("dark -inf", (d, i) => d.Dark[i] = float.NegativeInfinity, 0, 1, 0),
+            ("dark variance +inf", (d, i) => d.DarkVar[i] = float.PositiveInfinity, 0, 1, 0),
+            ("flat 0", (d, i) => d.Flat[i] = 0, 0, 0, 1),
+            ("flat 1e-38", (d, i) => d.Flat[i] = 1e-38f, 0, 0, 1),
+            ("flat denormal", (d, i) => d.Flat[i] = float.Epsilon, 0, 0, 1),
+            ("flat -0.5", (d, i) => d.Flat[i] = -0.5f, 0, 0, 1),
+            ("flat NaN", (d, i) => d.Flat[i] = float.NaN, 0, 0, 1),
+            ("flat +inf", (d, i) => d.Flat[i] = float.PositiveInfinity, 0, 0, 1),
+            ("flat variance -1e-3", (d, i) => d.FlatVar[i] = -1e-3f, 0, 0, 1),
+            ("flat variance NaN", (d, i) => d.FlatVar[i] = float.NaN, 0, 0, 1),
+        ];
+        foreach (int n in new[] { 1, 7, 16, 33, 509 })
+            foreach (var (what, spoil, nb, nd, nf) in cases)
+            {
+                var d = new RowData(n, n + 17, false);
+                for (int i = 0; i < n; i++)
+                {
+                    d.Raw[i] = 20_000 + i; d.Column[i] = 3; d.Bias[i] = 5; d.BiasVar[i] = 2; d.Dark[i] = 0.1f; d.DarkVar[i] = 0.01f;
+                    d.Flat[i] = 0.9f; d.FlatVar[i] = 1e-5f;
+                }
+                Array.Clear(d.RawMask); Array.Clear(d.BiasMask); Array.Clear(d.DarkMask); Array.Clear(d.FlatMask);
+                int spoilt = n / 2;
+                spoil(d, spoilt);
+                var c = new IsrAmplifierScalars(1e-7f, 1.5f, 30f, 30f, 1 << 12, 1);
+                float[] si = new float[n], sv = new float[n], vi = new float[n], vv = new float[n];
+                int[] sm = new int[n], vm = new int[n];
+                var reference = d.Row(0, si, sv, sm);
+                var expected = IsrPixelPass.CalibrateScalar(ref reference, c);
+                var row = d.Row(0, vi, vv, vm);
+                var actual = IsrPixelPass.Calibrate(ref row, c);
+                Assert.Equal(new IsrUnusablePixels(nb, nd, nf), expected);
+                Assert.Equal(expected, actual);
+                AssertBitsEqual(si, vi, what + " image");
+                AssertBitsEqual(sv, vv, what + " variance");
+                Assert.Equal(sm, vm);
+                for (int i = 0; i < n; i++)
+                {
+                    Assert.True(float.IsFinite(vi[i]) && float.IsFinite(vv[i]) && vv[i] >= 0, $"{what} n={n} pixel {i}: {vi[i]}, variance {vv[i]}");
+                    Assert.Equal(i == spoilt && nb + nd + nf > 0 ? 1 : 0, vm[i]);
+                }
+            }
     }
 }

@@ -87,7 +87,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         (string Json, string Expected)[] cases =
         [
             // Lower-case names reach the property (its check names it), the other overscan values keep their defaults.
-            ("{ \"overscan\": { \"numsigmaclip\": -1 } }", "NumSigmaClip must be > 0 (is -1)"),
+            ("{ \"overscan\": { \"numsigmaclip\": -1 } }", "IsrConfig.Overscan.NumSigmaClip must be finite, > 0 and <= 1E+30 (is -1)"),
             ("{ \"Overscan\": { \"FitType\": \"NoSuchFit\" } }", "FitType"),
             ("{ \"Overscan\": { \"LeadingToSkip\": \"three\" } }", "LeadingToSkip"),
             ("[1, 2]", "JSON object"),
@@ -225,7 +225,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         var cfg = new IsrConfig { Dark = new DarkConfig { Enabled = false }, Bias = new IsrStepConfig { Enabled = false } };
         File.Move(Path.Combine(calib, "flat", "r", "R22_S11.fits"), Path.Combine(calib, "flat", "g", "x.fits"));
         Assert.Equal("flat", Assert.Throws<CalibrationException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg)).Calibration);
-        Assert.Throws<ArgumentException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg with { Gain = new IsrStepConfig { Enabled = false } }));
+        Assert.Throws<ConfigException>(() => IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(calib), cfg with { Gain = new IsrStepConfig { Enabled = false } }));
     }
 
     [Fact]

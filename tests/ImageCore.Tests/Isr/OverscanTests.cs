@@ -96,6 +96,6 @@ public class OverscanTests
         Assert.All(img.Cast<float>(), v => Assert.Equal(0f, v));
         var e = Assert.Throws<ArgumentException>(() => Measure(new float[5, 6], new OverscanConfig()));   // 6 - 3 - 3 = 0 columns
         Assert.Contains("skipping", e.Message);
-        Assert.Contains("NumSigmaClip", Assert.Throws<ArgumentException>(() => new OverscanConfig { NumSigmaClip = 0 }.Validate()).Message);
+        Assert.Contains("NumSigmaClip", Assert.Throws<ConfigException>(() => new OverscanConfig { NumSigmaClip = 0 }.Validate()).Message);
     }
 }
