@@ -511,9 +511,13 @@ public static class IsrTask
             throw new CalibrationException(kind, detector.Name, $"has {amps.Count} amplifiers, {detector.Name} has {detector.Amplifiers.Count}");
         foreach (var a in amps)
         {
-            if (!(a.Gain > 0) || double.IsInfinity(a.Gain)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: gain {a.Gain} e-/ADU must be finite and > 0");
-            if (!(a.ReadNoise >= 0) || double.IsInfinity(a.ReadNoise)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: read noise {a.ReadNoise} e- must be finite and >= 0");
-            if (!(a.Saturation > 0) || double.IsInfinity(a.Saturation)) throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: saturation {a.Saturation} ADU must be finite and > 0");
+            // The pixel passes work in single precision: each value must stay finite (and the gain non-zero) as a float.
+            if (!((float)a.Gain > 0) || !float.IsFinite((float)a.Gain))
+                throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: gain {a.Gain} e-/ADU must be finite and > 0 in single precision");
+            if (!(a.ReadNoise >= 0) || !float.IsFinite((float)(a.ReadNoise * a.ReadNoise)))
+                throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: read noise {a.ReadNoise} e- must be finite and >= 0 (its square finite in single precision)");
+            if (!((float)a.Saturation > 0) || !float.IsFinite((float)a.Saturation))
+                throw new CalibrationException(kind, detector.Name, $"{a.Amplifier}: saturation {a.Saturation} ADU must be finite and > 0 in single precision");
         }
     }
 

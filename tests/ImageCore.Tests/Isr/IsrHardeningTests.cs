@@ -333,6 +333,7 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
             copy[4] = what switch
             {
                 "gain" => copy[4] with { Gain = double.NaN },
+                "huge gain" => copy[4] with { Gain = 1e300 },
                 "read noise" => copy[4] with { ReadNoise = -1 },
                 "saturation" => copy[4] with { Saturation = double.PositiveInfinity },
                 _ => copy[4],
@@ -343,6 +344,7 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
 
     [Theory]
     [InlineData("gain", "amps", "gain NaN")]
+    [InlineData("huge gain", "amps", "in single precision")]
     [InlineData("read noise", "amps", "read noise -1")]
     [InlineData("saturation", "amps", "saturation")]
     [InlineData("crosstalk", "crosstalk", "is NaN, must be finite")]
