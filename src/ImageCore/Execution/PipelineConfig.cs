@@ -68,6 +68,9 @@ public sealed record PipelineConfig
         ArgumentNullException.ThrowIfNull(SysfsRoot);
         ArgumentNullException.ThrowIfNull(Cache);
         ArgumentNullException.ThrowIfNull(CalibrationStore);
+        if (Isr is null) throw new ConfigException("PipelineConfig.Isr", null, "is null; it must be a section (leave it out for the defaults)");
+        if (Warp is null) throw new ConfigException("PipelineConfig.Warp", null, "is null; it must be a section (leave it out for the defaults)");
+        if (Coadd is null) throw new ConfigException("PipelineConfig.Coadd", null, "is null; it must be a section (leave it out for the defaults)");
         Cache.Validate();
         if (!Enum.IsDefined(Until)) throw new ArgumentException($"--until must be isr, warp or coadd (is {(int)Until})");
         CalibrationStore.Validate();
