@@ -4,6 +4,7 @@ using ImageCore.Cli;
 var root = new RootCommand("imagecore: FITS I/O and image processing for survey astronomy")
 {
     InfoCommand.Create(),
+    VerifyCommand.Create(),
     SimulateCommand.Create(),
     IsrCommand.Create(),
     WcsCommand.Create(),
