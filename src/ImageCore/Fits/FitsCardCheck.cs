@@ -30,7 +30,7 @@ internal static class FitsCardCheck
         ["EXTNAME"] = Expected.String, ["EXTVER"] = Expected.Integer, ["EXTLEVEL"] = Expected.Integer,
         ["BUNIT"] = Expected.String, ["DATE"] = Expected.String, ["DATE-OBS"] = Expected.String,
         ["EQUINOX"] = Expected.Number, ["EPOCH"] = Expected.Number, ["DATAMAX"] = Expected.Number, ["DATAMIN"] = Expected.Number,
-        ["THEAP"] = Expected.Integer, ["EXTEND"] = Expected.Logical, ["GROUPS"] = Expected.Logical,
+        ["THEAP"] = Expected.Integer,
     };
 
     private static readonly Dictionary<string, Expected> ReservedIndexed = new()
@@ -50,17 +50,10 @@ internal static class FitsCardCheck
             findings.Add(new FitsFinding(FitsFindingSeverity.Error, hdu, number, keyword, offset, message));
         }
 
-        int bad = raw.IndexOfAnyExceptInRange((byte)' ', (byte)'~');
-        string card;
-        if (bad < 0) card = Encoding.ASCII.GetString(raw);
-        else
-        {
-            var chars = new char[FitsConstants.CardSize];
-            for (int i = 0; i < chars.Length; i++) chars[i] = raw[i] is >= (byte)' ' and <= (byte)'~' ? (char)raw[i] : '?';
-            card = new string(chars);
+        string card = Sanitise(raw, out int bad);
+        if (bad >= 0)
             Error(NameOf(card), raw[bad] == 0 ? $"byte {bad + 1} of the card is a null (0x00)"
                                               : $"byte {bad + 1} of the card is 0x{raw[bad]:X2}, not printable ASCII text");
-        }
 
         string field8 = card[..8];
         string keyword = field8.TrimEnd();
@@ -78,10 +71,16 @@ internal static class FitsCardCheck
         bool hasValue = card[8..10] == "= " && keyword is not ("" or "COMMENT" or "HISTORY");
         if (!hasValue) return new VerifiedCard(number, offset, keyword, false, FitsValueKind.Commentary, null, false, faulty);
 
-        string field = card[10..];
+        // cfitsio reads BITPIX and NAXIS as one token from column 11; fitsverify does not look past it on those cards.
+        string field = keyword is "BITPIX" or "NAXIS" ? card[10..ValueTokenEnd(raw)] : card[10..];
         string trimmed = field.Trim();
         if (trimmed.Length == 0 || trimmed[0] == '/')
         {
+            if (keyword is "CHECKSUM" or "DATASUM")
+            {
+                Error(keyword, $"{keyword} has no value, so the checksums cannot be verified");
+                return new VerifiedCard(number, offset, keyword, true, FitsValueKind.Undefined, null, false, faulty);
+            }
             if (!faulty) findings.Add(new FitsFinding(FitsFindingSeverity.Warning, hdu, number, keyword, offset, $"{keyword} has a null (undefined) value"));
             return new VerifiedCard(number, offset, keyword, true, FitsValueKind.Undefined, null, false, faulty);
         }
@@ -111,6 +110,51 @@ internal static class FitsCardCheck
         string token = trimmedField.Split('/')[0].Trim();
         int start = card.IndexOf(token, 10, StringComparison.Ordinal);
         return start >= 10 && start + token.Length == 30;
+    }
+
+    /// <summary>
+    /// The card as text, and the first byte that is an error (or -1). Bytes outside printable ASCII are errors, with
+    /// fitsverify's exceptions: white-space control characters (TAB, LF, VT, FF, CR) in a value field outside a string
+    /// and before the comment, or in columns 2-8 after a keyword name ended by a blank or line feed, are read as blanks,
+    /// and what follows the value token of the BITPIX and NAXIS cards is not examined. A null byte is an error anywhere.
+    /// </summary>
+    private static string Sanitise(ReadOnlySpan<byte> raw, out int bad)
+    {
+        bad = raw.IndexOfAnyExceptInRange((byte)' ', (byte)'~');
+        if (bad < 0) return Encoding.ASCII.GetString(raw);
+        var chars = new char[FitsConstants.CardSize];
+        for (int i = 0; i < chars.Length; i++) chars[i] = raw[i] is >= (byte)' ' and <= (byte)'~' ? (char)raw[i] : '?';
+        bool valued = raw[8] == (byte)'=' && raw[9] == (byte)' ' && !raw[..8].SequenceEqual("COMMENT "u8) && !raw[..8].SequenceEqual("HISTORY "u8);
+        bool mandatoryShort = raw[..8].SequenceEqual("BITPIX  "u8) || raw[..8].SequenceEqual("NAXIS   "u8);
+        int tokenEnd = mandatoryShort ? ValueTokenEnd(raw) : FitsConstants.CardSize;
+        int nameEnd = raw[..8].IndexOfAny((byte)' ', (byte)10) is int e and > 0 ? e : 8;
+        bad = -1;
+        bool quoted = false, comment = false;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            byte b = raw[i];
+            if (valued && i >= 10 && !comment)
+            {
+                if (b == (byte)'\'') quoted = !quoted;
+                else if (b == (byte)'/' && !quoted) comment = true;
+            }
+            if (b is >= (byte)' ' and <= (byte)'~') continue;
+            bool forgiven = b != 0 && (mandatoryShort && i >= tokenEnd ||
+                                       i > 0 && i >= nameEnd && i < 8 && b is 9 or 10 or 11 or 12 or 13 ||
+                                       valued && i >= 10 && !quoted && !comment && b is 9 or 10 or 11 or 12 or 13);
+            if (forgiven) chars[i] = ' ';
+            else if (bad < 0) bad = i;
+        }
+        return new string(chars);
+    }
+
+    /// <summary>Where the value token of a card ends: from column 11, past blanks, to the next blank or '/'.</summary>
+    private static int ValueTokenEnd(ReadOnlySpan<byte> raw)
+    {
+        int i = 10;
+        while (i < raw.Length && raw[i] == (byte)' ') i++;
+        while (i < raw.Length && raw[i] != (byte)' ' && raw[i] != (byte)'/') i++;
+        return i;
     }
 
     /// <summary>Splits an indexed keyword (TFORM12) into its root and index; false when it has no trailing number.</summary>

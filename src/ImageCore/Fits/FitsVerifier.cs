@@ -43,6 +43,7 @@ public static class FitsVerifier
         var findings = new List<FitsFinding>();
         long length = stream.Length, pos = 0;
         int index = 0;
+        bool extendFalse = false;
         var block = new byte[FitsConstants.BlockSize];
         if (length == 0) findings.Add(new FitsFinding(FitsFindingSeverity.Error, -1, null, null, 0, "the file is empty"));
         while (pos < length)
@@ -59,16 +60,19 @@ public static class FitsVerifier
                     break;
                 }
             }
-            long? next = VerifyHdu(stream, index, pos, length, block, findings);
+            long? next = VerifyHdu(stream, index, pos, length, block, findings, ref extendFalse);
             index++;
             if (next is not long nextPos) break;
             pos = nextPos;
         }
+        if (extendFalse && index > 1)
+            findings.Add(new FitsFinding(FitsFindingSeverity.Error, 0, null, "EXTEND", 0, "the file has extensions but EXTEND = F"));
         return new FitsVerifyReport(name, index, findings);
     }
 
     /// <summary>One HDU from <paramref name="start"/>; returns where the next begins, or null when the walk must stop.</summary>
-    private static long? VerifyHdu(Stream stream, int index, long start, long length, byte[] block, List<FitsFinding> findings)
+    private static long? VerifyHdu(Stream stream, int index, long start, long length, byte[] block, List<FitsFinding> findings,
+                                   ref bool extendFalse)
     {
         void Error(long offset, int? card, string? keyword, string message) =>
             findings.Add(new FitsFinding(FitsFindingSeverity.Error, index, card, keyword, offset, message));
@@ -105,10 +109,10 @@ public static class FitsVerifier
                 if (IsEnd(raw))
                 {
                     end = true;
-                    int bad = raw[3..].IndexOfAnyExcept((byte)' ');
-                    if (bad >= 0)
-                        Error(at + 3 + bad, number, "END", raw[3 + bad] == 0 ? $"byte {bad + 4} of the END card is a null (0x00)"
-                                                                     : "the END card is not blank after END (columns 4-80)");
+                    int nul = raw[3..8].IndexOf((byte)0);
+                    int bad = raw[8..].IndexOfAnyExcept((byte)' ');
+                    if (nul >= 0) Error(at + 3 + nul, number, "END", $"byte {nul + 4} of the END card is a null (0x00)");
+                    else if (bad >= 0) Error(at + 8 + bad, number, "END", "the END card is not blank in columns 9-80");
                     var fill = block.AsSpan((c + 1) * FitsConstants.CardSize);
                     int notBlank = fill.IndexOfAnyExcept((byte)' ');
                     if (notBlank >= 0)
@@ -122,7 +126,7 @@ public static class FitsVerifier
         }
 
         long dataStart = pos;
-        if (CheckStructure(index, start, cards, findings) is not var (dataBytes, asciiFill)) return null;
+        if (CheckStructure(index, start, cards, findings, ref extendFalse) is not var (dataBytes, asciiFill)) return null;
         long padded = FitsConstants.PadToBlock(dataBytes);
         if (dataStart + dataBytes > length)
         {
@@ -149,9 +153,10 @@ public static class FitsVerifier
         return dataStart + padded;
     }
 
-    /// <summary>END in columns 1-3 and nothing but blanks (or nulls, which are reported) to column 8.</summary>
+    /// <summary>The END card as cfitsio finds it: END in columns 1-3 ending the keyword name (a blank or, reported as an
+    /// error, a null in column 4); what follows in columns 5-8 is not examined, columns 9-80 must be blank.</summary>
     private static bool IsEnd(ReadOnlySpan<byte> card) =>
-        card[0] == (byte)'E' && card[1] == (byte)'N' && card[2] == (byte)'D' && card[3..8].IndexOfAnyExcept((byte)' ', (byte)0) < 0;
+        card[0] == (byte)'E' && card[1] == (byte)'N' && card[2] == (byte)'D' && card[3] is (byte)' ' or 0;
 
     /// <summary>CHECKSUM (the whole HDU sums to -0) and DATASUM (the data's sum): a mismatch is a warning, as in fitsverify.</summary>
     private static void CheckSums(Stream stream, int index, long start, long dataStart, long padded, List<VerifiedCard> cards, List<FitsFinding> findings)
@@ -179,7 +184,8 @@ public static class FitsVerifier
 
     /// <summary>The mandatory keywords and the keywords allowed in this HDU's type; returns the data size and
     /// whether the padding is blanks (ASCII tables), or null when the HDU's extent cannot be known.</summary>
-    private static (long DataBytes, bool AsciiFill)? CheckStructure(int index, long start, List<VerifiedCard> cards, List<FitsFinding> findings)
+    private static (long DataBytes, bool AsciiFill)? CheckStructure(int index, long start, List<VerifiedCard> cards, List<FitsFinding> findings,
+                                                                   ref bool extendFalse)
     {
         bool primary = index == 0;
         var reported = new HashSet<int>();     // card list positions that already carry a structural error
@@ -302,7 +308,18 @@ public static class FitsVerifier
             }
         }
 
+        for (int i = 0; primary && i < cards.Count; i++)
+        {
+            var c = cards[i];
+            if (c.Keyword != "EXTEND" || c.Faulty) continue;
+            if (c.Kind is not (FitsValueKind.Logical or FitsValueKind.Undefined))
+                Error(i, "EXTEND", "EXTEND must have a logical value (T or F)");
+            else if (c.Value is false) extendFalse = true;
+        }
+
         bool image = !table && (primary || xtension is "IMAGE");
+        if (image && bitpix < 0 && Find("BLANK") is int blank and >= 0)
+            Error(blank, "BLANK", $"BLANK must not be used with floating-point data (BITPIX = {bitpix})");
         var firstSeen = new Dictionary<string, int>();
         for (int i = 0; i < cards.Count; i++)
         {
