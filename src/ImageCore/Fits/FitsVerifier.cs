@@ -344,7 +344,7 @@ public static class FitsVerifier
         try
         {
             long bytes = FitsStructure.DataBytes(bitpix, axes, groups, pcount, gcount);
-            _ = checked(start + FitsConstants.PadToBlock(bytes) + FitsFile.MaxHeaderBytes);
+            if (bytes > long.MaxValue / 4) throw new OverflowException();   // keeps every offset sum below long.MaxValue
             return (bytes, ascii);
         }
         catch (OverflowException)
