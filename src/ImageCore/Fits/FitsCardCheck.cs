@@ -29,6 +29,8 @@ internal static class FitsCardCheck
         ["BSCALE"] = Expected.Number, ["BZERO"] = Expected.Number, ["BLANK"] = Expected.Integer,
         ["EXTNAME"] = Expected.String, ["EXTVER"] = Expected.Integer, ["EXTLEVEL"] = Expected.Integer,
         ["BUNIT"] = Expected.String, ["DATE"] = Expected.String, ["DATE-OBS"] = Expected.String,
+        ["OBJECT"] = Expected.String, ["TELESCOP"] = Expected.String, ["INSTRUME"] = Expected.String, ["OBSERVER"] = Expected.String,
+        ["ORIGIN"] = Expected.String, ["AUTHOR"] = Expected.String, ["REFERENC"] = Expected.String,
         ["EQUINOX"] = Expected.Number, ["EPOCH"] = Expected.Number, ["DATAMAX"] = Expected.Number, ["DATAMIN"] = Expected.Number,
         ["THEAP"] = Expected.Integer,
     };
@@ -68,17 +70,24 @@ internal static class FitsCardCheck
                 }
         keyword = keyword.Trim();
 
-        bool hasValue = card[8..10] == "= " && keyword is not ("" or "COMMENT" or "HISTORY");
-        if (!hasValue) return new VerifiedCard(number, offset, keyword, false, FitsValueKind.Commentary, null, false, faulty);
+        // The value indicator is "= " in columns 9-10; fitsverify (through cfitsio) also reads a value after '=' when
+        // column 10 starts one (a quote, parenthesis, sign, digit, point, T or F).
+        bool hasValue = card[8] == '=' && keyword is not ("" or "COMMENT" or "HISTORY") && (card[9] == ' ' || "'(+-.0123456789TF".Contains(card[9]));
+        if (!hasValue)
+        {
+            if (card[8] == '=' && Reserved.TryGetValue(keyword, out var expected))
+                Error(keyword, $"{keyword} must have a{Article(expected)} value; '=' in column 9 is not followed by one");
+            return new VerifiedCard(number, offset, keyword, false, FitsValueKind.Commentary, null, false, faulty);
+        }
 
         // cfitsio reads BITPIX and NAXIS as one token from column 11; fitsverify does not look past it on those cards.
-        string field = keyword is "BITPIX" or "NAXIS" ? card[10..ValueTokenEnd(raw)] : card[10..];
+        string field = keyword is "BITPIX" or "NAXIS" ? card[9..ValueTokenEnd(raw)] : card[9..];
         string trimmed = field.Trim();
         if (trimmed.Length == 0 || trimmed[0] == '/')
         {
-            if (keyword is "CHECKSUM" or "DATASUM")
+            if (keyword is "CHECKSUM" or "DATASUM" or "EXTEND")
             {
-                Error(keyword, $"{keyword} has no value, so the checksums cannot be verified");
+                Error(keyword, keyword == "EXTEND" ? "EXTEND has no value; it must be T or F" : $"{keyword} has no value, so the checksums cannot be verified");
                 return new VerifiedCard(number, offset, keyword, true, FitsValueKind.Undefined, null, false, faulty);
             }
             if (!faulty) findings.Add(new FitsFinding(FitsFindingSeverity.Warning, hdu, number, keyword, offset, $"{keyword} has a null (undefined) value"));
@@ -124,16 +133,17 @@ internal static class FitsCardCheck
         if (bad < 0) return Encoding.ASCII.GetString(raw);
         var chars = new char[FitsConstants.CardSize];
         for (int i = 0; i < chars.Length; i++) chars[i] = raw[i] is >= (byte)' ' and <= (byte)'~' ? (char)raw[i] : '?';
-        bool valued = raw[8] == (byte)'=' && raw[9] == (byte)' ' && !raw[..8].SequenceEqual("COMMENT "u8) && !raw[..8].SequenceEqual("HISTORY "u8);
+        bool valued = raw[8] == (byte)'=' && !raw[..8].SequenceEqual("COMMENT "u8) && !raw[..8].SequenceEqual("HISTORY "u8);
+        bool structural = IsStructural(raw[..8]);
         bool mandatoryShort = raw[..8].SequenceEqual("BITPIX  "u8) || raw[..8].SequenceEqual("NAXIS   "u8);
-        int tokenEnd = mandatoryShort ? ValueTokenEnd(raw) : FitsConstants.CardSize;
+        int tokenEnd = ValueTokenEnd(raw);
         int nameEnd = raw[..8].IndexOfAny((byte)' ', (byte)10) is int e and > 0 ? e : 8;
         bad = -1;
         bool quoted = false, comment = false;
         for (int i = 0; i < raw.Length; i++)
         {
             byte b = raw[i];
-            if (valued && i >= 10 && !comment)
+            if (valued && i >= 9 && !comment)
             {
                 if (b == (byte)'\'') quoted = !quoted;
                 else if (b == (byte)'/' && !quoted) comment = true;
@@ -141,17 +151,25 @@ internal static class FitsCardCheck
             if (b is >= (byte)' ' and <= (byte)'~') continue;
             bool forgiven = b != 0 && (mandatoryShort && i >= tokenEnd ||
                                        i > 0 && i >= nameEnd && i < 8 && b is 9 or 10 or 11 or 12 or 13 ||
-                                       valued && i >= 10 && !quoted && !comment && b is 9 or 10 or 11 or 12 or 13);
+                                       valued && i >= 9 && (!structural || i >= tokenEnd) && !quoted && !comment && b is 9 or 10 or 11 or 12 or 13);
             if (forgiven) chars[i] = ' ';
             else if (bad < 0) bad = i;
         }
         return new string(chars);
     }
 
+    /// <summary>The keywords cfitsio reads to find an HDU's structure: a control character in or before their value is an error.</summary>
+    private static bool IsStructural(ReadOnlySpan<byte> name)
+    {
+        string k = Encoding.ASCII.GetString(name).TrimEnd();
+        return k is "SIMPLE" or "XTENSION" or "BITPIX" or "NAXIS" or "PCOUNT" or "GCOUNT" or "TFIELDS" or "EXTEND" or "GROUPS"
+               || TryIndexed(k, out string root, out _) && root == "NAXIS";
+    }
+
     /// <summary>Where the value token of a card ends: from column 11, past blanks, to the next blank or '/'.</summary>
     private static int ValueTokenEnd(ReadOnlySpan<byte> raw)
     {
-        int i = 10;
+        int i = 9;
         while (i < raw.Length && raw[i] == (byte)' ') i++;
         while (i < raw.Length && raw[i] != (byte)' ' && raw[i] != (byte)'/') i++;
         return i;
@@ -184,9 +202,16 @@ internal static class FitsCardCheck
             Expected.String => kind == FitsValueKind.String,
             _ => kind == FitsValueKind.Logical,
         };
-        if (!ok)
-            error(keyword, $"{keyword} must have a{(expected == Expected.Integer ? "n integer" : expected == Expected.Number ? " numeric" : expected == Expected.String ? " string" : " logical")} value, not a {kind.ToString().ToLowerInvariant()}");
+        if (!ok) error(keyword, $"{keyword} must have a{Article(expected)} value, not a {kind.ToString().ToLowerInvariant()}");
     }
+
+    private static string Article(Expected expected) => expected switch
+    {
+        Expected.Integer => "n integer",
+        Expected.Number => " numeric",
+        Expected.String => " string",
+        _ => " logical",
+    };
 
     private static string? NameOf(string card)
     {

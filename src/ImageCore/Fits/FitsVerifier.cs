@@ -271,6 +271,7 @@ public static class FitsVerifier
         }
 
         long pcount = 0, gcount = 1;
+        long? sizePcount = null, sizeGcount = null;
         long? tfields = null;
         bool groups = false, table = false, ascii = false;
         if (primary)
@@ -290,6 +291,10 @@ public static class FitsVerifier
             if (MandatoryInteger(3 + naxis, "PCOUNT", 0, long.MaxValue) is not long p) return null;
             if (MandatoryInteger(4 + naxis, "GCOUNT", 0, long.MaxValue) is not long q) return null;
             (pcount, gcount) = (p, q);
+            // cfitsio sizes the data with the last PCOUNT and GCOUNT in the header when they are repeated (the first are
+            // the ones checked); a repeat is a warning below, the size it gives decides where the next HDU starts.
+            int lastP = cards.FindLastIndex(c => c.HasValue && c.Keyword == "PCOUNT"), lastQ = cards.FindLastIndex(c => c.HasValue && c.Keyword == "GCOUNT");
+            (sizePcount, sizeGcount) = (cards[lastP].Value is long lp and >= 0 ? lp : p, cards[lastQ].Value is long lq and >= 0 ? lq : q);
             table = xtension is "BINTABLE" or "TABLE";
             ascii = xtension == "TABLE";
             if (xtension == "IMAGE")
@@ -343,7 +348,7 @@ public static class FitsVerifier
 
         try
         {
-            long bytes = FitsStructure.DataBytes(bitpix, axes, groups, pcount, gcount);
+            long bytes = FitsStructure.DataBytes(bitpix, axes, groups, sizePcount ?? pcount, sizeGcount ?? gcount);
             if (bytes > long.MaxValue / 4) throw new OverflowException();   // keeps every offset sum below long.MaxValue
             return (bytes, ascii);
         }
