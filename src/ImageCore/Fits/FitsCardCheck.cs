@@ -124,8 +124,9 @@ internal static class FitsCardCheck
     /// <summary>
     /// The card as text, and the first byte that is an error (or -1). Bytes outside printable ASCII are errors, with
     /// fitsverify's exceptions: white-space control characters (TAB, LF, VT, FF, CR) in a value field outside a string
-    /// and before the comment, or in columns 2-8 after a keyword name ended by a blank or line feed, are read as blanks,
-    /// and what follows the value token of the BITPIX and NAXIS cards is not examined. A null byte is an error anywhere.
+    /// from column 11 and before the comment, or in columns 2-8 after a keyword name ended by a blank or line feed, are
+    /// read as blanks, and on the BITPIX and NAXIS cards only the name and the value token are examined. A null byte is
+    /// an error anywhere.
     /// </summary>
     private static string Sanitise(ReadOnlySpan<byte> raw, out int bad)
     {
@@ -135,7 +136,7 @@ internal static class FitsCardCheck
         for (int i = 0; i < chars.Length; i++) chars[i] = raw[i] is >= (byte)' ' and <= (byte)'~' ? (char)raw[i] : '?';
         bool valued = raw[8] == (byte)'=' && !raw[..8].SequenceEqual("COMMENT "u8) && !raw[..8].SequenceEqual("HISTORY "u8);
         bool structural = IsStructural(raw[..8]);
-        bool mandatoryShort = raw[..8].SequenceEqual("BITPIX  "u8) || raw[..8].SequenceEqual("NAXIS   "u8);
+        bool mandatoryShort = raw.StartsWith("BITPIX "u8) || raw.StartsWith("NAXIS "u8);
         int tokenEnd = ValueTokenEnd(raw);
         int nameEnd = raw[..8].IndexOfAny((byte)' ', (byte)10) is int e and > 0 ? e : 8;
         bad = -1;
@@ -149,9 +150,9 @@ internal static class FitsCardCheck
                 else if (b == (byte)'/' && !quoted) comment = true;
             }
             if (b is >= (byte)' ' and <= (byte)'~') continue;
-            bool forgiven = b != 0 && (mandatoryShort && i >= tokenEnd ||
+            bool forgiven = b != 0 && (mandatoryShort && (i >= tokenEnd || i >= nameEnd && i < 8) ||
                                        i > 0 && i >= nameEnd && i < 8 && b is 9 or 10 or 11 or 12 or 13 ||
-                                       valued && i >= 9 && (!structural || i >= tokenEnd) && !quoted && !comment && b is 9 or 10 or 11 or 12 or 13);
+                                       valued && i >= 10 && (!structural || i >= tokenEnd) && !quoted && !comment && b is 9 or 10 or 11 or 12 or 13);
             if (forgiven) chars[i] = ' ';
             else if (bad < 0) bad = i;
         }

@@ -291,10 +291,16 @@ public static class FitsVerifier
             if (MandatoryInteger(3 + naxis, "PCOUNT", 0, long.MaxValue) is not long p) return null;
             if (MandatoryInteger(4 + naxis, "GCOUNT", 0, long.MaxValue) is not long q) return null;
             (pcount, gcount) = (p, q);
-            // cfitsio sizes the data with the last PCOUNT and GCOUNT in the header when they are repeated (the first are
+            // cfitsio sizes an IMAGE extension's data with the last PCOUNT and GCOUNT when they are repeated (the first are
             // the ones checked); a repeat is a warning below, the size it gives decides where the next HDU starts.
             int lastP = cards.FindLastIndex(c => c.HasValue && c.Keyword == "PCOUNT"), lastQ = cards.FindLastIndex(c => c.HasValue && c.Keyword == "GCOUNT");
-            (sizePcount, sizeGcount) = (cards[lastP].Value is long lp and >= 0 ? lp : p, cards[lastQ].Value is long lq and >= 0 ? lq : q);
+            if (xtension is "IMAGE")   // tables are sized from the keywords in their places
+            {
+                foreach (int last in (int[])[lastP, lastQ])
+                    if (cards[last].Value is not (long and >= 0) && !cards[last].Faulty)
+                        Error(last, cards[last].Keyword, $"the repeated {cards[last].Keyword} in card {cards[last].Number} is not a non-negative integer (cfitsio sizes the data with the last one)");
+                (sizePcount, sizeGcount) = (cards[lastP].Value is long lp and >= 0 ? lp : p, cards[lastQ].Value is long lq and >= 0 ? lq : q);
+            }
             table = xtension is "BINTABLE" or "TABLE";
             ascii = xtension == "TABLE";
             if (xtension == "IMAGE")
