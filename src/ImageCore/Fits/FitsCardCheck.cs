@@ -80,7 +80,7 @@ internal static class FitsCardCheck
             return new VerifiedCard(number, offset, keyword, false, FitsValueKind.Commentary, null, false, faulty);
         }
 
-        // cfitsio reads BITPIX and NAXIS as one token from column 11; fitsverify does not look past it on those cards.
+        // cfitsio reads BITPIX and NAXIS as one token after the '='; fitsverify does not look past it on those cards.
         string field = keyword is "BITPIX" or "NAXIS" ? card[9..ValueTokenEnd(raw)] : card[9..];
         string trimmed = field.Trim();
         if (trimmed.Length == 0 || trimmed[0] == '/')
@@ -103,7 +103,7 @@ internal static class FitsCardCheck
             string token = trimmed.Split('/')[0];
             if (token.IndexOfAny(['e', 'd']) >= 0) Error(keyword, $"{keyword}: a lower-case exponent (e or d) is not allowed in '{token.Trim()}'");
         }
-        CheckReservedType(keyword, kind, hdu, number, offset, Error);
+        CheckReservedType(keyword, kind, Error);
 
         bool fixedFormat = kind switch
         {
@@ -167,7 +167,7 @@ internal static class FitsCardCheck
                || TryIndexed(k, out string root, out _) && root == "NAXIS";
     }
 
-    /// <summary>Where the value token of a card ends: from column 11, past blanks, to the next blank or '/'.</summary>
+    /// <summary>Where the value token of a card ends: from column 10, past blanks, to the next blank or '/'.</summary>
     private static int ValueTokenEnd(ReadOnlySpan<byte> raw)
     {
         int i = 9;
@@ -191,7 +191,7 @@ internal static class FitsCardCheck
         keyword is "TFIELDS" or "THEAP" ||
         TryIndexed(keyword, out string root, out _) && (ReservedIndexed.ContainsKey(root) || root == "TNULL");
 
-    private static void CheckReservedType(string keyword, FitsValueKind kind, int hdu, int number, long offset, Action<string?, string> error)
+    private static void CheckReservedType(string keyword, FitsValueKind kind, Action<string?, string> error)
     {
         if (!Reserved.TryGetValue(keyword, out var expected) &&
             !(TryIndexed(keyword, out string root, out _) && ReservedIndexed.TryGetValue(root, out expected)))
