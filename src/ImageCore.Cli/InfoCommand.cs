@@ -16,11 +16,26 @@ internal static class InfoCommand
         var command = new Command("info", "Describe every HDU of a FITS file") { file, json, stats };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var hdus = FitsSummary.Describe(parse.GetValue(file)!.FullName, parse.GetValue(stats));
+            string path = parse.GetValue(file)!.FullName;
+            var hdus = FitsSummary.Describe(path, parse.GetValue(stats));
+            WarnChecksums(path, hdus);
             if (parse.GetValue(json)) WriteJson(Console.OpenStandardOutput(), hdus);
             else WriteTable(hdus, parse.GetValue(stats));
         }));
         return command;
+    }
+
+    /// <summary>A CHECKSUM or DATASUM that does not verify is a warning on stderr (stdout, JSON or not, is unchanged):
+    /// info reads leniently, <c>imagecore verify</c> is the strict check.</summary>
+    private static void WarnChecksums(string path, IReadOnlyList<HduSummary> hdus)
+    {
+        foreach (var h in hdus)
+        {
+            if (h.Checksums.Checksum == false)
+                Console.Error.WriteLine($"imagecore: warning: {path}, HDU {h.Index}: CHECKSUM does not verify (the HDU changed after it was written)");
+            if (h.Checksums.Datasum == false)
+                Console.Error.WriteLine($"imagecore: warning: {path}, HDU {h.Index}: DATASUM does not verify (the data changed after it was written)");
+        }
     }
 
     /// <summary>The JSON form: an array of objects with exactly the keys

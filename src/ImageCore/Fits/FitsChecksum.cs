@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Globalization;
+using ImageCore.Simd;
+
 namespace ImageCore.Fits;
 
 /// <summary>
@@ -45,6 +49,36 @@ public static class FitsChecksum
         for (int i = 0; i < 16; i++) result[i] = asc[(i + 15) % 16];
         return new string(result);
     }
+
+    /// <summary>The ones' complement accumulator of <paramref name="count"/> bytes of <paramref name="stream"/> from
+    /// <paramref name="offset"/>, read in 512 KiB pieces (bounded memory for any size).</summary>
+    /// <exception cref="EndOfStreamException">The stream ends first.</exception>
+    internal static ulong SumRange(Stream stream, long offset, long count)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(FitsFile.ChunkBytes, Math.Max(count, 4)));
+        try
+        {
+            ulong acc = 0;
+            stream.Position = offset;
+            while (count > 0)
+            {
+                int n = (int)Math.Min(buffer.Length, count);
+                stream.ReadExactly(buffer.AsSpan(0, n));
+                acc = OnesComplementSum.Fold(OnesComplementSum.Add(acc, buffer.AsSpan(0, n)));
+                count -= n;
+            }
+            return acc;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Whether a DATASUM value (an unsigned decimal integer, as a string) equals <paramref name="dataSum"/>;
+    /// null when the text is not such an integer.</summary>
+    internal static bool? MatchesDatasum(string text, uint dataSum) =>
+        uint.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out uint expected) ? expected == dataSum : null;
 
     private static bool IsPunctuation(int c) => c is >= 0x3A and <= 0x40 or >= 0x5B and <= 0x60;
 }

@@ -173,9 +173,8 @@ public sealed partial class FitsFile
         if (hasDatasum)
         {
             string text = h.GetString("DATASUM").Trim();
-            if (!uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint expected))
-                throw new FitsFormatException(Name, hdu.Index, -1, "DATASUM", $"DATASUM '{text}' is not an unsigned 32-bit decimal integer");
-            datasumOk = expected == dataSum;
+            datasumOk = FitsChecksum.MatchesDatasum(text, dataSum)
+                ?? throw new FitsFormatException(Name, hdu.Index, -1, "DATASUM", $"DATASUM '{text}' is not an unsigned 32-bit decimal integer");
         }
         bool? checksumOk = hasChecksum ? OnesComplementSum.Combine(OnesComplementSum.Fold(headerAcc), dataSum) == 0xFFFFFFFFu : null;
         return new(checksumOk, datasumOk);
@@ -183,24 +182,13 @@ public sealed partial class FitsFile
 
     private ulong SumRange(long offset, long count, int hdu)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {
-            ulong acc = 0;
-            _stream.Position = offset;
-            while (count > 0)
-            {
-                int n = (int)Math.Min(ChunkBytes, count);
-                ReadFully(buffer.AsSpan(0, n), hdu);
-                acc = OnesComplementSum.Add(acc, buffer.AsSpan(0, n));
-                acc = OnesComplementSum.Fold(acc);
-                count -= n;
-            }
-            return acc;
+            return FitsChecksum.SumRange(_stream, offset, count);
         }
-        finally
+        catch (EndOfStreamException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw Truncated((int)Math.Min(count, int.MaxValue), offset, hdu);
         }
     }
 

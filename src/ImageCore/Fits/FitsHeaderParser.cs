@@ -123,6 +123,23 @@ internal static class FitsHeaderParser
         }
     }
 
+    /// <summary>Parses a value field (the card from column 11) without throwing: the value and comment, or
+    /// the problem in <paramref name="problem"/>. The verifier uses it to report every bad card, not the first.</summary>
+    public static bool TryParseValue(string field, out FitsValueKind kind, out object? value, out string? comment, out string? problem)
+    {
+        try
+        {
+            (kind, value, comment) = ParseValue(field);
+            problem = null;
+            return true;
+        }
+        catch (CardError e)
+        {
+            (kind, value, comment, problem) = (FitsValueKind.Undefined, null, null, e.Message);
+            return false;
+        }
+    }
+
     /// <summary>Parses the value field (everything after the value indicator).</summary>
     private static (FitsValueKind Kind, object? Value, string? Comment) ParseValue(string field)
     {

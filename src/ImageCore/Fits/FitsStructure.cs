@@ -6,6 +6,20 @@ internal static class FitsStructure
 {
     public static readonly int[] ValidBitpix = [8, 16, 32, 64, -32, -64];
 
+    /// <summary>Bytes in the data unit (padding excluded): |BITPIX| / 8 x GCOUNT x (PCOUNT + NAXIS1 x ... x NAXISn),
+    /// NAXIS1 left out of the product for random groups (FITS 4.0 sections 4.4.1.1, 6, 7).</summary>
+    /// <exception cref="OverflowException">The size does not fit a 64-bit integer.</exception>
+    public static long DataBytes(int bitpix, long[] axes, bool groups, long pcount, long gcount)
+    {
+        checked
+        {
+            if (axes.Length == 0 && pcount == 0) return 0;
+            long product = axes.Length == 0 ? 0 : 1;
+            for (int i = groups ? 1 : 0; i < axes.Length; i++) product *= axes[i];
+            return Math.Abs(bitpix) / 8 * gcount * (pcount + product);
+        }
+    }
+
     public static FitsHdu Build(string file, int index, FitsHeader header, long headerOffset, long dataOffset, long fileLength)
     {
         FitsFormatException Fail(string? keyword, string problem) => new(file, index, headerOffset, keyword, problem);
@@ -86,14 +100,8 @@ internal static class FitsStructure
         long dataBytes;
         try
         {
-            checked
-            {
-                long product = naxis == 0 ? 0 : 1;
-                for (int i = groups ? 1 : 0; i < naxis; i++) product *= axes[i];
-                dataBytes = Math.Abs(bitpix) / 8 * gcount * (pcount + product);
-                if (naxis == 0 && pcount == 0) dataBytes = 0;
-                _ = dataOffset + FitsConstants.PadToBlock(dataBytes);
-            }
+            dataBytes = DataBytes(bitpix, axes, groups, pcount, gcount);
+            _ = checked(dataOffset + FitsConstants.PadToBlock(dataBytes));
         }
         catch (OverflowException)
         {

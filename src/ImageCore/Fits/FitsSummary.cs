@@ -22,13 +22,16 @@ public sealed record ImageStatistics(long Count, long NaN, double? Min, double? 
 /// <param name="BScale">BSCALE for images (1 when absent), null for other HDUs.</param>
 /// <param name="Cards">Logical header cards, END excluded (a CONTINUEd string counts once).</param>
 /// <param name="Stats">Statistics of the physical values, for image HDUs when asked; otherwise null.</param>
+/// <param name="Checksums">The HDU's CHECKSUM and DATASUM checked against its bytes (null where a keyword is absent;
+/// a DATASUM that is not an unsigned integer does not verify).</param>
 public sealed record HduSummary(int Index, string? ExtName, string Type, int Bitpix, IReadOnlyList<long> Naxis,
-                                double? BZero, double? BScale, int Cards, ImageStatistics? Stats);
+                                double? BZero, double? BScale, int Cards, ImageStatistics? Stats, FitsChecksumResult Checksums = default);
 
 /// <summary>Summaries and statistics of FITS files (the library side of <c>imagecore info</c>).</summary>
 public static class FitsSummary
 {
-    /// <summary>Summarises every HDU of <paramref name="path"/>.</summary>
+    /// <summary>Summarises every HDU of <paramref name="path"/>, verifying each HDU's CHECKSUM and DATASUM where present
+    /// (the data are streamed through, never held).</summary>
     /// <param name="path">A FITS file.</param>
     /// <param name="withStats">Compute <see cref="ImageStatistics"/> for image HDUs with data.</param>
     /// <exception cref="FitsFormatException">The file is malformed.</exception>
@@ -41,9 +44,22 @@ public static class FitsSummary
             bool image = hdu.Type == FitsHduType.Image;
             var stats = withStats && image ? Statistics(file, hdu) : null;
             result.Add(new HduSummary(hdu.Index, hdu.ExtName, TypeName(hdu), hdu.Bitpix, hdu.Axes,
-                                      image ? hdu.BZero : null, image ? hdu.BScale : null, hdu.Header.Count, stats));
+                                      image ? hdu.BZero : null, image ? hdu.BScale : null, hdu.Header.Count, stats,
+                                      Checksums(file, hdu)));
         }
         return result;
+    }
+
+    private static FitsChecksumResult Checksums(FitsFile file, FitsHdu hdu)
+    {
+        try
+        {
+            return file.VerifyChecksum(hdu);
+        }
+        catch (FitsFormatException e) when (e.Keyword == "DATASUM")
+        {
+            return new FitsChecksumResult(null, false);
+        }
     }
 
     /// <summary>astropy's class name for an HDU.</summary>

@@ -143,6 +143,29 @@ public class MutationTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public void Verifier_reports_and_never_throws_on_mutants()
+    {
+        var fixtures = Fixtures();
+        foreach (var f in fixtures) Assert.True(FitsVerifier.Verify(new MemoryStream(f), "fixture.fits").Conforms);
+        var rng = new Random(20261204);
+        int conforming = 0;
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < 6_000; i++)
+        {
+            byte[] src = fixtures[rng.Next(fixtures.Count)];
+            byte[] mutant = i % 2 == 0 ? MutateHeader(src, rng) : MutateBytes(src, rng);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var report = FitsVerifier.Verify(new MemoryStream(mutant, writable: false), "mutant.fits");
+            if (report.Conforms) conforming++;
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < 32L << 20, $"mutation {i} allocated {allocated} bytes");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "verifier is hanging");
+        }
+        output.WriteLine($"6000 mutants verified in {clock.Elapsed.TotalSeconds:F2} s: {conforming} conform");
+        Assert.True(conforming < 3000, $"{conforming} of 6000 mutants conform: the verifier should reject most");
+    }
+
+    [Fact]
     public void Ten_thousand_mutations_raise_only_FitsFormatException()
     {
         var fixtures = Fixtures();
