@@ -154,9 +154,11 @@ KEYWORD_VALUES = {
 def mutate_fits(data, rng, family):
     """One or a few mutations of a FITS byte string; returns (bytes, description)."""
     data = bytearray(data)
-    hdus = walk(bytes(data))
     done = []
     for _ in range(rng.choice((1, 1, 1, 2, 3))):
+        if not data:
+            break
+        hdus = walk(bytes(data))   # again after each mutation: an earlier one may have cut or moved the HDUs
         kind = rng.choice(family)
         if kind == "keyword" and hdus:
             key = rng.choice(sorted(KEYWORD_VALUES))
@@ -181,14 +183,14 @@ def mutate_fits(data, rng, family):
         elif kind == "nonprintable" and hdus:
             _, _, _, _, cards = rng.choice(hdus)
             off, _ = rng.choice(cards)
-            pos = off + rng.randrange(80)
+            pos = min(off + rng.randrange(80), len(data) - 1)
             data[pos] = rng.choice((0, 9, 10, 13, 27, 127, 200, 255))
             done.append("byte %d at %d" % (data[pos], pos))
         elif kind == "flip":
             region = rng.random()
             if hdus and region < 0.6:
                 start, end, _, _, _ = rng.choice(hdus)
-                pos = rng.randrange(start, end)
+                pos = rng.randrange(start, min(end, len(data)))
             else:
                 pos = rng.randrange(len(data))
             for k in range(rng.choice((1, 1, 2, 8))):
@@ -393,7 +395,11 @@ class Harness:
         cdir = os.path.join(self.work, "cases", "%05d" % index)
         os.makedirs(cdir)
         try:
-            result = getattr(self, "case_" + family)(rng, cdir)
+            try:
+                result = getattr(self, "case_" + family)(rng, cdir)
+            except Exception as e:   # a bug of this script, not of imagecore: counted apart, the run goes on
+                import traceback
+                result = {"argv": [], "code": None, "stderr": traceback.format_exc()[-400:], "what": repr(e), "seconds": 0, "verdicts": ["harness error"]}
             result.update(index=index, family=family)
             if result["verdicts"] and self.keep:
                 dest = os.path.join(self.work, "failures", "%05d" % index)
@@ -626,7 +632,7 @@ def main():
                 if n % 500 == 0:
                     print("... %d cases, %d failing, %.0f s" % (n, len(failures), time.monotonic() - start), flush=True)
         elapsed = time.monotonic() - start
-        verdict_names = ["crash", "stack trace", "hang", "internal error", "bad pixel", "left behind", "not one line", "invalid json"]
+        verdict_names = ["crash", "stack trace", "hang", "internal error", "bad pixel", "left behind", "not one line", "invalid json", "harness error"]
         print("\n%d cases in %.0f s (%d workers, seed %d, %s)" % (len(plan), elapsed, a.workers, a.seed, a.imagecore))
         print("| command | cases | exit 0 | exit 1 | exit 2 | " + " | ".join(verdict_names) + " |")
         print("|---|" + "---:|" * (4 + len(verdict_names)))
