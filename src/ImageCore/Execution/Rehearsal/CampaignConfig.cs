@@ -59,6 +59,9 @@ public sealed record CampaignConfig
     /// <summary>Detectors per visit: the first N science detectors of LSSTCam, by id (at most 189).</summary>
     public int Detectors { get; init; } = 189;
 
+    /// <summary>The detectors by name (null: the first <see cref="Detectors"/> by id); when given, <see cref="Detectors"/> is ignored.</summary>
+    public IReadOnlyList<string>? DetectorNames { get; init; }
+
     /// <summary>The filter band of every visit (picks the flat).</summary>
     public string Band { get; init; } = "r";
 

@@ -31,10 +31,12 @@ public static class CampaignSimulator
         ArgumentNullException.ThrowIfNull(catalog);
         config.Validate();
         camera ??= CameraModel.LsstCam;
-        if (config.Detectors > camera.Detectors.Count)
+        if (config.DetectorNames is null && config.Detectors > camera.Detectors.Count)
             throw new ArgumentException($"CampaignConfig.Detectors {config.Detectors} is more than the camera's {camera.Detectors.Count} detectors");
         var clock = Stopwatch.StartNew();
-        var detectors = camera.Detectors.OrderBy(d => d.Id).Take(config.Detectors).ToArray();
+        var detectors = config.DetectorNames is { } names
+            ? names.Select(n => camera.Detectors.FirstOrDefault(d => d.Name == n) ?? throw new ArgumentException($"CampaignConfig.DetectorNames: no detector {n} in the camera")).OrderBy(d => d.Id).ToArray()
+            : camera.Detectors.OrderBy(d => d.Id).Take(config.Detectors).ToArray();
         var clustering = Resolve(config.Clustering, config.Order);
 
         var quanta = new List<SimQuantum>(config.Visits * config.Detectors);
@@ -59,7 +61,7 @@ public static class CampaignSimulator
         var (hits, misses, evictions) = engine.CacheTotals();
         double end = steps[^1].StartSeconds + steps[^1].MakespanSeconds;
         return new CampaignResult(config.Cache.ToString(), config.Order.ToString(), clustering.ToString().ToLowerInvariant(), config.Nodes, config.CoresPerNode,
-                                  config.Visits, config.Detectors, engine.StoreReads, engine.StoreBytes, hits, misses, evictions, end, steps,
+                                  config.Visits, detectors.Length, engine.StoreReads, engine.StoreBytes, hits, misses, evictions, end, steps,
                                   catalog.Source, clock.Elapsed.TotalSeconds);
     }
 
