@@ -12,5 +12,6 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     RunCommand.Create(),
     DemoCommand.Create(),
     TopologyCommand.Create(),
+    RehearseCommand.Create(),
 };
 return root.Parse(args).Invoke();
