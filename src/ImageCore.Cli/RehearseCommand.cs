@@ -148,7 +148,7 @@ internal static class RehearseCommand
                     {
                         var r = CampaignSimulator.Run(baseConfig with { Cache = cache, Order = order }, catalog);
                         results.Add(r);
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{cache} {order}: {r.StoreReads:N0} store reads, {CampaignTable.Bytes(r.StoreBytes)}, ISR makespan {CampaignTable.Duration(r.Steps[0].MakespanSeconds)} (simulated in {r.SimulationSeconds:F1} s)"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{CampaignTable.Policy(cache.ToString())} {order}: {r.StoreReads:N0} store reads, {CampaignTable.Bytes(r.StoreBytes)}, ISR makespan {CampaignTable.Duration(r.Steps[0].MakespanSeconds)} (simulated in {r.SimulationSeconds:F1} s)"));
                     }
                 var visitSteps = new List<CampaignResult>();
                 if (parse.GetValue(visitSeconds) is double vs and > 0)
@@ -171,7 +171,7 @@ internal static class RehearseCommand
                 string md = string.Create(CultureInfo.InvariantCulture,
                     $"# Campaign\n\n{baseConfig.Nodes} nodes x {baseConfig.CoresPerNode} cores, {baseConfig.Visits} visits x {baseConfig.Detectors} detectors, ISR {baseConfig.IsrCpuSeconds} CPU s per quantum, store {CampaignValidation.Describe(store)}; calibration sizes: {catalog.Source}.\n\n")
                     + CampaignTable.Markdown(results)
-                    + (visitSteps.Count > 0 ? $"\nVisit-level step after ISR ({cacheList[^1]}, {orderList[^1]}):\n\n" + CampaignTable.Steps(visitSteps) : "")
+                    + (visitSteps.Count > 0 ? $"\nVisit-level step after ISR ({CampaignTable.Policy(cacheList[^1].ToString())}, {orderList[^1]}):\n\n" + CampaignTable.Steps(visitSteps) : "")
                     + (validation is null ? "" : "\nValidation against real `imagecore run` campaigns:\n\n" + CampaignTable.Markdown(validation));
                 File.WriteAllText(Path.Combine(dir, "campaign.md"), md);
                 Console.WriteLine();

@@ -18,7 +18,7 @@ public static class CampaignTable
         foreach (var r in results)
         {
             var isr = r.Steps[0];
-            sb.AppendLine(string.Create(inv, $"| {r.Cache} | {r.Order} | {isr.Jobs:N0} ({r.Clustering}) | {r.StoreReads:N0} | {Bytes(r.StoreBytes)} | {r.Hits:N0} | {r.Misses:N0} | {r.Evictions:N0} | {isr.PeakConcurrency:N0} | {isr.MeanConcurrency:N0} | {isr.IdleCoreFraction:P0} | {Duration(isr.MakespanSeconds)} | {Duration(r.MakespanSeconds)} |"));
+            sb.AppendLine(string.Create(inv, $"| {Policy(r.Cache)} | {r.Order} | {isr.Jobs:N0} ({r.Clustering}) | {r.StoreReads:N0} | {Bytes(r.StoreBytes)} | {r.Hits:N0} | {r.Misses:N0} | {r.Evictions:N0} | {isr.PeakConcurrency:N0} | {isr.MeanConcurrency:N0} | {isr.IdleCoreFraction:P0} | {Duration(isr.MakespanSeconds)} | {Duration(r.MakespanSeconds)} |"));
         }
         return sb.ToString();
     }
@@ -47,8 +47,16 @@ public static class CampaignTable
         sb.AppendLine("| order | cache | store files real / sim | store bytes real / sim | hits real / sim | evictions real / sim | reads match | ISR wall s real / sim | wall error |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---|---:|---:|");
         foreach (var r in validation.Rows)
-            sb.AppendLine(string.Create(inv, $"| {r.Order} | {r.Cache} | {r.RealStoreReads} / {r.SimulatedStoreReads} | {r.RealStoreBytes:N0} / {r.SimulatedStoreBytes:N0} | {r.RealHits} / {r.SimulatedHits} | {r.RealEvictions} / {r.SimulatedEvictions} | {(r.ReadsMatch ? "yes" : "NO")} | {r.RealWallSeconds:F2} / {r.SimulatedWallSeconds:F2} | {r.WallError:+0%;-0%} |"));
+            sb.AppendLine(string.Create(inv, $"| {r.Order} | {Policy(r.Cache)} | {r.RealStoreReads} / {r.SimulatedStoreReads} | {r.RealStoreBytes:N0} / {r.SimulatedStoreBytes:N0} | {r.RealHits} / {r.SimulatedHits} | {r.RealEvictions} / {r.SimulatedEvictions} | {(r.ReadsMatch ? "yes" : "NO")} | {r.RealWallSeconds:F2} / {r.SimulatedWallSeconds:F2} | {r.WallError:+0%;-0%} |"));
         return sb.ToString();
+    }
+
+    /// <summary>A cache policy's text with a byte limit in SI units (<c>bytes:1 TB</c>).</summary>
+    public static string Policy(string policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.StartsWith("bytes:", StringComparison.Ordinal) && long.TryParse(policy.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out long b)
+            ? "bytes:" + Bytes(b).Replace(" ", "", StringComparison.Ordinal) : policy;
     }
 
     /// <summary>Bytes in SI units: <c>1.23 TB</c>.</summary>
