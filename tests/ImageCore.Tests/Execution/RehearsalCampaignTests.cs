@@ -101,6 +101,37 @@ public class RehearsalCampaignTests
     }
 
     [Fact]
+    public void The_simulated_request_sequence_is_what_ISR_asks_for()
+    {
+        using var dir = new TempDir();
+        var sim = Simulator.Run(dir.Path, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = 8 });
+        var recorder = new RecordingSource(new CalibrationDirectory(Path.Combine(dir.Path, "calib")));
+        using (var raw = ImageCore.Fits.FitsFile.Open(sim.Raws[0]))
+        using (IsrTask.Run(raw, CameraModel.LsstCam, recorder, new IsrConfig(), 1)) { }
+        Assert.Equal(IsrCalibrationRequests.Default, recorder.Requests);
+    }
+
+    /// <summary>Passes every request to another source and records its type (not a streamed source, as the cache is not).</summary>
+    private sealed class RecordingSource(ICalibrationSource inner) : ICalibrationSource
+    {
+        public List<CalibrationType> Requests { get; } = [];
+
+        public CalibrationLease<ImageCore.Images.Exposure> GetBias(Detector d) { Requests.Add(CalibrationType.Bias); return inner.GetBias(d); }
+
+        public CalibrationLease<ImageCore.Images.Exposure> GetDark(Detector d) { Requests.Add(CalibrationType.Dark); return inner.GetDark(d); }
+
+        public CalibrationLease<ImageCore.Images.Exposure> GetFlat(Detector d, string band) { Requests.Add(CalibrationType.Flat); return inner.GetFlat(d, band); }
+
+        public CalibrationLease<IReadOnlyList<ImageCore.Images.Box2I>> GetDefects(Detector d) { Requests.Add(CalibrationType.Defects); return inner.GetDefects(d); }
+
+        public CalibrationLease<double[,]> GetCrosstalk(Detector d) { Requests.Add(CalibrationType.Crosstalk); return inner.GetCrosstalk(d); }
+
+        public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector d) { Requests.Add(CalibrationType.Linearity); return inner.GetLinearity(d); }
+
+        public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector d) { Requests.Add(CalibrationType.Amplifiers); return inner.GetAmplifiers(d); }
+    }
+
+    [Fact]
     public void Full_scale_sizes_keep_the_headers_and_carry_the_pixels_to_a_full_detector()
     {
         using var dir = new TempDir();

@@ -15,12 +15,14 @@ namespace ImageCore.Execution.Rehearsal;
 /// <param name="Slowdown">Median time over the workload's median with one worker alone.</param>
 /// <param name="CpuOverBusy">CPU seconds over busy wall seconds, mean over workers (below 1: the worker waited or lost its core).</param>
 /// <param name="CpuOverBusyPerWorker">The same per worker.</param>
+/// <param name="CpuOverWallPerWorker">Per worker, CPU seconds over the batch's wall seconds: the share of its core it used (OR5's
+/// monitoring gap: actual core use against what was allocated).</param>
 /// <param name="Cycles">Cycles summed over the measured quanta, or null when counters are unavailable.</param>
 /// <param name="Instructions">Instructions, likewise.</param>
 /// <param name="LlcMisses">Last-level cache misses, likewise.</param>
 public sealed record ContentionPoint(string Workload, string Placement, int Workers, string Cpus, bool Pinned, int Quanta, double MedianSeconds, double MinSeconds,
                                      double MaxSeconds, double WallSeconds, double QuantaPerSecond, double Slowdown, double? CpuOverBusy,
-                                     IReadOnlyList<double?> CpuOverBusyPerWorker, long? Cycles, long? Instructions, long? LlcMisses);
+                                     IReadOnlyList<double?> CpuOverBusyPerWorker, IReadOnlyList<double?> CpuOverWallPerWorker, long? Cycles, long? Instructions, long? LlcMisses);
 
 /// <summary>A workload measured alone: what the model starts from.</summary>
 /// <param name="Name">Workload name.</param>

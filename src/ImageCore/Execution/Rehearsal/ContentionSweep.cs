@@ -110,11 +110,12 @@ public static class ContentionSweep
             double wall = clock.Elapsed.TotalSeconds;
             var sorted = times.Order().ToList();
             var cpu = run.Workers.OrderBy(w => w.Index).Select(w => w.CpuPerBusy).ToList();
+            var cpuOverWall = run.Workers.OrderBy(w => w.Index).Select(w => w.CpuTime is TimeSpan c ? c.TotalSeconds / wall : (double?)null).ToList();
             bool counted = counters && perWorker.All(p => p is not null);
             var total = samples.Aggregate(default(CounterSample), (a, b) => a + b);
             return new ContentionPoint(workload.Name, plan.Policy.ToString(), n, string.Join(",", plan.Cpus.Select(c => c?.ToString(CultureInfo.InvariantCulture) ?? "-")),
                                        plan.Policy.Kind != PlacementKind.None && pool.PinningWarning is null, items, Median(sorted), sorted[0], sorted[^1], wall, items / wall, 1,
-                                       cpu.All(c => c is not null) ? cpu.Average(c => c!.Value) : null, cpu,
+                                       cpu.All(c => c is not null) ? cpu.Average(c => c!.Value) : null, cpu, cpuOverWall,
                                        counted ? total.Cycles : null, counted ? total.Instructions : null, counted ? total.LlcMisses : null);
         }
         finally

@@ -22,10 +22,10 @@ public static class ContentionTable
         foreach (var p in report.Profiles)
             sb.AppendLine(string.Create(inv, $"| {p.Name} | {p.SecondsAlone:F3} | {CampaignTable.Bytes(p.BytesPerQuantum)} | {p.BytesSource} | {CampaignTable.Bytes(p.WorkingSetBytes)} | {p.Description} |"));
         sb.AppendLine();
-        sb.AppendLine("| workload | placement | workers | CPUs | median s | min - max s | quanta/s | slowdown | CPU/busy per worker | cycles | instructions | LLC misses |");
+        sb.AppendLine("| workload | placement | workers | CPUs | median s | min - max s | quanta/s | slowdown | CPU/wall (CPU/busy) per worker | cycles | instructions | LLC misses |");
         sb.AppendLine("|---|---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|");
         foreach (var p in report.Points)
-            sb.AppendLine(string.Create(inv, $"| {p.Workload} | {p.Placement} | {p.Workers} | {p.Cpus}{(p.Placement != "none" && !p.Pinned ? " (pin refused)" : "")} | {p.MedianSeconds:F3} | {p.MinSeconds:F3} - {p.MaxSeconds:F3} | {p.QuantaPerSecond:F2} | {p.Slowdown:F2} | {string.Join(" ", p.CpuOverBusyPerWorker.Select(c => c?.ToString("F2", inv) ?? "?"))} | {Count(p.Cycles)} | {Count(p.Instructions)} | {Count(p.LlcMisses)} |"));
+            sb.AppendLine(string.Create(inv, $"| {p.Workload} | {p.Placement} | {p.Workers} | {p.Cpus}{(p.Placement != "none" && !p.Pinned ? " (pin refused)" : "")} | {p.MedianSeconds:F3} | {p.MinSeconds:F3} - {p.MaxSeconds:F3} | {p.QuantaPerSecond:F2} | {p.Slowdown:F2} | {string.Join(", ", p.CpuOverWallPerWorker.Zip(p.CpuOverBusyPerWorker, (w, b) => $"{w?.ToString("F2", inv) ?? "?"} ({b?.ToString("F2", inv) ?? "?"})"))} | {Count(p.Cycles)} | {Count(p.Instructions)} | {Count(p.LlcMisses)} |"));
         if (report.Validation is { } v)
         {
             sb.AppendLine();
