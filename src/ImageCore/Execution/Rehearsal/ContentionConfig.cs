@@ -15,6 +15,10 @@ public sealed record ContentionConfig
     /// <summary>The most workers (0: every allowed CPU).</summary>
     public int MaxWorkers { get; init; }
 
+    /// <summary>Worker counts to measure (each up to what a placement can place); null: 1, 2, 4, ... up to the most a
+    /// placement can place, and that most (on 2 CPUs: 1 and 2; on a 120-CPU node: 1, 2, 4, ..., 64 and 120).</summary>
+    public IReadOnlyList<int>? WorkerCounts { get; init; }
+
     /// <summary>Measured quanta per worker in each configuration.</summary>
     public int QuantaPerWorker { get; init; } = 3;
 
@@ -49,6 +53,8 @@ public sealed record ContentionConfig
         foreach (string w in Workloads)
             if (w is not ("isr" or "warp" or "coadd" or "stream")) throw new ArgumentException($"ContentionConfig.Workloads: unknown workload '{w}' (isr, warp, coadd, stream)");
         if (Placements.Count == 0) throw new ArgumentException("ContentionConfig.Placements is empty");
+        if (WorkerCounts is not null && (WorkerCounts.Count == 0 || WorkerCounts.Any(n => n < 1)))
+            throw new ArgumentException($"ContentionConfig.WorkerCounts must list counts >= 1 (is {string.Join(",", WorkerCounts)})");
         if (MaxWorkers < 0) throw new ArgumentException($"ContentionConfig.MaxWorkers {MaxWorkers} must be >= 0");
         if (QuantaPerWorker < 1) throw new ArgumentException($"ContentionConfig.QuantaPerWorker {QuantaPerWorker} must be >= 1");
         if (WarmupQuantaPerWorker < 0) throw new ArgumentException($"ContentionConfig.WarmupQuantaPerWorker {WarmupQuantaPerWorker} must be >= 0");

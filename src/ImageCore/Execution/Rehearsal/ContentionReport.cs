@@ -49,8 +49,9 @@ public sealed record MachineSummary(string Cpu, int AllowedCpus, int Sockets, in
 /// <param name="Started">UTC start, ISO 8601.</param>
 /// <param name="Machine">The machine.</param>
 /// <param name="Counters">"available" or "unavailable: reason".</param>
+/// <param name="Scale">Simulation scale of the ISR, warp and coadd inputs (1: full LSSTCam detectors).</param>
 /// <param name="Profiles">Per workload, alone.</param>
 /// <param name="Points">Every configuration measured.</param>
 /// <param name="Validation">The model's prediction of each measured configuration (null when not computed).</param>
-public sealed record ContentionReport(string Started, MachineSummary Machine, string Counters, IReadOnlyList<WorkloadProfile> Profiles,
+public sealed record ContentionReport(string Started, MachineSummary Machine, string Counters, int Scale, IReadOnlyList<WorkloadProfile> Profiles,
                                       IReadOnlyList<ContentionPoint> Points, ModelValidation? Validation);

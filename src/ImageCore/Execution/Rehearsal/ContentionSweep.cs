@@ -43,7 +43,7 @@ public static class ContentionSweep
                 foreach (var policy in config.Placements)
                 {
                     int cap = Math.Min(maxWorkers, Placement.Capacity(topology, policy));
-                    for (int n = 1; n <= cap; n++)
+                    foreach (int n in Counts(config.WorkerCounts, cap))
                     {
                         var plan = policy.Kind == PlacementKind.None ? PlacementPlan.Unpinned(n) : Placement.Plan(topology, policy, n);
                         var point = Measure(workload, plan, config, counters == "available");
@@ -80,7 +80,7 @@ public static class ContentionSweep
             var measuredMachine = MachineProfile.Measured(topology, profiles.First(p => p.Name == "stream"), points.Where(p => p.Workload == "stream").ToList());
             validation = ContentionModel.Validate(profiles, points, measuredMachine, topology);
         }
-        return new ContentionReport(started, machine, counters, profiles, points, validation);
+        return new ContentionReport(started, machine, counters, config.Scale, profiles, points, validation);
     }
 
     private static ContentionPoint Measure(IContentionWorkload workload, PlacementPlan plan, ContentionConfig config, bool counters)
@@ -122,6 +122,17 @@ public static class ContentionSweep
         {
             foreach (var p in perWorker) p?.Dispose();
         }
+    }
+
+    /// <summary>The worker counts measured under a placement that can place <paramref name="cap"/>: the listed ones up to
+    /// it, or 1, 2, 4, ... below it and <paramref name="cap"/> itself.</summary>
+    public static IReadOnlyList<int> Counts(IReadOnlyList<int>? listed, int cap)
+    {
+        if (listed is not null) return listed.Where(n => n <= cap).Distinct().Order().ToList();
+        var counts = new List<int>();
+        for (int n = 1; n < cap; n *= 2) counts.Add(n);
+        counts.Add(cap);
+        return counts;
     }
 
     private static WorkerPoolRun Check(WorkerPoolRun run)

@@ -15,7 +15,7 @@ public static class ContentionTable
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(inv, $"Machine: {m.Cpu}, {m.AllowedCpus} CPUs allowed, {m.Sockets} NUMA node(s), {m.L3Domains} L3 domain(s){(m.L3Bytes is long l ? $" of {l >> 20} MiB" : "")} [{m.L3Source}]; load average {m.LoadAverageBefore?.ToString("F2", inv) ?? "?"} before, {m.LoadAverageAfter?.ToString("F2", inv) ?? "?"} after; started {report.Started}."));
         sb.AppendLine();
-        sb.AppendLine($"Hardware counters: {report.Counters}.");
+        sb.AppendLine(string.Create(inv, $"Inputs at simulation scale {report.Scale}. Hardware counters: {report.Counters}."));
         sb.AppendLine();
         sb.AppendLine("| workload | alone s | bytes per quantum | bytes from | working set | what |");
         sb.AppendLine("|---|---:|---:|---|---:|---|");
