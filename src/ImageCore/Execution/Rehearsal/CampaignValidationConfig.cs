@@ -11,7 +11,7 @@ public sealed record CampaignCase(QuantumOrder Order, CachePolicy Cache)
 
 /// <summary>
 /// How <see cref="CampaignValidation"/> checks the simulator against real <c>imagecore run</c> campaigns: the data (a scaled
-/// simulation), the workers, the throttled store and the cases. Two more runs calibrate the simulation first: detector
+/// simulation), the workers, the throttled store and the cases. After a discarded warm-up run, two more calibrate the simulation: detector
 /// order with an unbounded cache and no cache, whose ISR CPU seconds give the CPU per quantum and the cost of reading a byte.
 /// </summary>
 public sealed record CampaignValidationConfig

@@ -22,13 +22,19 @@ public sealed record ModelPrediction(string Workload, string Machine, string Pla
 /// <param name="MeasuredSeconds">Measured median time per quantum.</param>
 /// <param name="PredictedSeconds">Predicted time per quantum.</param>
 /// <param name="Error">(predicted - measured) / measured.</param>
-public sealed record ModelCheck(string Workload, string Placement, int Workers, double MeasuredSeconds, double PredictedSeconds, double Error);
+/// <param name="MeasuredOnCpuSeconds">The measured median times the workers' mean CPU over busy time, or null: the time a
+/// quantum was on a CPU (computing or stalled on memory), without the time other processes of a shared machine took its core.</param>
+/// <param name="OnCpuError">(predicted - on-CPU) / on-CPU, or null.</param>
+public sealed record ModelCheck(string Workload, string Placement, int Workers, double MeasuredSeconds, double PredictedSeconds, double Error,
+                                double? MeasuredOnCpuSeconds, double? OnCpuError);
 
 /// <summary>The model against a sweep's measurements on the machine it ran on.</summary>
 /// <param name="Machine">The measured machine profile used.</param>
 /// <param name="Checks">Every measured configuration.</param>
 /// <param name="MeanAbsoluteError">Mean |error| over the checks of configurations with more than one worker, by workload.</param>
-public sealed record ModelValidation(MachineProfile Machine, IReadOnlyList<ModelCheck> Checks, IReadOnlyDictionary<string, double> MeanAbsoluteError);
+/// <param name="MeanAbsoluteOnCpuError">The same against the on-CPU times.</param>
+public sealed record ModelValidation(MachineProfile Machine, IReadOnlyList<ModelCheck> Checks, IReadOnlyDictionary<string, double> MeanAbsoluteError,
+                                     IReadOnlyDictionary<string, double> MeanAbsoluteOnCpuError);
 
 /// <summary>The model's OR5 figures: every workload on the Milan node under each scenario, and what it recommends.</summary>
 /// <param name="Machine">The Milan profile.</param>
@@ -122,18 +128,22 @@ public static class ContentionModel
         {
             var profile = profiles.First(x => x.Name == p.Workload);
             var predicted = Predict(profile, measured, measured, topology, PlacementPolicy.Parse(p.Placement), p.Workers);
+            double? onCpu = p.CpuOverBusy is double u ? p.MedianSeconds * Math.Min(1, u) : null;
             checks.Add(new ModelCheck(p.Workload, p.Placement, p.Workers, p.MedianSeconds, predicted.SecondsPerQuantum,
-                                      (predicted.SecondsPerQuantum - p.MedianSeconds) / p.MedianSeconds));
+                                      (predicted.SecondsPerQuantum - p.MedianSeconds) / p.MedianSeconds, onCpu, (predicted.SecondsPerQuantum - onCpu) / onCpu));
         }
-        var errors = checks.Where(c => c.Workers > 1).GroupBy(c => c.Workload).ToDictionary(g => g.Key, g => g.Average(c => Math.Abs(c.Error)));
-        return new ModelValidation(measured, checks, errors);
+        var multi = checks.Where(c => c.Workers > 1).GroupBy(c => c.Workload).ToList();
+        var errors = multi.ToDictionary(g => g.Key, g => g.Average(c => Math.Abs(c.Error)));
+        var cpuErrors = multi.Where(g => g.All(c => c.OnCpuError is not null)).ToDictionary(g => g.Key, g => g.Average(c => Math.Abs(c.OnCpuError!.Value)));
+        return new ModelValidation(measured, checks, errors, cpuErrors);
     }
 
     /// <summary>
     /// OR5's node: every profile on <paramref name="topology"/> (a 120-core Milan tree) with <paramref name="milan"/>'s
     /// bandwidths: 8 jobs compact (PanDA's 8-job pilot pinned into one L3), unpinned and spread; 60, 90 and the node's full
     /// packing, compact, unpinned and spread; and l3:K for K = 1 .. 8 fully used. The recommendation is the scenario with the
-    /// highest node throughput (ties within 2% go to fewer jobs per domain, then fewer jobs).
+    /// highest node throughput (ties within 2% go to fewer jobs per domain, then fewer jobs, then unpinned before spread,
+    /// l3:K and compact).
     /// </summary>
     public static Or5Prediction PredictOr5(IReadOnlyList<WorkloadProfile> profiles, MachineProfile profiledOn, MachineProfile milan, CpuTopology topology)
     {
@@ -157,7 +167,8 @@ public static class ContentionModel
             var mine = scenarios.Select(s => Predict(profile, profiledOn, milan, topology, s.Item1, s.Item2)).ToList();
             predictions.AddRange(mine);
             double best = mine.Max(m => m.QuantaPerSecond);
-            var pick = mine.Where(m => m.QuantaPerSecond >= 0.98 * best).OrderBy(m => m.MaxJobsPerDomain).ThenBy(m => m.Jobs).First();
+            var pick = mine.Where(m => m.QuantaPerSecond >= 0.98 * best).OrderBy(m => m.MaxJobsPerDomain).ThenBy(m => m.Jobs)
+                .ThenBy(m => m.Placement switch { "none" => 0, "spread" => 1, "compact" => 3, _ => 2 }).First();
             var packed8 = mine[0];
             var full0 = mine.First(m => m.Placement == "none" && m.Jobs == full);
             recommendations.Add(string.Create(inv,

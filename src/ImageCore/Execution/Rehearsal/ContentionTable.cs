@@ -31,12 +31,14 @@ public static class ContentionTable
             sb.AppendLine();
             sb.AppendLine($"Model on this machine ({v.Machine.Sources}):");
             sb.AppendLine();
-            sb.AppendLine("| workload | placement | workers | measured s | predicted s | error |");
-            sb.AppendLine("|---|---|---:|---:|---:|---:|");
+            sb.AppendLine("| workload | placement | workers | measured s | predicted s | error | measured on-CPU s | error on-CPU |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
             foreach (var c in v.Checks)
-                sb.AppendLine(string.Create(inv, $"| {c.Workload} | {c.Placement} | {c.Workers} | {c.MeasuredSeconds:F3} | {c.PredictedSeconds:F3} | {c.Error:+0.0%;-0.0%} |"));
+                sb.AppendLine(string.Create(inv, $"| {c.Workload} | {c.Placement} | {c.Workers} | {c.MeasuredSeconds:F3} | {c.PredictedSeconds:F3} | {c.Error:+0.0%;-0.0%} | {c.MeasuredOnCpuSeconds?.ToString("F3", inv) ?? "n/a"} | {c.OnCpuError?.ToString("+0.0%;-0.0%", inv) ?? "n/a"} |"));
             sb.AppendLine();
-            sb.AppendLine("Mean |error| with more than one worker: " + string.Join(", ", v.MeanAbsoluteError.Select(e => string.Create(inv, $"{e.Key} {e.Value:P1}"))) + ".");
+            sb.AppendLine("Mean |error| with more than one worker, against wall time: " + string.Join(", ", v.MeanAbsoluteError.Select(e => string.Create(inv, $"{e.Key} {e.Value:P1}")))
+                          + "; against on-CPU time (median x CPU/busy, which leaves out the time other processes held the core): "
+                          + string.Join(", ", v.MeanAbsoluteOnCpuError.Select(e => string.Create(inv, $"{e.Key} {e.Value:P1}"))) + ".");
         }
         return sb.ToString();
     }
