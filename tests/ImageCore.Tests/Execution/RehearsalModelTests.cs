@@ -86,8 +86,9 @@ public class RehearsalModelTests
             Assert.Contains(mine, p => p.Placement == "l3:1" && p.Jobs == 16);
         }
         Assert.Equal(2, or5.Recommendations.Count);
-        Assert.Contains("reproduced", or5.Recommendations[0]);
-        Assert.Contains("not reproduced", or5.Recommendations[1]);
+        Assert.Contains("8 jobs pinned compact 3.91x slower than alone (above OR5's 2-3x)", or5.Recommendations[0]);
+        Assert.Contains("(below OR5's 2-3x)", or5.Recommendations[1]);
+        Assert.Equal("within OR5's 2-3x", ContentionModel.Verdict(2.5));
     }
 
     [Fact]

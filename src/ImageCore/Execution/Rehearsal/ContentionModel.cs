@@ -42,7 +42,7 @@ public sealed record ModelValidation(MachineProfile Machine, IReadOnlyList<Model
 /// <param name="ProfiledOn">The machine the workloads' profiles were measured on.</param>
 /// <param name="Profiles">Those profiles.</param>
 /// <param name="Predictions">Per workload and scenario.</param>
-/// <param name="Recommendations">Per workload, one line: the placement and packing with the best node throughput, and the 8-job compact slowdown against OR5's 2-3x.</param>
+/// <param name="Recommendations">Per workload, one line: the 8-job compact and fully packed slowdowns against OR5's 2-3x, and the placement and packing with the best node throughput.</param>
 public sealed record Or5Prediction(MachineProfile Machine, string Topology, string ProfiledOn, IReadOnlyList<WorkloadProfile> Profiles,
                                    IReadOnlyList<ModelPrediction> Predictions, IReadOnlyList<string> Recommendations);
 
@@ -104,6 +104,9 @@ public static class ContentionModel
         double mean = sum / jobs;
         return new ModelPrediction(profile.Name, target.Name, policy.ToString(), jobs, mean, throughput, mean / alone, bound, perDomain.Values.Max());
     }
+
+    /// <summary>How a slowdown compares with OR5's 2-3x: below, within, or above it.</summary>
+    public static string Verdict(double slowdown) => slowdown < 2 ? "below OR5's 2-3x" : slowdown <= 3 ? "within OR5's 2-3x" : "above OR5's 2-3x";
 
     /// <summary>Compute seconds of a profile: t1 - B / min(core, domain, socket) of the profiled machine, at least 0.</summary>
     public static double Compute(WorkloadProfile profile, MachineProfile profiledOn)
@@ -172,7 +175,7 @@ public static class ContentionModel
             var packed8 = mine[0];
             var full0 = mine.First(m => m.Placement == "none" && m.Jobs == full);
             recommendations.Add(string.Create(inv,
-                $"{profile.Name}: 8 jobs pinned compact {packed8.Slowdown:F2}x slower than alone (OR5: 2-3x: {(packed8.Slowdown >= 2 ? "reproduced" : "not reproduced")}), fully packed unpinned {full0.Slowdown:F2}x; best node throughput {pick.QuantaPerSecond:F2} quanta/s with {pick.Placement} x{pick.Jobs} ({pick.Slowdown:F2}x per quantum, bound by {pick.BoundBy})"));
+                $"{profile.Name}: 8 jobs pinned compact {packed8.Slowdown:F2}x slower than alone ({Verdict(packed8.Slowdown)}), fully packed unpinned {full0.Slowdown:F2}x ({Verdict(full0.Slowdown)}); best node throughput {pick.QuantaPerSecond:F2} quanta/s with {pick.Placement} x{pick.Jobs} ({pick.Slowdown:F2}x per quantum, bound by {pick.BoundBy})"));
         }
         return new Or5Prediction(milan, topology.SysfsRoot, profiledOn.Name, profiles, predictions, recommendations);
     }
