@@ -29,12 +29,12 @@ public static class SvgPlot
         sb.Append(inv, $"<rect width=\"{W}\" height=\"{H}\" fill=\"white\"/>\n");
         sb.Append(inv, $"<text x=\"{W / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Esc(title)}</text>\n");
         sb.Append(inv, $"<line x1=\"{L}\" y1=\"{H - B}\" x2=\"{W - R}\" y2=\"{H - B}\" stroke=\"black\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{H - B}\" stroke=\"black\"/>\n");
-        for (int i = 0; i <= 5; i++)
-        {
-            double xv = xMax * i / 5, yv = yMax * i / 5;
+        bool wholeX = all.All(p => p.X == Math.Floor(p.X));
+        double xStep = Step(xMax, wholeX), yStep = Step(yMax, false);
+        for (double xv = 0; xv <= xMax * 1.0000001; xv += xStep)
             sb.Append(inv, $"<line x1=\"{X(xv):F1}\" y1=\"{H - B}\" x2=\"{X(xv):F1}\" y2=\"{H - B + 5}\" stroke=\"black\"/><text x=\"{X(xv):F1}\" y=\"{H - B + 18}\" text-anchor=\"middle\">{Tick(xv)}</text>\n");
+        for (double yv = 0; yv <= yMax * 1.0000001; yv += yStep)
             sb.Append(inv, $"<line x1=\"{L - 5}\" y1=\"{Y(yv):F1}\" x2=\"{W - R}\" y2=\"{Y(yv):F1}\" stroke=\"#ddd\"/><text x=\"{L - 8}\" y=\"{Y(yv) + 4:F1}\" text-anchor=\"end\">{Tick(yv)}</text>\n");
-        }
         sb.Append(inv, $"<text x=\"{(L + W - R) / 2}\" y=\"{H - 12}\" text-anchor=\"middle\">{Esc(xLabel)}</text>\n");
         sb.Append(inv, $"<text x=\"18\" y=\"{(T + H - B) / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {(T + H - B) / 2})\">{Esc(yLabel)}</text>\n");
         for (int s = 0; s < series.Count; s++)
@@ -51,13 +51,21 @@ public static class SvgPlot
         return sb.ToString();
     }
 
-    /// <summary>The smallest of 1, 2, 2.5, 5 x 10^k at or above <paramref name="v"/>.</summary>
+    /// <summary>The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k at or above <paramref name="v"/> (the axis end).</summary>
     private static double Nice(double v)
     {
         if (!(v > 0)) return 1;
         double p = Math.Pow(10, Math.Floor(Math.Log10(v)));
-        foreach (double m in new[] { 1, 2, 2.5, 5, 10 }) if (m * p >= v) return m * p;
+        foreach (double m in new[] { 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 }) if (m * p >= v) return m * p;
         return 10 * p;
+    }
+
+    /// <summary>A tick step giving about five ticks up to <paramref name="max"/>: a 1, 2 or 5 x 10^k step (at least 1 for whole-number data).</summary>
+    private static double Step(double max, bool whole)
+    {
+        double raw = max / 5, p = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+        return whole ? Math.Max(1, Math.Round(step)) : step;
     }
 
     private static string Tick(double v) => v.ToString(v == Math.Floor(v) ? "0" : "0.##", CultureInfo.InvariantCulture);
