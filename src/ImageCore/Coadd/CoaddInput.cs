@@ -73,6 +73,10 @@ public sealed class CoaddInput : IDisposable
                     for (int i = 0; i < Mask.DefaultPlanes.Count; i++) planes[Mask.DefaultPlanes[i]] = i;
                 return new CoaddInput(file, image, mask, variance, file[0].Header, planes);
             }
+            if (file.FindHdu("IMAGE") is not null || file.FindHdu("MASK") is not null || file.FindHdu("VARIANCE") is not null)
+                throw new CoaddInputException(name, $"has {string.Join(" and ", new[] { "IMAGE", "MASK", "VARIANCE" }.Where(p => file.FindHdu(p) is not null))} "
+                                                    + $"but no {string.Join(" or ", new[] { "IMAGE", "MASK", "VARIANCE" }.Where(p => file.FindHdu(p) is null))}: "
+                                                    + "an exposure missing planes (cut short?), not a plain image");
             foreach (var hdu in file.Hdus)
             {
                 if (hdu.Header.GetInt64("NAXIS", 0) != 2 || hdu.Width == 0 || hdu.Height == 0) continue;

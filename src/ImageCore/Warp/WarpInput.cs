@@ -43,7 +43,8 @@ internal sealed unsafe class WarpInput : IDisposable
     public static WarpInput Read(string path)
     {
         using var file = FitsFile.Open(path);
-        if (file.FindHdu("IMAGE") is not null && file.FindHdu("VARIANCE") is not null) return Exposure(path, file);
+        if (file.FindHdu("IMAGE") is not null || file.FindHdu("MASK") is not null || file.FindHdu("VARIANCE") is not null)
+            return Exposure(path, file);   // an exposure missing a plane (cut short?) is refused there, not taken for a plain image
         foreach (var hdu in file.Hdus)
         {
             if (hdu.Header.GetInt64("NAXIS", 0) != 2 || !hdu.Header.Contains("CTYPE1")) continue;

@@ -88,4 +88,29 @@ public sealed class CoaddGridTests : IDisposable
         Assert.DoesNotContain("   at ", stderr);
         Assert.False(File.Exists(_dir.File("c.fits")));
     }
+
+    [Fact]
+    public void An_input_cut_short_while_the_coadd_runs_fails_it_quoting_the_length_now()
+    {
+        string a = Warp("a.fits", TestWcs.Header(10, 8)), b = Warp("b.fits", TestWcs.Header(10, 8));
+        long full = new FileInfo(b).Length;
+        using var inputA = CoaddInput.Open(a);
+        using var inputB = CoaddInput.Open(b);
+        // b is cut after it has been opened and its headers walked: the coadd's reads of its planes come up short.
+        using (var cut = new FileStream(b, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) cut.SetLength(2880 * 3);
+        var e = Assert.Throws<CoaddInputException>(() => Coadder.Assemble([inputA, inputB], new CoaddConfig()).Coadd.Dispose());
+        Assert.Equal(b, e.Input);
+        Assert.Contains($"now ends at {2880 * 3}", e.Message);
+        Assert.Contains($"it had {full} bytes when opened", e.Message);
+    }
+
+    [Fact]
+    public void An_exposure_cut_after_its_image_is_not_taken_for_a_plain_image()
+    {
+        string a = Warp("a.fits", TestWcs.Header(10, 8)), b = Warp("b.fits", TestWcs.Header(10, 8));
+        using (var cut = new FileStream(b, FileMode.Open, FileAccess.Write)) cut.SetLength(2880 * 3);   // primary, IMAGE header and data
+        var e = Refused(a, b);
+        Assert.Equal(b, e.Input);
+        Assert.Contains("no MASK", e.Message);
+    }
 }

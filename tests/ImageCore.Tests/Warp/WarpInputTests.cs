@@ -106,4 +106,16 @@ public class WarpInputTests
             Assert.Equal(100 + 30, warped.Image.Pixels[24, 30], 3);
         }
     }
+
+    [Fact]
+    public void An_exposure_cut_after_its_image_is_not_taken_for_a_plain_image()
+    {
+        using var dir = new TempDir();
+        string path = Exposure(dir, "cut.fits", 0);
+        long maskStart;
+        using (var file = FitsFile.Open(path)) maskStart = file.FindHdu("MASK")!.HeaderOffset;
+        using (var cut = new FileStream(path, FileMode.Open, FileAccess.Write)) cut.SetLength(maskStart);   // primary and IMAGE: a valid FITS file
+        var e = Assert.Throws<FitsFormatException>(() => WarpInput.Read(path).Dispose());
+        Assert.Contains("no MASK extension", e.Message);
+    }
 }
