@@ -14,16 +14,20 @@ public sealed class CoaddWorkload : IContentionWorkload
     private readonly byte[] _warp;
     private readonly CoaddConfig _config = new();
 
-    /// <summary>A coadd of <paramref name="inputs"/> copies of <paramref name="warp"/> (owned, and disposed here once written to memory through <paramref name="scratchFile"/>).</summary>
+    /// <summary>A coadd of <paramref name="inputs"/> copies of <paramref name="warp"/> (owned, and disposed here once written to memory through <paramref name="scratchFile"/>),
+    /// on the grid of <paramref name="wcs"/> (parent pixels: coadd inputs must say which grid they share).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Fewer than one input.</exception>
-    public CoaddWorkload(MaskedImage warp, int inputs, string scratchFile)
+    public CoaddWorkload(MaskedImage warp, Astrometry.SkyWcs wcs, int inputs, string scratchFile)
     {
         ArgumentNullException.ThrowIfNull(warp);
+        ArgumentNullException.ThrowIfNull(wcs);
         ArgumentNullException.ThrowIfNull(scratchFile);
         ArgumentOutOfRangeException.ThrowIfLessThan(inputs, 1);
         Inputs = inputs;
         var box = warp.BBox;
-        using (var exposure = new Exposure(warp)) ExposureFits.Write(scratchFile, exposure);
+        var metadata = new Fits.FitsHeader();
+        wcs.WriteTo(metadata);
+        using (var exposure = new Exposure(warp, metadata)) ExposureFits.Write(scratchFile, exposure);
         _warp = File.ReadAllBytes(scratchFile);
         File.Delete(scratchFile);
         long pixels = (long)box.Width * box.Height;

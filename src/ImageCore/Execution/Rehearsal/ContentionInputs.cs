@@ -35,7 +35,7 @@ public static class ContentionInputs
                     log?.Invoke($"warp: {warp.Description}");
                     if (wanted.Contains("coadd"))
                     {
-                        var coadd = new CoaddWorkload(warp.RunAndKeep(), config.CoaddInputs, Path.Combine(workDir, "warp.fits"));
+                        var coadd = new CoaddWorkload(warp.RunAndKeep(), warp.Target.Wcs, config.CoaddInputs, Path.Combine(workDir, "warp.fits"));
                         made["coadd"] = coadd;
                         log?.Invoke($"coadd: {coadd.Description}");
                     }
