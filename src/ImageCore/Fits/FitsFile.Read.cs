@@ -56,49 +56,38 @@ public sealed partial class FitsFile
         if (destination.Height == 0 || width == 0) return;
 
         string where = $"{Name}, HDU {hdu.Index}";
-        var codec = new FitsPixelCodec<T>(hdu, scaled);
-        int size = codec.StoredSize;
-        int chunkPixels = Math.Max(1, ChunkBytes / size);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkPixels * size);
-        byte[]? scratch = codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(chunkPixels * size) : null;
-        try
+        using var chunks = new PixelChunks<T>(hdu, scaled);
+        var (codec, size, chunkPixels, buffer, scratch) = (chunks.Codec, chunks.Size, chunks.Pixels, chunks.Buffer, chunks.Scratch);
+        long at = hdu.DataOffset + firstRow * width * size;
+        long remaining = (long)destination.Height * width;
+        int row = 0, col = 0;
+        long pixel = firstRow * width;
+        bool contiguous = destination.TryGetSpan(out Span<T> flat);
+        while (remaining > 0)
         {
-            long at = hdu.DataOffset + firstRow * width * size;
-            long remaining = (long)destination.Height * width;
-            int row = 0, col = 0;
-            long pixel = firstRow * width;
-            bool contiguous = destination.TryGetSpan(out Span<T> flat);
-            while (remaining > 0)
+            int n = (int)Math.Min(chunkPixels, remaining);
+            var bytes = buffer.AsSpan(0, n * size);
+            ReadAt(bytes, at, hdu.Index);
+            at += bytes.Length;
+            if (contiguous)
             {
-                int n = (int)Math.Min(chunkPixels, remaining);
-                var bytes = buffer.AsSpan(0, n * size);
-                ReadAt(bytes, at, hdu.Index);
-                at += bytes.Length;
-                if (contiguous)
-                {
-                    // Rows without gaps (no padding, or a width that fills whole cache lines): one call per chunk.
-                    codec.Decode(bytes, flat.Slice((int)(pixel - firstRow * width), n), scratch, pixel, where);
-                    pixel += n;
-                    remaining -= n;
-                    continue;
-                }
-                int used = 0;
-                while (used < n)
-                {
-                    int take = Math.Min(width - col, n - used);
-                    codec.Decode(bytes.Slice(used * size, take * size), destination.GetRowSpan(row).Slice(col, take), scratch, pixel, where);
-                    used += take;
-                    pixel += take;
-                    col += take;
-                    if (col == width) { col = 0; row++; }
-                }
+                // Rows without gaps (no padding, or a width that fills whole cache lines): one call per chunk.
+                codec.Decode(bytes, flat.Slice((int)(pixel - firstRow * width), n), scratch, pixel, where);
+                pixel += n;
                 remaining -= n;
+                continue;
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+            int used = 0;
+            while (used < n)
+            {
+                int take = Math.Min(width - col, n - used);
+                codec.Decode(bytes.Slice(used * size, take * size), destination.GetRowSpan(row).Slice(col, take), scratch, pixel, where);
+                used += take;
+                pixel += take;
+                col += take;
+                if (col == width) { col = 0; row++; }
+            }
+            remaining -= n;
         }
     }
 
@@ -115,26 +104,46 @@ public sealed partial class FitsFile
             throw new ArgumentOutOfRangeException(nameof(firstPixel), $"{Name}, HDU {hdu.Index}: pixels {firstPixel}.. are outside the {hdu.PixelCount} of the data");
         if (destination.IsEmpty) return;
         string where = $"{Name}, HDU {hdu.Index}";
-        var codec = new FitsPixelCodec<T>(hdu, scaled);
-        int size = codec.StoredSize;
-        int chunkPixels = Math.Max(1, ChunkBytes / size);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunkPixels * size);
-        byte[]? scratch = codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(chunkPixels * size) : null;
-        try
+        using var chunks = new PixelChunks<T>(hdu, scaled);
+        for (int done = 0; done < destination.Length;)
         {
-            for (int done = 0; done < destination.Length;)
-            {
-                int n = Math.Min(chunkPixels, destination.Length - done);
-                var bytes = buffer.AsSpan(0, n * size);
-                ReadAt(bytes, hdu.DataOffset + (firstPixel + done) * size, hdu.Index);
-                codec.Decode(bytes, destination.Slice(done, n), scratch, firstPixel + done, where);
-                done += n;
-            }
+            int n = Math.Min(chunks.Pixels, destination.Length - done);
+            var bytes = chunks.Buffer.AsSpan(0, n * chunks.Size);
+            ReadAt(bytes, hdu.DataOffset + (firstPixel + done) * chunks.Size, hdu.Index);
+            chunks.Codec.Decode(bytes, destination.Slice(done, n), chunks.Scratch, firstPixel + done, where);
+            done += n;
         }
-        finally
+    }
+
+    /// <summary>The codec of an HDU's pixels and the pooled buffers a read decodes through, a chunk of
+    /// <see cref="ChunkBytes"/> at a time; disposing returns the buffers.</summary>
+    private readonly struct PixelChunks<T> : IDisposable where T : unmanaged, INumber<T>
+    {
+        public PixelChunks(FitsHdu hdu, bool scaled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            if (scratch is not null) ArrayPool<byte>.Shared.Return(scratch);
+            Codec = new FitsPixelCodec<T>(hdu, scaled);
+            Size = Codec.StoredSize;
+            Pixels = Math.Max(1, ChunkBytes / Size);
+            Buffer = ArrayPool<byte>.Shared.Rent(Pixels * Size);
+            Scratch = Codec.NeedsScratch ? ArrayPool<byte>.Shared.Rent(Pixels * Size) : null;
+        }
+
+        public FitsPixelCodec<T> Codec { get; }
+
+        /// <summary>Bytes per stored value.</summary>
+        public int Size { get; }
+
+        /// <summary>Pixels per chunk.</summary>
+        public int Pixels { get; }
+
+        public byte[] Buffer { get; }
+
+        public byte[]? Scratch { get; }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+            if (Scratch is not null) ArrayPool<byte>.Shared.Return(Scratch);
         }
     }
 

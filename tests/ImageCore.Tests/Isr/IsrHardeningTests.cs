@@ -174,32 +174,6 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         AssertInvariant(wide, "kernel 1001");
     }
 
-    [Fact]
-    public void Cli_isr_names_null_sections_and_out_of_range_values_without_a_stack_trace()
-    {
-        using var dir = new TempDir();
-        var sim = Simulate(dir);
-        string post = dir.File("post.fits"), config = dir.File("isr.json");
-        (string Json, string Expected)[] cases =
-        [
-            ("{\"Flat\": null}", "IsrConfig.Flat is null"),
-            ("{\"NanMasking\": null}", "IsrConfig.NanMasking is null"),
-            ("{\"Overscan\": {\"TrailingToSkip\": 2147483647}}", "IsrConfig.Overscan.TrailingToSkip must be 0..4096 (is 2147483647)"),
-            ("{\"ParallelOverscan\": {\"ColumnSmoothingKernel\": 2147483647}}", "IsrConfig.ParallelOverscan.ColumnSmoothingKernel must be odd and 1..1001 (is 2147483647)"),
-        ];
-        foreach (var (json, expected) in cases)
-        {
-            File.WriteAllText(config, json);
-            var (code, _, stderr) = ImageCore.Tests.Cli.InfoCommandTests.Imagecore(
-                $"isr --raw \"{sim.Raws[0]}\" --calibs \"{Calib(dir)}\" --out \"{post}\" --config \"{config}\"");
-            Assert.True(code == 1, $"{json}: exit {code}, {stderr}");
-            Assert.Contains(expected, stderr);
-            Assert.DoesNotContain("Exception", stderr);
-            Assert.DoesNotContain("   at ", stderr);
-            Assert.False(File.Exists(post), json);
-        }
-    }
-
     // ---- calibration contents ----
 
     /// <summary>Spoilt calibrations that ISR must survive: the pixels are flagged BAD, the output holds the invariant, and

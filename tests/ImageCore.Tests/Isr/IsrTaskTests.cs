@@ -92,6 +92,11 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             ("{ \"Overscan\": { \"LeadingToSkip\": \"three\" } }", "LeadingToSkip"),
             ("[1, 2]", "JSON object"),
             ("null", "empty configuration"),
+            // Issue 17: null sections and values that overflowed or blew the stack are named, without a stack trace.
+            ("{\"Flat\": null}", "IsrConfig.Flat is null"),
+            ("{\"NanMasking\": null}", "IsrConfig.NanMasking is null"),
+            ("{\"Overscan\": {\"TrailingToSkip\": 2147483647}}", "IsrConfig.Overscan.TrailingToSkip must be 0..4096 (is 2147483647)"),
+            ("{\"ParallelOverscan\": {\"ColumnSmoothingKernel\": 2147483647}}", "IsrConfig.ParallelOverscan.ColumnSmoothingKernel must be odd and 1..1001 (is 2147483647)"),
         ];
         foreach (var (json, expected) in cases)
         {
@@ -99,6 +104,8 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
             var (code, _, stderr) = IsrCli(sim, dir, post, config);
             Assert.True(code == 1, $"{json}: exit {code}, {stderr}");
             Assert.Contains(expected, stderr);
+            Assert.DoesNotContain("Exception", stderr);
+            Assert.DoesNotContain("   at ", stderr);
             Assert.False(File.Exists(post), json);
         }
         // One value given in lower case: it applies, and every value left out keeps its default (0 would fail checks).
