@@ -103,6 +103,7 @@ public static class DirectWarp
                     var (warped, _) = Warper.Warp(input.Planes, input.MaskPlanes!, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
                     using (warped) (good, weight) = CopyGoodPixels(warped, output!, path);
                 }
+                input.ThrowIfChanged();   // a mapped exposure changed under the warp: fail it rather than keep doubtful pixels
                 string name = input.Metadata.Contains("DETNAME") ? input.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
                 if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
             }

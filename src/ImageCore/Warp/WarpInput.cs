@@ -7,16 +7,19 @@ namespace ImageCore.Warp;
 /// <summary>
 /// The source of a warp read from a file: an exposure in the afw layout (IMAGE, MASK, VARIANCE), or else the first 2-D
 /// image HDU with a celestial WCS (the image alone). Planes stored as their values (float32 image and variance, int32
-/// mask, no BSCALE/BZERO: what ImageCore and afw write) are read as stored (<see cref="StoredImageData"/>), the warp
-/// loop swapping their big-endian values as it loads them (<see cref="BigEndianImage"/>): no conversion pass. Other
-/// planes are read and converted into native planes. Nothing is mapped: a mapped input cut short while it is warped
-/// would kill the process (SIGBUS) instead of failing the warp.
+/// mask, no BSCALE/BZERO: what ImageCore and afw write) are used as stored, the warp loop swapping their big-endian
+/// values as it loads them (<see cref="BigEndianImage"/>): mapped under a read lease where one can be had
+/// (<see cref="LeasedMapping"/>: no copy, no fresh memory; the caller checks <see cref="ThrowIfChanged"/> between
+/// bands), else read as stored (<see cref="StoredImageData"/>). A plain mapping is never used: a mapped input cut short
+/// while it is warped would kill the process (SIGBUS) instead of failing the warp. Other planes are read and converted
+/// into native planes.
 /// </summary>
 internal sealed unsafe class WarpInput : IDisposable
 {
     private MaskedImage? _exposure;
     private Image<float>? _image;
     private StoredImageData? _stored;
+    private LeasedMapping? _mapped;
     private WarpSource _planes;
 
     private WarpInput() { }
@@ -54,10 +57,11 @@ internal sealed unsafe class WarpInput : IDisposable
             var wcs = HduWcs.Read(hdu, hdu.Index > 0 ? file[0].Header : null, bbox);
             if (StoredImageData.IsRaw(hdu, -32))
             {
-                var stored = StoredImageData.Read(file, [hdu]);
+                var (mapped, stored) = Load(path, file, [hdu]);
+                void* data = mapped is not null ? mapped.Data(hdu) : stored!.Data(hdu);
                 return new WarpInput
                 {
-                    _stored = stored, _planes = new WarpSource((float*)stored.Data(hdu), null, null, bbox.Width, bbox.Height, default),
+                    _mapped = mapped, _stored = stored, _planes = new WarpSource((float*)data, null, null, bbox.Width, bbox.Height, default),
                     Metadata = hdu.Header, Wcs = wcs, BBox = bbox,
                 };
             }
@@ -81,22 +85,40 @@ internal sealed unsafe class WarpInput : IDisposable
         var wcs = HduWcs.Read(layout.Image, layout.Metadata, layout.BBox);
         if (StoredImageData.IsRaw(layout.Image, -32) && StoredImageData.IsRaw(layout.Variance, -32) && StoredImageData.IsRaw(layout.Mask, 32))
         {
-            var stored = StoredImageData.Read(file, [layout.Image, layout.Variance, layout.Mask]);
+            var (mapped, stored) = Load(path, file, [layout.Image, layout.Variance, layout.Mask]);
+            void* Data(FitsHdu hdu) => mapped is not null ? mapped.Data(hdu) : stored!.Data(hdu);
             var bbox = layout.BBox;
-            var planes = new WarpSource((float*)stored.Data(layout.Image), (float*)stored.Data(layout.Variance), (int*)stored.Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
+            var planes = new WarpSource((float*)Data(layout.Image), (float*)Data(layout.Variance), (int*)Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
             var maskPlanes = layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit);
-            return new WarpInput { _stored = stored, _planes = planes, Metadata = layout.Metadata, Wcs = wcs, BBox = bbox, MaskPlanes = maskPlanes };
+            return new WarpInput { _mapped = mapped, _stored = stored, _planes = planes, Metadata = layout.Metadata, Wcs = wcs, BBox = bbox, MaskPlanes = maskPlanes };
         }
         var exposure = ExposureFits.Read(file, layout);
         var mi = exposure.MaskedImage;
         return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, Wcs = wcs, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
     }
 
-    /// <summary>Frees the planes.</summary>
+    /// <summary>The file mapped under a read lease, or else its HDUs' data read as stored.</summary>
+    private static (LeasedMapping? Mapped, StoredImageData? Stored) Load(string path, FitsFile file, FitsHdu[] hdus)
+    {
+        foreach (var hdu in hdus) file.CheckPresent(hdu);
+        var mapped = LeasedMapping.TryOpen(path, file.Length);
+        return mapped is not null ? (mapped, null) : (null, StoredImageData.Read(file, hdus));
+    }
+
+    /// <summary>Whether the planes are mapped from the file (under a lease) rather than read.</summary>
+    internal bool IsMapped => _mapped is not null;
+
+    /// <summary>Throws when the file the planes are mapped from is being changed by another process: the warp must stop
+    /// and dispose of this input (which lets the other process go on). Nothing to check for planes read into memory.</summary>
+    /// <exception cref="FitsFormatException">Another process opened the file for writing or truncated it.</exception>
+    public void ThrowIfChanged() => _mapped?.ThrowIfBroken();
+
+    /// <summary>Frees the planes, or unmaps the file and lets go of its lease.</summary>
     public void Dispose()
     {
         _exposure?.Dispose();
         _image?.Dispose();
         _stored?.Dispose();
+        _mapped?.Dispose();
     }
 }

@@ -110,12 +110,14 @@ public static class WarpTask
                 bandVariance.Fill(float.PositiveInfinity);
                 bandMask.Fill(noData);
                 int from = Math.Max(y0, covered.MinY), to = Math.Min(y0 + n, covered.MaxY + 1);
+                input.ThrowIfChanged();
                 if (warp is not null && from < to)
                 {
                     int bandY0 = y0;
                     good += warp.WarpRows(from - covered.MinY, to - from, maxDegreeOfParallelism,
                                           (r, c0, count) => dest.Segment(covered.MinY + r - bandY0, covered.MinX + c0, count));
                 }
+                input.ThrowIfChanged();   // the band's pixels came from the file as it was: still so
                 writer.WriteBand(y0, bandImage, bandMask, bandVariance);
             }
             writer.Commit();

@@ -91,19 +91,35 @@ public class WarpInputTests
         Assert.Equal(["cut.fits"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
     }
 
-    [Fact]
-    public void A_warp_read_before_its_file_is_cut_finishes_with_the_data_it_read()
+    [SkippableFact]
+    public void A_mapped_input_that_another_process_starts_to_rewrite_stops_the_warp_cleanly()
     {
         using var dir = new TempDir();
-        string path = Exposure(dir, "read.fits", 0);
-        var target = new WarpTarget(64, 48, TestWcs.Tan(30, 20).WithPixelOrigin(5, 7), "the input's own grid");
-        using var input = WarpInput.Read(path);
-        File.WriteAllBytes(path, []);
-        var (warped, good) = Warper.Warp(input.Planes, input.MaskPlanes!, input.Wcs!, target.Wcs, new Box2I(0, 0, 64, 48), new WarpConfig(), 1);
-        using (warped)
+        string path = Exposure(dir, "leased.fits", 0);
+        var input = WarpInput.Read(path);
+        try
         {
-            Assert.True(good > 0);
-            Assert.Equal(100 + 30, warped.Image.Pixels[24, 30], 3);
+            Skip.IfNot(input.IsMapped, "no read lease can be had here (not Linux, or a file system without leases): the input is read");
+            input.ThrowIfChanged();   // nobody else has touched it
+            var target = new WarpTarget(64, 48, TestWcs.Tan(30, 20).WithPixelOrigin(5, 7), "the input's own grid");
+            var (before, _) = Warper.Warp(input.Planes, input.MaskPlanes!, input.Wcs!, target.Wcs, new Box2I(0, 0, 64, 48), new WarpConfig(), 1);
+            before.Dispose();
+            // Another process truncates the file: the kernel holds it back and breaks the lease, so the warp stops
+            // before it could touch a page that is no longer there, and lets the writer go on.
+            using var writer = System.Diagnostics.Process.Start("/bin/sh", $"-c \": > '{path}'\"")!;
+            var stopped = Assert.Throws<FitsFormatException>(() =>
+            {
+                for (var clock = System.Diagnostics.Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(20); Thread.Sleep(10)) input.ThrowIfChanged();
+            });
+            Assert.Contains("another process opened the file for writing", stopped.Message);
+            Assert.False(writer.HasExited);   // still held back by the lease
+            input.Dispose();
+            Assert.True(writer.WaitForExit(20_000));
+            Assert.Equal(0, new FileInfo(path).Length);
+        }
+        finally
+        {
+            input.Dispose();
         }
     }
 
