@@ -13,7 +13,9 @@ Jacobian of the transform there; SWarp runs with FSCALASTRO_TYPE NONE. Prints bo
 pixels at least 10 pixels inside both grids, and their ratio.
 """
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -106,6 +108,8 @@ def main():
     n = a.size
     warnings.simplefilter("ignore")
     tmp = a.keep or tempfile.mkdtemp()
+    if not a.keep:
+        atexit.register(shutil.rmtree, tmp, True)   # the working files go, however the script ends
     os.makedirs(tmp, exist_ok=True)
     sip = source_header(n)
     tpv = tpv_header(sip, n)

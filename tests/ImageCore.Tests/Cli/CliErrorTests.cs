@@ -37,7 +37,9 @@ public class CliErrorTests
         Skip.IfNot(File.Exists("/bin/bash"), "needs bash to pass a byte that is not UTF-8");
         using var dir = new TempDir();
         // The name's byte 0xFF reaches .NET as U+FFFD: the file cannot be opened by name, and the message says why.
-        var (code, _, stderr) = Peers.Run("/bin/bash", $"-c \"touch {dir.Path}/$'\\xff'.fits; dotnet '{InfoCommandTests.CliDll()}' info {dir.Path}/$'\\xff'.fits\"");
+        // The file is removed in the same shell: .NET cannot name it, so the temporary directory could not be deleted.
+        var (code, _, stderr) = Peers.Run("/bin/bash",
+            $"-c \"f={dir.Path}/$'\\xff'.fits; touch \\\"$f\\\"; dotnet '{InfoCommandTests.CliDll()}' info \\\"$f\\\"; rc=$?; rm -f \\\"$f\\\"; exit $rc\"");
         AssertOneLine(code, stderr, "not valid UTF-8");
     }
 
