@@ -544,8 +544,8 @@ public static class IsrTask
     }
 
     /// <summary>The last guarantee of ISR's output: a pixel that is neither BAD, SAT, NO_DATA nor UNMASKEDNAN and still
-    /// has a non-finite image or variance, or a negative variance, gets BAD (so interpolation replaces it). Rows are
-    /// first tested whole with vectorized reductions; returns how many pixels were flagged (0 for good inputs).</summary>
+    /// has a non-finite image or variance, or a negative variance, gets BAD (so interpolation replaces it): the check every
+    /// warped segment ends with too (<see cref="UnusablePixels"/>). Returns how many pixels were flagged (0 for good inputs).</summary>
     internal static long MaskNonFiniteOrNegativeVariance(MaskedImage science)
     {
         var mask = science.Mask;
@@ -553,22 +553,7 @@ public static class IsrTask
         int masked = bad | mask.GetBitMask("SAT") | mask.GetBitMask("NO_DATA") | (mask.Planes.ContainsKey("UNMASKEDNAN") ? mask.GetBitMask("UNMASKEDNAN") : 0);
         long flagged = 0;
         for (int y = 0; y < science.BBox.Height; y++)
-        {
-            var img = science.Image.Pixels.GetRowSpan(y);
-            var var = science.Variance.Pixels.GetRowSpan(y);
-            if (img.Length == 0) break;
-            // NaN anywhere makes these NaN; +-inf makes them infinite; a negative variance makes the minimum negative.
-            float magnitude = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(img), least = System.Numerics.Tensors.TensorPrimitives.Min(var),
-                  most = System.Numerics.Tensors.TensorPrimitives.Max(var);
-            if (float.IsFinite(magnitude) && least >= 0 && float.IsFinite(most)) continue;
-            var m = mask.Image.Pixels.GetRowSpan(y);
-            for (int x = 0; x < img.Length; x++)
-            {
-                if ((m[x] & masked) != 0 || (float.IsFinite(img[x]) && float.IsFinite(var[x]) && var[x] >= 0)) continue;
-                m[x] |= bad;
-                flagged++;
-            }
-        }
+            flagged += UnusablePixels.Mark(science.Image.Pixels.GetRowSpan(y), science.Variance.Pixels.GetRowSpan(y), mask.Image.Pixels.GetRowSpan(y), masked, bad);
         return flagged;
     }
 

@@ -257,7 +257,9 @@ public static class Warper
                     var output = segment(r, c0, n);
                     count += vectorized ? WarpPixels.RowVector(planes, kernels, tx, ty, bx, by, output)
                                         : WarpPixels.RowScalar(planes, kernels, tx, ty, bx, by, output);
-                    if (bad != 0) UnusablePixels.Mark(output, noData, bad, vectorized);
+                    if (bad != 0 && output.Variance != null)
+                        UnusablePixels.Mark(new ReadOnlySpan<float>(output.Image, output.Count), new ReadOnlySpan<float>(output.Variance, output.Count),
+                                            new Span<int>(output.Mask, output.Count), noData, bad, vectorized);
                     double* swap = bx;
                     bx = tx;
                     tx = swap;

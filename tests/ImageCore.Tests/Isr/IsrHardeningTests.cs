@@ -54,18 +54,6 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         return badCount;
     }
 
-    private static void AssertSamePixels(MaskedImage expected, MaskedImage actual, string where)
-    {
-        Assert.Equal(expected.BBox, actual.BBox);
-        Assert.Equal(expected.Mask.Planes, actual.Mask.Planes);
-        for (int y = 0; y < actual.BBox.Height; y++)
-        {
-            Assert.True(expected.Image.Pixels.GetRowSpan(y).SequenceEqual(actual.Image.Pixels.GetRowSpan(y)), $"{where}: image row {y}");
-            Assert.True(expected.Variance.Pixels.GetRowSpan(y).SequenceEqual(actual.Variance.Pixels.GetRowSpan(y)), $"{where}: variance row {y}");
-            Assert.True(expected.Mask.Image.Pixels.GetRowSpan(y).SequenceEqual(actual.Mask.Image.Pixels.GetRowSpan(y)), $"{where}: mask row {y}");
-        }
-    }
-
     /// <summary>Rewrites a calibration exposure with <paramref name="spoil"/> applied to it.</summary>
     private static void Spoil(string path, Action<MaskedImage> spoil)
     {
@@ -220,7 +208,7 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
         long bad = AssertInvariant(banded, what);
         Assert.True(bad > badBefore, $"{what}: {bad} BAD pixels, {badBefore} before");
         using var stepwise = Isr(sim.Raws[0], Calib(dir), new IsrConfig(), 1, fused: false);
-        AssertSamePixels(stepwise.MaskedImage, banded.MaskedImage, what + " (stepwise vs fused)");
+        IsrTaskTests.AssertSamePixels(stepwise.MaskedImage, banded.MaskedImage, what + " (stepwise vs fused)");
         // Whatever else is off, the invariant holds: without NaN masking, without interpolation.
         foreach (var config in new[]
                  {
@@ -606,7 +594,7 @@ public class IsrHardeningTests(Xunit.Abstractions.ITestOutputHelper output)
                 if (i % 4 == 0)
                 {
                     using var stepwise = Isr(sim.Raws[0], work.Path, new IsrConfig(), 1, fused: false);
-                    AssertSamePixels(stepwise.MaskedImage, e.MaskedImage, what);
+                    IsrTaskTests.AssertSamePixels(stepwise.MaskedImage, e.MaskedImage, what);
                 }
                 ran++;
             }

@@ -17,7 +17,7 @@ public class IsrTaskTests(Xunit.Abstractions.ITestOutputHelper output)
         ImageCore.Tests.Cli.InfoCommandTests.Imagecore($"isr --raw \"{sim.Raws[0]}\" --calibs \"{Path.Combine(dir.Path, "calib")}\" --out \"{post}\" --config \"{config}\"");
 
     /// <summary>The same box, mask planes and pixels (image, variance, mask), row by row.</summary>
-    private static void AssertSamePixels(MaskedImage expected, MaskedImage actual, string where)
+    internal static void AssertSamePixels(MaskedImage expected, MaskedImage actual, string where)
     {
         Assert.Equal(expected.BBox, actual.BBox);
         Assert.Equal(expected.Mask.Planes, actual.Mask.Planes);

@@ -2,11 +2,11 @@ using ImageCore.Astrometry;
 using ImageCore.Images;
 using ImageCore.Warp;
 
-namespace ImageCore.Tests.Warp;
+namespace ImageCore.Tests.Images;
 
 /// <summary>Warped pixels whose values are not usable (a bad source pixel nobody masked) get BAD; the vector pass marks
 /// exactly the pixels the scalar reference marks.</summary>
-public unsafe class UnusablePixelsTests
+public class UnusablePixelsTests
 {
     private static readonly float[] Specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -1f, -0f, 0f, float.Epsilon, -float.Epsilon, float.MaxValue, 3.5f];
 
@@ -28,13 +28,11 @@ public unsafe class UnusablePixelsTests
             variance[i] = rng.Next(4) == 0 ? Specials[rng.Next(Specials.Length)] : (float)rng.NextDouble();
             maskVector[i] = maskScalar[i] = rng.Next(3) == 0 ? NoData : rng.Next(2) << 4;
         }
-        fixed (float* pi = image, pv = variance)
-        fixed (int* mv = maskVector, ms = maskScalar)
-        {
-            UnusablePixels.Mark(new WarpOutput(pi + offset, pv + offset, mv + offset, count), NoData, Bad, vectorized: true);
-            UnusablePixels.Mark(new WarpOutput(pi + offset, pv + offset, ms + offset, count), NoData, Bad, vectorized: false);
-        }
+        long vector = UnusablePixels.Mark(image.AsSpan(offset), variance.AsSpan(offset), maskVector.AsSpan(offset), NoData, Bad, vectorized: true);
+        long scalar = UnusablePixels.Mark(image.AsSpan(offset), variance.AsSpan(offset), maskScalar.AsSpan(offset), NoData, Bad, vectorized: false);
         Assert.Equal(maskScalar, maskVector);
+        Assert.Equal(scalar, vector);
+        Assert.Equal(scalar, maskScalar.Skip(offset).Count(m => (m & Bad) != 0));
         for (int i = offset; i < image.Length; i++)
         {
             bool usable = float.IsFinite(image[i]) && float.IsFinite(variance[i]) && variance[i] >= 0;
