@@ -454,7 +454,7 @@ class Harness:
                 r["verdicts"].append("invalid json")
         return r
 
-    def calib_dir(self, cdir, detector):
+    def calib_dir(self, cdir):
         """A calibration directory of links to the seed's files (a mutation replaces one link with a file)."""
         src = os.path.join(self.data, "sim", "calib")
         dst = os.path.join(cdir, "calib")
@@ -490,7 +490,7 @@ class Harness:
 
     def case_isr_calib(self, rng, cdir):
         det = rng.choice(DETECTORS)
-        calib = self.calib_dir(cdir, det)
+        calib = self.calib_dir(cdir)
         kind = rng.choice(["bias", "dark", "flat/r", "flat/r", "flat/r", "amps", "defects", "crosstalk", "linearity", "fitsbytes", "missing"])
         if kind in ("bias", "dark", "flat/r"):
             target = os.path.join(calib, kind, det + ".fits")
@@ -571,7 +571,7 @@ class Harness:
 
 def unmasked_bad_pixels(path):
     """How many pixels of an output exposure are not finite (image or variance) or have a negative variance without a
-    bad mask plane; '' when none (or the output is a plain image, checked for NaN only where it must be)."""
+    bad mask plane; '' when none, 'not an exposure' (a failure too) when a plane is missing."""
     with fits.open(path, memmap=False) as f:
         if "IMAGE" not in f or "MASK" not in f or "VARIANCE" not in f:
             return "not an exposure"

@@ -100,7 +100,7 @@ internal sealed unsafe class WarpInput : IDisposable
     /// <summary>The file mapped under a read lease, or else its HDUs' data read as stored.</summary>
     private static (LeasedMapping? Mapped, StoredImageData? Stored) Load(string path, FitsFile file, FitsHdu[] hdus)
     {
-        foreach (var hdu in hdus) file.CheckPresent(hdu);
+        foreach (var hdu in hdus) file.CheckPresent(hdu);   // before anything is mapped or rented, so that nothing leaks on a short file
         var mapped = LeasedMapping.TryOpen(path, file.Length);
         return mapped is not null ? (mapped, null) : (null, StoredImageData.Read(file, hdus));
     }

@@ -110,7 +110,6 @@ public static class WarpTask
                 bandVariance.Fill(float.PositiveInfinity);
                 bandMask.Fill(noData);
                 int from = Math.Max(y0, covered.MinY), to = Math.Min(y0 + n, covered.MaxY + 1);
-                input.ThrowIfChanged();
                 if (warp is not null && from < to)
                 {
                     int bandY0 = y0;
