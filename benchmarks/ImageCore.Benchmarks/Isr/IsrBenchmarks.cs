@@ -2,6 +2,7 @@ using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
 using ImageCore.Camera;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 using ImageCore.Simulation;

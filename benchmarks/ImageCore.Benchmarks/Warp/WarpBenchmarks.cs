@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Simulation;
 using ImageCore.Warp;

@@ -1,4 +1,5 @@
 using ImageCore.Fits;
+using ImageCore.Geometry;
 
 namespace ImageCore.Astrometry;
 
@@ -84,7 +85,7 @@ public sealed class SkyWcs
     /// <summary>The largest distance, in pixels, between a pixel of <paramref name="box"/> and where <paramref name="other"/>
     /// puts that pixel's sky position, over a 5 x 5 grid of points spanning the box; +inf where <paramref name="other"/>
     /// cannot place one. Two headers of one image should agree to <see cref="AgreementTolerance"/>.</summary>
-    public double MaxPixelDifference(SkyWcs other, Images.Box2I box)
+    public double MaxPixelDifference(SkyWcs other, Box2I box)
     {
         ArgumentNullException.ThrowIfNull(other);
         double worst = 0;

@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using ImageCore.Astrometry;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Coadd;

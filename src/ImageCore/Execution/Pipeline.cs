@@ -5,6 +5,7 @@ using ImageCore.Astrometry;
 using ImageCore.Camera;
 using ImageCore.Coadd;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 using ImageCore.Warp;

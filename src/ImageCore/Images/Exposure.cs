@@ -1,4 +1,5 @@
 using ImageCore.Fits;
+using ImageCore.Geometry;
 
 namespace ImageCore.Images;
 

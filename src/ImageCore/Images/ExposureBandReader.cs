@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 
 namespace ImageCore.Images;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 
 namespace ImageCore.Images;
 

@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance;
+using ImageCore.Geometry;
 using ImageCore.Memory;
 
 namespace ImageCore.Images;

@@ -1,3 +1,5 @@
+using ImageCore.Geometry;
+
 namespace ImageCore.Images;
 
 /// <summary>

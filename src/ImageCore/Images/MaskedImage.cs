@@ -1,3 +1,5 @@
+using ImageCore.Geometry;
+
 namespace ImageCore.Images;
 
 /// <summary>An image with its mask and variance, all the same size and origin (afw's MaskedImageF).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Simd;
 using ImageCore.Simd.Ops;

@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Memory;
 

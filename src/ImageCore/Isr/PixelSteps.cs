@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Isr;

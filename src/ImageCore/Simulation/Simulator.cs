@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Simulation;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImageCore.Astrometry;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Warp;

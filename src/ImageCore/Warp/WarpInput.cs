@@ -1,5 +1,6 @@
 using ImageCore.Astrometry;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Warp;

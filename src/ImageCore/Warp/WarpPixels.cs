@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Warp;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ImageCore.Astrometry;
+using ImageCore.Geometry;
 using ImageCore.Images;
 
 namespace ImageCore.Warp;

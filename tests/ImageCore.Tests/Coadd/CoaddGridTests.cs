@@ -1,5 +1,6 @@
 using ImageCore.Coadd;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Tests.Cli;
 using ImageCore.Tests.Support;

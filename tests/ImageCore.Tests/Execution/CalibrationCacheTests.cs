@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ImageCore.Camera;
 using ImageCore.Execution;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 using ImageCore.Simulation;

@@ -1,6 +1,7 @@
 using ImageCore.Camera;
 using ImageCore.Execution;
 using ImageCore.Execution.Rehearsal;
+using ImageCore.Geometry;
 using ImageCore.Isr;
 using ImageCore.Simulation;
 using ImageCore.Tests.Support;
@@ -122,7 +123,7 @@ public class RehearsalCampaignTests
 
         public CalibrationLease<ImageCore.Images.Exposure> GetFlat(Detector d, string band) { Requests.Add(CalibrationType.Flat); return inner.GetFlat(d, band); }
 
-        public CalibrationLease<IReadOnlyList<ImageCore.Images.Box2I>> GetDefects(Detector d) { Requests.Add(CalibrationType.Defects); return inner.GetDefects(d); }
+        public CalibrationLease<IReadOnlyList<ImageCore.Geometry.Box2I>> GetDefects(Detector d) { Requests.Add(CalibrationType.Defects); return inner.GetDefects(d); }
 
         public CalibrationLease<double[,]> GetCrosstalk(Detector d) { Requests.Add(CalibrationType.Crosstalk); return inner.GetCrosstalk(d); }
 

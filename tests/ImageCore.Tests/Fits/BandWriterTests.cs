@@ -1,5 +1,6 @@
 using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Tests.Support;
 

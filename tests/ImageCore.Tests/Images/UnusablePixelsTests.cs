@@ -1,4 +1,5 @@
 using ImageCore.Astrometry;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Warp;
 

@@ -1,3 +1,4 @@
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 

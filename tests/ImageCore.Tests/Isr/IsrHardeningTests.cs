@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 using ImageCore.Simulation;

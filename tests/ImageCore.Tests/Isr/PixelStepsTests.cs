@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 

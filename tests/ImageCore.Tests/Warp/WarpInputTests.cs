@@ -1,6 +1,7 @@
 using CommunityToolkit.HighPerformance;
 using ImageCore.Astrometry;
 using ImageCore.Fits;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Tests.Cli;
 using ImageCore.Tests.Support;

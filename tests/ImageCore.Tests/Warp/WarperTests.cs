@@ -1,5 +1,6 @@
 using ImageCore.Astrometry;
 using ImageCore.Camera;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Simulation;
 using ImageCore.Warp;

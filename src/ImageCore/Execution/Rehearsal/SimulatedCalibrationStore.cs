@@ -1,4 +1,5 @@
 using ImageCore.Camera;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Isr;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageCore.Astrometry;
+using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Warp;
 

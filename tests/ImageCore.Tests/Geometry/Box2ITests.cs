@@ -1,6 +1,6 @@
-using ImageCore.Images;
+using ImageCore.Geometry;
 
-namespace ImageCore.Tests.Images;
+namespace ImageCore.Tests.Geometry;
 
 public class Box2ITests
 {

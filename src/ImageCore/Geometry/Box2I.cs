@@ -1,4 +1,4 @@
-namespace ImageCore.Images;
+namespace ImageCore.Geometry;
 
 /// <summary>An integer pixel position (x is the column, y the row), as afw's Point2I.</summary>
 /// <param name="X">Column.</param>
