@@ -41,6 +41,29 @@ public sealed record SkyMapConfig
         return this with { PixelScaleArcsec = PixelScaleArcsec * scale, PatchInner = PatchInner / scale, PatchBorder = PatchBorder / scale };
     }
 
+    /// <summary>This sky map for the data whose WCSs are given: <see cref="ForScale"/> of the integer binning nearest to the
+    /// data's pixel scale over this map's (<see cref="SkyWcs.PixelScaleArcsec"/> / <see cref="PixelScaleArcsec"/>, at least
+    /// 1), so that 1/8-scale simulated data (1.6" pixels) get 1.6" tracts with patches an eighth as wide, and full-size
+    /// LSSTCam data (0.2") the map itself. Data whose pixel scales differ by more than a factor 2 cannot share one sky map
+    /// and are refused.</summary>
+    /// <example><code>
+    /// var skyMap = new RingsSkyMap(new SkyMapConfig().ForData([exposure.Wcs!]));
+    /// </code></example>
+    /// <exception cref="ArgumentException">No WCS given, pixel scales more than 2x apart (the message gives both), or a
+    /// binning that does not divide the patch sizes.</exception>
+    public SkyMapConfig ForData(IEnumerable<SkyWcs> dataWcs)
+    {
+        ArgumentNullException.ThrowIfNull(dataWcs);
+        var scales = dataWcs.Select(w => (w ?? throw new ArgumentException("a data WCS is null", nameof(dataWcs))).PixelScaleArcsec).ToList();
+        if (scales.Count == 0) throw new ArgumentException("no data WCS: the sky map's scale comes from the data's pixels", nameof(dataWcs));
+        double min = scales.Min(), max = scales.Max();
+        if (max > 2 * min)
+            throw new ArgumentException($"the data's pixel scales disagree by more than 2x ({min:G4}\" to {max:G4}\" per pixel): they cannot share one sky map", nameof(dataWcs));
+        var sorted = scales.Order().ToList();
+        double median = sorted[sorted.Count / 2];
+        return ForScale(Math.Max(1, (int)Math.Round(median / PixelScaleArcsec)));
+    }
+
     /// <summary>The binning of the data a header describes: its <see cref="ScaleKeyword"/>, or 1 without one.</summary>
     /// <exception cref="FitsFormatException">The keyword is not an integer from 1 to 64.</exception>
     public static int ScaleOf(FitsHeader header)

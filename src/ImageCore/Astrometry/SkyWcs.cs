@@ -7,6 +7,9 @@ namespace ImageCore.Astrometry;
 public sealed class UnsupportedWcsException(string source, int hduIndex, string keyword, string problem)
     : NotSupportedException($"{source}, HDU {hduIndex}, {keyword}: {problem}")
 {
+    /// <summary>What is not supported.</summary>
+    public string Problem { get; } = problem;
+
     /// <summary>The file (or header) the WCS came from.</summary>
     public string File { get; } = source;
 
@@ -71,6 +74,10 @@ public sealed class SkyWcs
         (_sinDec0, _cosDec0) = Math.SinCos(crval.Dec * Deg);
         (_sinLonPole, _cosLonPole) = lonPole == 180 ? (0.0, -1.0) : Math.SinCos(lonPole * Deg);
     }
+
+    /// <summary>The pixel scale at the reference pixel, arcseconds per pixel (the square root of |det CD|; SIP
+    /// distortion, which is zero at the reference pixel, left out).</summary>
+    public double PixelScaleArcsec => Math.Sqrt(Math.Abs(Cd[0, 0] * Cd[1, 1] - Cd[0, 1] * Cd[1, 0])) * 3600;
 
     /// <summary>The smallest pixel scale accepted, in degrees (3.6 micro-arcseconds): a smaller CD matrix is a broken header.</summary>
     public const double MinPixelScale = 1e-9;

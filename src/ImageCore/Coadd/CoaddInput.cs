@@ -14,18 +14,41 @@ namespace ImageCore.Coadd;
 /// </summary>
 public sealed class CoaddInput : IDisposable
 {
-    private readonly FitsFile _file;
-    private readonly FitsHdu _image;
-    private readonly FitsHdu? _mask, _variance;
+    private readonly FitsFile? _file;
+    private readonly FitsHdu? _image, _mask, _variance;
+    private readonly MaskedImage? _memory;   // an exposure in memory instead of a file (not owned)
 
     private CoaddInput(FitsFile file, FitsHdu image, FitsHdu? mask, FitsHdu? variance, FitsHeader metadata, IReadOnlyDictionary<string, int> planes)
     {
         (_file, _image, _mask, _variance) = (file, image, mask, variance);
+        Name = file.Name;
         Metadata = metadata;
         MaskPlanes = planes;
         var xy0 = ExposureFits.ReadXy0(image);
-        BBox = new Box2I(xy0.X, xy0.Y, Width, Height);
+        BBox = new Box2I(xy0.X, xy0.Y, (int)image.Width, (int)image.Height);
+        HasVariance = variance is not null;
         Wcs = HduWcs.Read(image, image.Index > 0 ? file[0].Header : null, BBox);
+    }
+
+    private CoaddInput(Exposure exposure, string name)
+    {
+        _memory = exposure.MaskedImage;
+        Name = name;
+        Metadata = exposure.Metadata;
+        MaskPlanes = exposure.Mask.Planes;
+        BBox = exposure.BBox;
+        HasVariance = true;
+        Wcs = exposure.Wcs;
+    }
+
+    /// <summary>An exposure in memory as a coadd input, named <paramref name="name"/> in messages and in the coadd's
+    /// metadata. The input reads the exposure's planes and does not own them: keep the exposure until the coadd is made.</summary>
+    /// <exception cref="FitsFormatException">The exposure's metadata hold a malformed WCS.</exception>
+    public static CoaddInput FromExposure(Exposure exposure, string name)
+    {
+        ArgumentNullException.ThrowIfNull(exposure);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new CoaddInput(exposure, name);
     }
 
     /// <summary>The input's pixel box in its parent frame (xy0 from the image HDU's LTV1/LTV2).</summary>
@@ -34,17 +57,17 @@ public sealed class CoaddInput : IDisposable
     /// <summary>The input's celestial WCS in its parent frame (<see cref="HduWcs"/>), or null when it has none.</summary>
     public SkyWcs? Wcs { get; }
 
-    /// <summary>The input's name (its path) for messages.</summary>
-    public string Name => _file.Name;
+    /// <summary>The input's name (its path, or the name given to <see cref="FromExposure"/>) for messages.</summary>
+    public string Name { get; }
 
     /// <summary>Pixels per row.</summary>
-    public int Width => (int)_image.Width;
+    public int Width => BBox.Width;
 
     /// <summary>Rows.</summary>
-    public int Height => (int)_image.Height;
+    public int Height => BBox.Height;
 
     /// <summary>True for an exposure (mask and variance planes); false for a plain image.</summary>
-    public bool HasVariance => _variance is not null;
+    public bool HasVariance { get; }
 
     /// <summary>The exposure's metadata (primary header), or the plain image's header.</summary>
     public FitsHeader Metadata { get; }
@@ -116,9 +139,18 @@ public sealed class CoaddInput : IDisposable
     /// <exception cref="CoaddInputException">The read failed or came up short.</exception>
     public void ReadRows(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
     {
+        if (_memory is not null)
+        {
+            if (firstRow < 0 || firstRow + image.Height > Height)
+                throw new CoaddInputException(Name, $"rows {firstRow}..{firstRow + image.Height - 1} are outside 0..{Height - 1}");
+            _memory.Image.Pixels.Slice(firstRow, 0, image.Height, Width).CopyTo(image);
+            _memory.Mask.Image.Pixels.Slice(firstRow, 0, image.Height, Width).CopyTo(mask);
+            _memory.Variance.Pixels.Slice(firstRow, 0, image.Height, Width).CopyTo(variance);
+            return;
+        }
         try
         {
-            _file.ReadRows(_image, firstRow, image);
+            _file!.ReadRows(_image!, firstRow, image);
             if (_mask is not null && _variance is not null)
             {
                 _file.ReadRows(_mask, firstRow, mask);
@@ -138,8 +170,8 @@ public sealed class CoaddInput : IDisposable
         }
     }
 
-    /// <summary>Closes the file.</summary>
-    public void Dispose() => _file.Dispose();
+    /// <summary>Closes the file (an exposure in memory stays its owner's).</summary>
+    public void Dispose() => _file?.Dispose();
 }
 
 /// <summary>A coadd input could not be opened or read: the coadd fails, naming the input (and the rows).</summary>

@@ -13,10 +13,13 @@ public static class CoaddTask
 {
     /// <summary>Coadds the files at <paramref name="inputPaths"/> into <paramref name="outputPath"/>.</summary>
     /// <exception cref="CoaddInputException">An input could not be opened or read, or does not match the others.</exception>
-    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
-        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead);
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands and
+    /// between the output's planes); nothing is written.</exception>
+    public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1,
+                                  CancellationToken cancel = default) =>
+        Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead, cancel: cancel);
 
-    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, writing only <paramref name="region"/>
+    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int, CancellationToken)"/>, writing only <paramref name="region"/>
     /// of the inputs' grid (a patch's outer box inside its grown direct warps); the written WCS is moved so that
     /// the region's first pixel is the file's (0, 0).</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside the inputs' grid.</exception>
@@ -26,7 +29,7 @@ public static class CoaddTask
                                   CancellationToken cancel = default) =>
         Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead, region, cancel);
 
-    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int)"/>, each input read through the
+    /// <summary>As <see cref="Run(IReadOnlyList{string}, string, CoaddConfig, int, CancellationToken)"/>, each input read through the
     /// stream <paramref name="open"/> gives (tests inject failing streams here).</summary>
     internal static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism, Func<string, Stream> open,
                                     Box2I? region = null, CancellationToken cancel = default)
@@ -56,18 +59,9 @@ public static class CoaddTask
             }
             using (coadd)
             {
-                var header = new FitsHeader(outputPath, 0);
-                foreach (var card in inputs[0].Metadata)
-                    if (card.Kind == FitsValueKind.Commentary || !IsStructural(card.Keyword)) header.Add(card);
+                var header = Metadata(inputs, used, config, outputPath);
                 if (region is { } moved && moved.Min != grid.Min && header.Contains("CTYPE1"))
                     Astrometry.SkyWcs.FromHeader(header).WithPixelOrigin(moved.MinX, moved.MinY).WriteTo(header);
-                header.Set("COADDSTA", config.Statistic.ToString().ToUpperInvariant(), "coadd statistic");
-                header.Set("NINPUTS", (long)inputs.Count, "warps given to the coadd");
-                for (int k = 0; k < inputs.Count; k++)
-                {
-                    header.Set($"INPUT{k:D3}", Path.GetFileName(inputs[k].Name), "coadd input");
-                    header.Set($"WEIGHT{k:D3}", used.Weights[k], "its weight (0: skipped)");
-                }
                 ExposureFits.Write(outputPath, new Exposure(coadd, header), cancel);
             }
             return used;
@@ -76,6 +70,23 @@ public static class CoaddTask
         {
             foreach (var input in inputs) input.Dispose();
         }
+    }
+
+    /// <summary>A coadd's metadata: the first input's (its WCS included) but for the structure and earlier coadd cards,
+    /// then the statistic, and each input's name (its file name) and weight (INPUTnnn / WEIGHTnnn).</summary>
+    internal static FitsHeader Metadata(IReadOnlyList<CoaddInput> inputs, CoaddInputs used, CoaddConfig config, string source)
+    {
+        var header = new FitsHeader(source, 0);
+        foreach (var card in inputs[0].Metadata)
+            if (card.Kind == FitsValueKind.Commentary || !IsStructural(card.Keyword)) header.Add(card);
+        header.Set("COADDSTA", config.Statistic.ToString().ToUpperInvariant(), "coadd statistic");
+        header.Set("NINPUTS", (long)inputs.Count, "warps given to the coadd");
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            header.Set($"INPUT{k:D3}", Path.GetFileName(inputs[k].Name), "coadd input");
+            header.Set($"WEIGHT{k:D3}", used.Weights[k], "its weight (0: skipped)");
+        }
+        return header;
     }
 
     /// <summary>A copy of <paramref name="region"/> of <paramref name="image"/>, its xy0 at (0, 0).</summary>

@@ -27,13 +27,40 @@ public static class Coadder
     /// <summary>Mask planes the coadd adds to the inputs' planes.</summary>
     public static IReadOnlyList<string> CoaddMaskPlanes { get; } = ["CLIPPED", "REJECTED", "SENSOR_EDGE", "INEXACT_PSF"];
 
+    /// <summary>Coadds warps held in memory (afw/Rubin's assembleCoadd on exposures): all on one grid (the same box, mask
+    /// planes and WCS within <see cref="SkyWcs.AgreementTolerance"/> pixels). The coadd has the warps' box and WCS, and
+    /// metadata as <see cref="CoaddTask"/> writes them (the first warp's, the statistic, each input's name and
+    /// weight: a warp is named by its visit, <c>visit V</c>, else <c>input k</c>).</summary>
+    /// <example><code>
+    /// using var coadd = Coadder.Assemble([warp1, warp2], new CoaddConfig { Statistic = CoaddStatistic.MeanClip });
+    /// long holes = coadd.Mask.Count("NO_DATA");
+    /// </code></example>
+    /// <exception cref="CoaddInputException">A warp is off the first one's grid (the message names it).</exception>
+    /// <exception cref="ArgumentException">No warps, every warp was skipped, or an invalid configuration.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands).</exception>
+    public static Exposure Assemble(IReadOnlyList<Exposure> warps, CoaddConfig config, int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(warps);
+        var inputs = new List<CoaddInput>(warps.Count);
+        for (int k = 0; k < warps.Count; k++)
+        {
+            var warp = warps[k] ?? throw new ArgumentException($"warp {k} is null", nameof(warps));
+            inputs.Add(CoaddInput.FromExposure(warp, warp.VisitInfo?.Visit is long visit ? $"visit {visit}" : $"input {k}"));
+        }
+        var (coadd, used) = Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true, cancel);
+        coadd.Xy0 = inputs[0].BBox.Min;
+        return new Exposure(coadd, CoaddTask.Metadata(inputs, used, config, "<memory>"), inputs[0].Wcs);
+    }
+
     /// <summary>Coadds <paramref name="inputs"/> (opened warps, all the same size with the same mask planes).</summary>
     /// <exception cref="CoaddInputException">An input has another size or other mask planes, or a read failed.</exception>
     /// <exception cref="ArgumentException">No inputs, or an invalid configuration.</exception>
-    public static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism = 1) =>
-        Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true);
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands).</exception>
+    public static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism = 1,
+                                                                 CancellationToken cancel = default) =>
+        Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true, cancel);
 
-    /// <summary><see cref="Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int)"/> with MEANCLIP and MEDIAN through the vectorised
+    /// <summary><see cref="Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int, CancellationToken)"/> with MEANCLIP and MEDIAN through the vectorised
     /// per-pixel statistics (<see cref="StackVector"/>; MEAN's sums four pixels at a time) or through their scalar reference (tests and benchmarks compare the two).</summary>
     internal static (MaskedImage Coadd, CoaddInputs Used) Assemble(IReadOnlyList<CoaddInput> inputs, CoaddConfig config, int maxDegreeOfParallelism, bool vectorized,
                                                                    CancellationToken cancel = default)

@@ -8,7 +8,7 @@ namespace ImageCore.Images;
 /// An exposure file in the afw layout (<see cref="ExposureFits"/>) whose planes are read a band of rows at a time,
 /// as a pass over the detector reaches them, instead of whole into memory: a master calibration that ISR reads once
 /// then costs a few rows of buffers instead of three planes of fresh memory (590 MB for a bias, dark and flat of an
-/// LSSTCam detector). The headers are read and checked on opening, as <see cref="ExposureFits.Read(FitsFile)"/>
+/// LSSTCam detector). The headers are read and checked on opening, as <see cref="ExposureFits.Read(FitsFile, CancellationToken)"/>
 /// checks them; the pixels only by <see cref="ReadBand"/>.
 /// </summary>
 internal sealed class ExposureBandReader : IDisposable

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 
@@ -60,31 +61,55 @@ public static class ExposureFits
         return (PlaneHeader("IMAGE", xy0, celestial), maskHeader, PlaneHeader("VARIANCE", xy0, celestial));
     }
 
-    /// <summary>Reads an exposure written in the afw layout.</summary>
-    /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
-    public static Exposure Read(string path)
+    /// <summary>Reads an exposure written in the afw layout (by ImageCore, afw or astropy): its planes, mask plane names,
+    /// xy0, metadata and WCS (the IMAGE HDU's, else the primary header's; <see cref="HduWcs"/>).</summary>
+    /// <example><code>
+    /// using var exposure = ExposureFits.Read("postisr/000042/R22_S11.fits");
+    /// var (ra, dec) = exposure.Wcs!.PixelToSky(100, 200);
+    /// </code></example>
+    /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, the file is malformed, or
+    /// its WCS is (or two WCSs in it disagree).</exception>
+    public static Exposure Read(string path) => Read(path, CancellationToken.None);
+
+    /// <summary><see cref="Read(string)"/>, giving up between planes once <paramref name="cancel"/> is cancelled.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static Exposure Read(string path, CancellationToken cancel)
     {
         using var file = FitsFile.Open(path);
-        return Read(file);
+        return Read(file, cancel);
     }
 
-    /// <summary>Reads an exposure from an open FITS file.</summary>
+    /// <summary>Reads an exposure from an open FITS file (see <see cref="Read(string)"/>).</summary>
     /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, or the file is malformed.</exception>
-    public static Exposure Read(FitsFile file) => Read(file, ReadLayout(file));
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between planes).</exception>
+    public static Exposure Read(FitsFile file, CancellationToken cancel = default) => Read(file, ReadLayout(file), cancel);
 
     /// <summary>The exposure of <paramref name="file"/>, whose headers <see cref="ReadLayout"/> has read.</summary>
-    internal static Exposure Read(FitsFile file, Layout layout)
+    internal static Exposure Read(FitsFile file, Layout layout, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(file);
+        SkyWcs? wcs = null;
+        UnsupportedWcsException? unsupported = null;
+        if (layout.Image.Header.Contains("CTYPE1"))
+        {
+            try { wcs = HduWcs.Read(layout.Image, layout.Metadata, layout.BBox); }
+            catch (UnsupportedWcsException e) { unsupported = e; }
+        }
         Image<float>? image = null, variance = null;
         Mask? mask = null;
         try
         {
+            cancel.ThrowIfCancellationRequested();
             image = new Image<float>(file.ReadImage<float>(layout.Image), layout.Xy0);
+            cancel.ThrowIfCancellationRequested();
             mask = new Mask(new Image<int>(file.ReadImage<int>(layout.Mask), layout.Xy0));
+            cancel.ThrowIfCancellationRequested();
             variance = new Image<float>(file.ReadImage<float>(layout.Variance), layout.Xy0);
             mask.ClearPlanes();
             foreach (var (name, bit) in layout.MaskPlanes) mask.SetPlane(name, bit);
-            return new Exposure(new MaskedImage(image, mask, variance), layout.Metadata);
+            var exposure = new Exposure(new MaskedImage(image, mask, variance), layout.Metadata, wcs);
+            if (unsupported is not null) exposure.SetUnsupportedWcs(unsupported);
+            return exposure;
         }
         catch
         {

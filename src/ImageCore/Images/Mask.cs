@@ -75,6 +75,19 @@ public sealed class Mask : IDisposable
     /// <summary>Removes every plane (before <see cref="SetPlane"/> restores a file's own set).</summary>
     public void ClearPlanes() => _planes.Clear();
 
+    /// <summary>The number of pixels with any of the named planes' bits set (for example <c>Count("NO_DATA")</c>).</summary>
+    /// <exception cref="KeyNotFoundException">A plane is not defined.</exception>
+    public long Count(params ReadOnlySpan<string> planes)
+    {
+        int bits = GetBitMask(planes);
+        long n = 0;
+        var pixels = Image.Pixels;
+        for (int y = 0; y < pixels.Height; y++)
+            foreach (int m in pixels.GetRowSpan(y))
+                if ((m & bits) != 0) n++;
+        return n;
+    }
+
     /// <summary>Returns the pixels to their pool.</summary>
     public void Dispose() => Image.Dispose();
 }

@@ -95,13 +95,13 @@ public static class DirectWarp
                 {
                     // The first detector goes straight into the output, which holds nothing yet (all NO_DATA): the
                     // same pixels as warping it apart and copying its good ones, without the intermediate planes.
-                    Warper.WarpInto(input.Planes, input.MaskPlanes!, wcs, target.Wcs, output!, covered, config, maxDegreeOfParallelism);
+                    Warper.WarpInto(input.Planes, input.MaskPlanes!, wcs, target.Wcs, output!, covered, config, maxDegreeOfParallelism, cancel: cancel);
                     (good, weight) = GoodPixelsAndWeight(output!, covered);
                 }
                 else
                 {
                     // A later one is warped apart, so that its NO_DATA pixels do not overwrite the earlier detectors'.
-                    var (warped, _) = Warper.Warp(input.Planes, input.MaskPlanes!, wcs, target.Wcs, covered, config, maxDegreeOfParallelism);
+                    var (warped, _) = Warper.Warp(input.Planes, input.MaskPlanes!, wcs, target.Wcs, covered, config, maxDegreeOfParallelism, cancel);
                     using (warped) (good, weight) = CopyGoodPixels(warped, output!, path);
                 }
                 input.ThrowIfChanged();   // a mapped exposure changed under the warp: fail it rather than keep doubtful pixels

@@ -65,11 +65,26 @@ public sealed record WarpTarget(int Width, int Height, SkyWcs Wcs, string Descri
 /// </summary>
 public static class WarpTask
 {
+    /// <summary>Warps <paramref name="input"/> onto <paramref name="target"/>'s whole grid in memory: the exposure
+    /// <see cref="Run"/> would write (the same pixels, metadata, WCS and HISTORY), its first pixel at (0, 0).</summary>
+    /// <example><code>
+    /// using var warp = WarpTask.Warp(postIsr, WarpTarget.Patch(skyMap, tract, patch), new WarpConfig(), Environment.ProcessorCount);
+    /// </code></example>
+    /// <exception cref="ArgumentException">The input has no WCS, or the configuration is invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands).</exception>
+    public static Exposure Warp(Exposure input, WarpTarget target, WarpConfig config, int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return Warper.Warp(input, target.Wcs, new Box2I(0, 0, target.Width, target.Height), config, target.Description, maxDegreeOfParallelism, cancel);
+    }
+
     /// <summary>Warps <paramref name="inputPath"/> onto <paramref name="target"/> and writes <paramref name="outputPath"/>
     /// (temporary name, then rename). Returns the number of good pixels written.</summary>
     /// <exception cref="FitsFormatException">The input is not an exposure or a 2-D image, or its WCS is malformed.</exception>
     /// <exception cref="UnsupportedWcsException">The input's WCS is of a kind ImageCore does not read.</exception>
-    public static long Run(string inputPath, string outputPath, WarpTarget target, WarpConfig config, int maxDegreeOfParallelism = 1)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands); nothing is written.</exception>
+    public static long Run(string inputPath, string outputPath, WarpTarget target, WarpConfig config, int maxDegreeOfParallelism = 1,
+                           CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(config);
@@ -80,13 +95,7 @@ public static class WarpTask
             var (metadata, sourceBox) = (input.Metadata, input.BBox);
             var grid = new Box2I(0, 0, target.Width, target.Height);
             var covered = Warper.WarpedBBox(sourceBox, sourceWcs, target.Wcs).Intersect(grid);
-            var header = new FitsHeader(outputPath, 0);
-            foreach (var card in metadata)
-                if (card.Kind == FitsValueKind.Commentary || !IsWcsOrStructural(card.Keyword)) header.Add(card);
-            target.Wcs.WriteTo(header);
-            header.AddCommentary("HISTORY", $"ImageCore warp: kernel {config.Kernel}, mask kernel {(config.MaskKernel.Length > 0 ? config.MaskKernel : "none")}");
-            header.AddCommentary("HISTORY", $"ImageCore warp: interpLength {config.InterpLength}");
-            foreach (var chunk in target.Description.Chunk(50)) header.AddCommentary("HISTORY", "ImageCore warp onto: " + new string(chunk));
+            var header = Warper.WarpMetadata(metadata, target.Wcs, config, target.Description, outputPath);
 
             // The output is made and written a band of rows at a time (only the band is held): NO_DATA everywhere,
             // then the part of it that the input's footprint covers, warped straight into it.
@@ -103,6 +112,7 @@ public static class WarpTask
             long good = 0;
             for (int y0 = 0; y0 < target.Height; y0 += bandRows)
             {
+                cancel.ThrowIfCancellationRequested();
                 int n = Math.Min(bandRows, target.Height - y0);
                 var bandImage = band.Image.Pixels.Slice(0, 0, n, target.Width);
                 var bandMask = band.Mask.Image.Pixels.Slice(0, 0, n, target.Width);
@@ -115,7 +125,7 @@ public static class WarpTask
                 {
                     int bandY0 = y0;
                     good += warp.WarpRows(from - covered.MinY, to - from, maxDegreeOfParallelism,
-                                          (r, c0, count) => dest.Segment(covered.MinY + r - bandY0, covered.MinX + c0, count));
+                                          (r, c0, count) => dest.Segment(covered.MinY + r - bandY0, covered.MinX + c0, count), cancel: cancel);
                 }
                 input.ThrowIfChanged();   // the band's pixels came from the file as it was: still so
                 writer.WriteBand(y0, bandImage, bandMask, bandVariance);
@@ -125,7 +135,4 @@ public static class WarpTask
         }
     }
 
-    private static bool IsWcsOrStructural(string keyword) =>
-        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
-        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2";
 }

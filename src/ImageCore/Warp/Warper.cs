@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ImageCore.Astrometry;
+using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
 
@@ -48,6 +49,78 @@ public sealed record WarpConfig
 /// </summary>
 public static class Warper
 {
+    /// <summary>Warps <paramref name="source"/> onto <paramref name="destBox"/> of the grid of <paramref name="destWcs"/>
+    /// (afw's warpExposure): the result is an exposure whose box is <paramref name="destBox"/> (xy0 its minimum), whose
+    /// <see cref="Exposure.Wcs"/> is <paramref name="destWcs"/>, and whose metadata are the source's (its WCS cards
+    /// replaced) with HISTORY cards saying how it was warped. Only the part of the box that the source's footprint
+    /// covers is computed; every other pixel is NaN, NO_DATA, variance +inf.</summary>
+    /// <param name="source">The exposure to warp; it must have a WCS.</param>
+    /// <param name="destWcs">The destination grid's WCS (parent pixel coordinates).</param>
+    /// <param name="destBox">The destination pixels to make.</param>
+    /// <param name="config">Kernels and interpolation length.</param>
+    /// <param name="maxDegreeOfParallelism">Row bands run on up to this many threads.</param>
+    /// <param name="cancel">Checked between row bands.</param>
+    /// <example><code>
+    /// var target = WarpTarget.Patch(skyMap, tract: 9813, patch: 40);
+    /// using var warp = Warper.Warp(postIsr, target.Wcs, new Box2I(0, 0, target.Width, target.Height), new WarpConfig());
+    /// long noData = warp.Mask.Count("NO_DATA");
+    /// </code></example>
+    /// <exception cref="ArgumentException"><paramref name="source"/> has no WCS, the box is empty, or the configuration is invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static Exposure Warp(Exposure source, SkyWcs destWcs, Box2I destBox, WarpConfig config, int maxDegreeOfParallelism = 1,
+                                CancellationToken cancel = default) =>
+        Warp(source, destWcs, destBox, config, $"box {destBox}", maxDegreeOfParallelism, cancel);
+
+    /// <summary><see cref="Warp(Exposure, SkyWcs, Box2I, WarpConfig, int, CancellationToken)"/>, the HISTORY naming the
+    /// destination as <paramref name="description"/>.</summary>
+    internal static Exposure Warp(Exposure source, SkyWcs destWcs, Box2I destBox, WarpConfig config, string description, int maxDegreeOfParallelism,
+                                  CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destWcs);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        if (destBox.IsEmpty) throw new ArgumentException("the destination box is empty", nameof(destBox));
+        var sourceWcs = source.Wcs ?? throw new ArgumentException($"{source.Metadata.Source}: the exposure has no WCS to warp with", nameof(source));
+        cancel.ThrowIfCancellationRequested();
+        var result = new MaskedImage(destBox.Width, destBox.Height, destBox.Min);
+        try
+        {
+            foreach (var (name, _) in source.Mask.Planes.OrderBy(p => p.Value)) result.Mask.AddPlane(name);
+            result.Image.Pixels.Fill(float.NaN);
+            result.Variance.Pixels.Fill(float.PositiveInfinity);
+            result.Mask.Image.Pixels.Fill(result.Mask.GetBitMask("NO_DATA"));
+            var covered = WarpedBBox(source.BBox, sourceWcs, destWcs).Intersect(destBox);
+            if (!covered.IsEmpty)
+                WarpInto(new WarpSource(source.MaskedImage), source.Mask.Planes, sourceWcs, destWcs, result, covered, config, maxDegreeOfParallelism, cancel: cancel);
+            return new Exposure(result, WarpMetadata(source.Metadata, destWcs, config, description), destWcs);
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The metadata of a warp: the source's cards but its structure and WCS, then the destination WCS and
+    /// HISTORY cards naming the kernels and the destination.</summary>
+    internal static FitsHeader WarpMetadata(FitsHeader sourceMetadata, SkyWcs destWcs, WarpConfig config, string description, string source = "<memory>")
+    {
+        var header = new FitsHeader(source, 0);
+        foreach (var card in sourceMetadata)
+            if (card.Kind == FitsValueKind.Commentary || !IsWcsOrStructural(card.Keyword)) header.Add(card);
+        destWcs.WriteTo(header);
+        header.AddCommentary("HISTORY", $"ImageCore warp: kernel {config.Kernel}, mask kernel {(config.MaskKernel.Length > 0 ? config.MaskKernel : "none")}");
+        header.AddCommentary("HISTORY", $"ImageCore warp: interpLength {config.InterpLength}");
+        foreach (var chunk in description.Chunk(50)) header.AddCommentary("HISTORY", "ImageCore warp onto: " + new string(chunk));
+        return header;
+    }
+
+    private static bool IsWcsOrStructural(string keyword) =>
+        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
+        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2";
+
     /// <summary>Warps <paramref name="source"/> onto <paramref name="destBox"/> of <paramref name="destWcs"/>.</summary>
     /// <param name="source">The image, mask and variance to warp.</param>
     /// <param name="sourceWcs">The source's WCS (parent pixel coordinates).</param>
@@ -55,18 +128,20 @@ public static class Warper
     /// <param name="destBox">The destination pixels to compute (see <see cref="WarpedBBox"/>); the result's xy0 is its minimum.</param>
     /// <param name="config">Kernels and interpolation length.</param>
     /// <param name="maxDegreeOfParallelism">Row bands run on up to this many threads.</param>
+    /// <param name="cancel">Checked between row bands.</param>
     /// <returns>The warped masked image and its number of good (not NO_DATA) pixels.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
     public static (MaskedImage Warped, long GoodPixels) Warp(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, Box2I destBox, WarpConfig config,
-                                                             int maxDegreeOfParallelism = 1)
+                                                             int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return Warp(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, destBox, config, maxDegreeOfParallelism);
+        return Warp(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, destBox, config, maxDegreeOfParallelism, cancel);
     }
 
-    /// <summary><see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int)"/> from planes given as pointers (in
+    /// <summary><see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int, CancellationToken)"/> from planes given as pointers (in
     /// memory or mapped from a file: <see cref="WarpInput"/>) with these mask planes.</summary>
     internal static (MaskedImage Warped, long GoodPixels) Warp(in WarpSource planes, IReadOnlyDictionary<string, int> maskPlanes, SkyWcs sourceWcs, SkyWcs destWcs,
-                                                               Box2I destBox, WarpConfig config, int maxDegreeOfParallelism = 1)
+                                                               Box2I destBox, WarpConfig config, int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(sourceWcs);
         ArgumentNullException.ThrowIfNull(destWcs);
@@ -79,7 +154,7 @@ public static class Warper
             foreach (var (name, bit) in maskPlanes.OrderBy(p => p.Value))
                 if (result.Mask.AddPlane(name) != bit)
                     throw new ArgumentException($"the source's mask plane {name} is bit {bit}, which the warped mask cannot give it");
-            return (result, WarpInto(planes, maskPlanes, sourceWcs, destWcs, result, destBox, config, maxDegreeOfParallelism));
+            return (result, WarpInto(planes, maskPlanes, sourceWcs, destWcs, result, destBox, config, maxDegreeOfParallelism, cancel: cancel));
         }
         catch
         {
@@ -88,15 +163,19 @@ public static class Warper
         }
     }
 
-    /// <summary>As <see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int)"/>, into <paramref name="region"/> of an existing <paramref name="dest"/> (whose mask
+    /// <summary>As <see cref="Warp(MaskedImage, SkyWcs, SkyWcs, Box2I, WarpConfig, int, CancellationToken)"/>, into <paramref name="region"/> of an existing <paramref name="dest"/> (whose mask
     /// planes must give the source's planes the same bits); pixels of <paramref name="dest"/> outside the region are
     /// left as they are. Returns the number of good pixels written.</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>, or the mask planes differ.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands).</exception>
     public static long WarpInto(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
-                                int maxDegreeOfParallelism = 1) =>
-        WarpInto(source, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized: true);
+                                int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return WarpInto(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized: true, cancel);
+    }
 
-    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> through the vectorised
+    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int, CancellationToken)"/> through the vectorised
     /// inner loop, or through its scalar reference (benchmarks compare the two).</summary>
     internal static long WarpInto(MaskedImage source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
                                   int maxDegreeOfParallelism, bool vectorized)
@@ -105,28 +184,32 @@ public static class Warper
         return WarpInto(new WarpSource(source), source.Mask.Planes, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized);
     }
 
-    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> from planes given as
+    /// <summary><see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int, CancellationToken)"/> from planes given as
     /// pointers (in memory or mapped from a file: <see cref="WarpInput"/>) with these mask planes.</summary>
     internal static long WarpInto(in WarpSource planes, IReadOnlyDictionary<string, int> maskPlanes, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest,
-                                  Box2I region, WarpConfig config, int maxDegreeOfParallelism, bool vectorized = true)
+                                  Box2I region, WarpConfig config, int maxDegreeOfParallelism, bool vectorized = true, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(dest);
         foreach (var (name, bit) in maskPlanes)
             if (!dest.Mask.Planes.TryGetValue(name, out int b) || b != bit)
                 throw new ArgumentException($"the destination mask has no plane {name} at bit {bit}", nameof(dest));
         ArgumentNullException.ThrowIfNull(config);
-        return WarpPlanes(planes, sourceWcs, destWcs, dest, region, config, GrowBits(maskPlanes, config), maxDegreeOfParallelism, vectorized);
+        return WarpPlanes(planes, sourceWcs, destWcs, dest, region, config, GrowBits(maskPlanes, config), maxDegreeOfParallelism, vectorized, cancel);
     }
 
-    /// <summary>As <see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/> for an image
+    /// <summary>As <see cref="WarpInto(MaskedImage, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int, CancellationToken)"/> for an image
     /// without mask or variance (a plain FITS image): only the image is warped; good pixels get variance 0 and no mask
     /// bits (as warping zero variance and an empty mask would give), the others NaN, +inf and NO_DATA.</summary>
     /// <exception cref="ArgumentException">The region is empty or not inside <paramref name="dest"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands).</exception>
     public static long WarpImageInto(Image<float> source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
-                                     int maxDegreeOfParallelism = 1) =>
-        WarpImageInto(source, sourceWcs, destWcs, dest, region, config, maxDegreeOfParallelism, vectorized: true);
+                                     int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return WarpPlanes(new WarpSource(source), sourceWcs, destWcs, dest, region, config, growBits: 0, maxDegreeOfParallelism, vectorized: true, cancel);
+    }
 
-    /// <summary><see cref="WarpImageInto(Image{float}, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int)"/>, vectorised or
+    /// <summary><see cref="WarpImageInto(Image{float}, SkyWcs, SkyWcs, MaskedImage, Box2I, WarpConfig, int, CancellationToken)"/>, vectorised or
     /// through the scalar reference.</summary>
     internal static long WarpImageInto(Image<float> source, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config,
                                        int maxDegreeOfParallelism, bool vectorized)
@@ -136,7 +219,7 @@ public static class Warper
     }
 
     private static long WarpPlanes(WarpSource planes, SkyWcs sourceWcs, SkyWcs destWcs, MaskedImage dest, Box2I region, WarpConfig config, int growBits,
-                                   int maxDegreeOfParallelism, bool vectorized)
+                                   int maxDegreeOfParallelism, bool vectorized, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(sourceWcs);
         ArgumentNullException.ThrowIfNull(destWcs);
@@ -147,7 +230,7 @@ public static class Warper
         var warp = new RegionWarp(planes, sourceWcs, destWcs, region, config, growBits, dest.Mask.GetBitMask("NO_DATA"), BadBit(dest.Mask));
         var destPlanes = new WarpDestination(dest);
         int rowOffset = region.MinY - dest.BBox.MinY, colOffset = region.MinX - dest.BBox.MinX;
-        return warp.WarpRows(0, region.Height, maxDegreeOfParallelism, (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized);
+        return warp.WarpRows(0, region.Height, maxDegreeOfParallelism, (int r, int c0, int count) => destPlanes.Segment(rowOffset + r, colOffset + c0, count), vectorized, cancel);
     }
 
     /// <summary>The BAD plane's bit of a destination mask, for <see cref="UnusablePixels"/>: added when the mask lacks it,
@@ -211,11 +294,12 @@ public static class Warper
 
         /// <summary>Computes rows <paramref name="firstRow"/>..+<paramref name="rowCount"/> of the region;
         /// <paramref name="segment"/> says where region row r's pixels c0..c0+count-1 go. Returns the good pixels.</summary>
-        public long WarpRows(int firstRow, int rowCount, int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true)
+        public long WarpRows(int firstRow, int rowCount, int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true,
+                             CancellationToken cancel = default)
         {
             if (firstRow < 0 || rowCount < 0 || firstRow + rowCount > Region.Height)
                 throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows {firstRow}..{firstRow + rowCount - 1} are outside the region's 0..{Region.Height - 1}");
-            return WarpBands(_grid, _kernels, _planes, Region.Width, firstRow, rowCount, maxDegreeOfParallelism, segment, vectorized, _noData, _bad);
+            return WarpBands(_grid, _kernels, _planes, Region.Width, firstRow, rowCount, maxDegreeOfParallelism, segment, vectorized, _noData, _bad, cancel);
         }
     }
 
@@ -231,7 +315,8 @@ public static class Warper
     /// <paramref name="width"/> wide, in bands of <see cref="BandRows"/> rows across threads; <paramref name="segment"/>
     /// says where row r's pixels c0..c0+count-1 go. Returns the number of good pixels.</summary>
     internal static unsafe long WarpBands(SourceGrid grid, WarpKernels kernels, WarpSource planes, int width, int firstRow, int rowCount,
-                                          int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true, int noData = 0, int bad = 0)
+                                          int maxDegreeOfParallelism, Func<int, int, int, WarpOutput> segment, bool vectorized = true, int noData = 0, int bad = 0,
+                                          CancellationToken cancel = default)
     {
         if (kernels.TableBins > 0)
         {
@@ -241,7 +326,7 @@ public static class Warper
         }
         long good = 0;
         int bands = (rowCount + BandRows - 1) / BandRows, end = firstRow + rowCount;
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, () => 0L, (band, _, count) =>
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancel }, () => 0L, (band, _, count) =>
         {
             // Source positions of one tile's row and the row below it: on the stack, nothing allocated per band.
             double* x0 = stackalloc double[TileColumns + 1], y0 = stackalloc double[TileColumns + 1];

@@ -98,4 +98,28 @@ public class RingsSkyMapTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(0, x, 6);
         Assert.Equal(0, y, 6);
     }
+
+    private static SkyWcs WcsOfScale(double arcsec) => new((0, 0), (150.0, 2.0), new[,] { { -arcsec / 3600, 0 }, { 0, arcsec / 3600 } });
+
+    [Theory]
+    [InlineData(0.2, 1)]     // full-size LSSTCam
+    [InlineData(1.6, 8)]     // the simulator's 1/8 scale
+    [InlineData(0.168, 1)]   // finer than the map: never upsampled
+    [InlineData(0.8, 4)]
+    public void The_sky_map_for_data_follows_the_data_pixel_scale(double arcsec, int scale)
+    {
+        var config = new SkyMapConfig().ForData([WcsOfScale(arcsec), WcsOfScale(arcsec * 1.01)]);
+        Assert.Equal(new SkyMapConfig().ForScale(scale), config);
+    }
+
+    [Fact]
+    public void Data_whose_pixel_scales_differ_by_more_than_2x_are_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new SkyMapConfig().ForData([WcsOfScale(0.2), WcsOfScale(1.6)]));
+        Assert.Contains("more than 2x", e.Message);
+        Assert.Contains("0.2", e.Message);
+        Assert.Contains("1.6", e.Message);
+        Assert.Throws<ArgumentException>(() => new SkyMapConfig().ForData([]));
+    }
 }
+

@@ -118,4 +118,48 @@ public class WarpTaskTests
         using var written = ExposureFits.Read(dir.File("warp.fits"));
         AssertSame(whole, written.MaskedImage);
     }
+
+    [Fact]
+    public void The_in_memory_warp_is_the_exposure_run_writes_byte_for_byte()
+    {
+        using var dir = new TempDir();
+        var (post, _) = Inputs(dir);
+        var target = Target(post);
+        var config = new WarpConfig();
+        WarpTask.Run(post, dir.File("warp.fits"), target, config, 2);
+        using var source = ExposureFits.Read(post);
+        using (var warp = WarpTask.Warp(source, target, config, 2))
+        {
+            Assert.Same(target.Wcs, warp.Wcs);
+            Assert.Equal(new ImageCore.Geometry.Box2I(0, 0, target.Width, target.Height), warp.BBox);
+            Assert.Contains(warp.Metadata.Commentary("HISTORY"), h => h.Contains("lanczos3", StringComparison.Ordinal));
+            Assert.Equal(source.VisitInfo, warp.VisitInfo);
+            Assert.Equal(source.Band, warp.Band);
+            ExposureFits.Write(dir.File("memory.fits"), warp);
+        }
+        Assert.Equal(File.ReadAllBytes(dir.File("warp.fits")), File.ReadAllBytes(dir.File("memory.fits")));
+    }
+
+    [Fact]
+    public void A_cancelled_warp_stops_and_writes_nothing()
+    {
+        using var dir = new TempDir();
+        var (post, _) = Inputs(dir);
+        var target = Target(post);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        using var source = ExposureFits.Read(post);
+        Assert.ThrowsAny<OperationCanceledException>(() => WarpTask.Warp(source, target, new WarpConfig(), 2, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => WarpTask.Run(post, dir.File("warp.fits"), target, new WarpConfig(), 2, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => ExposureFits.Read(post, cancelled.Token));
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => Path.GetFileName(f).Contains("warp", StringComparison.Ordinal));   // nor a temporary
+    }
+
+    [Fact]
+    public void Warping_an_exposure_without_a_wcs_is_refused()
+    {
+        using var e = new Exposure(new MaskedImage(10, 10));
+        var ex = Assert.Throws<ArgumentException>(() => Warper.Warp(e, Support.TestWcs.Tan(), new ImageCore.Geometry.Box2I(0, 0, 5, 5), new WarpConfig()));
+        Assert.Contains("no WCS", ex.Message);
+    }
 }

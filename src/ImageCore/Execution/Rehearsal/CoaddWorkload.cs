@@ -5,7 +5,7 @@ using ImageCore.Images;
 namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>
-/// A coadd of one band: <see cref="Coadder.Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int)"/> with MEANCLIP over
+/// A coadd of one band: <see cref="Coadder.Assemble(IReadOnlyList{CoaddInput}, CoaddConfig, int, CancellationToken)"/> with MEANCLIP over
 /// <c>inputs</c> warps on one grid, held in memory as FITS files (each quantum opens its own readers over the shared bytes),
 /// one thread. The inputs are one warp written several times: the statistics' cost does not depend on the values.
 /// </summary>
