@@ -129,7 +129,7 @@ public class FitsWriterCommitTests
     }
 
     [Fact]
-    public void Cancelling_the_scoped_write_between_or_inside_hdus_leaves_nothing()
+    public void Cancelling_the_scoped_write_between_hdus_leaves_nothing()
     {
         using var dir = new TempDir();
         string path = dir.File("cancel.fits");
