@@ -13,6 +13,7 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 var root = new RootCommand("imagecore: FITS I/O and image processing for survey astronomy")
 {
     InfoCommand.Create(),
+    HeaderCommand.Create(),
     VerifyCommand.Create(),
     SimulateCommand.Create(),
     IsrCommand.Create(),

@@ -17,12 +17,17 @@ public sealed partial class FitsFile
     /// or an integer type that holds every physical value.</typeparam>
     /// <param name="hdu">An image HDU of this file.</param>
     /// <param name="scaled">False reads the stored values without BZERO/BSCALE/BLANK.</param>
+    /// <param name="cancel">Checked between chunks of <see cref="ChunkBytes"/>; a cancelled read returns the plane to
+    /// the pool.</param>
     /// <returns>A plane the caller owns (dispose it to return it to the pool).</returns>
     /// <exception cref="FitsFormatException">Not an image, too large for one plane, or truncated.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
     /// <exception cref="InsufficientMemoryException">The plane is larger than the memory available.</exception>
-    public Plane<T> ReadImage<T>(FitsHdu hdu, bool scaled = true) where T : unmanaged, INumber<T>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public Plane<T> ReadImage<T>(FitsHdu hdu, bool scaled = true, CancellationToken cancel = default) where T : unmanaged, INumber<T>
     {
+        ArgumentNullException.ThrowIfNull(hdu);
+        cancel.ThrowIfCancellationRequested();
         var (width, height) = CheckImage(hdu);
         CheckPresent(hdu);
         Plane<T> plane;
@@ -30,7 +35,7 @@ public sealed partial class FitsFile
         catch (InsufficientMemoryException e) { throw new InsufficientMemoryException($"{Name}, HDU {hdu.Index}: {e.Message}"); }
         try
         {
-            ReadRows(hdu, 0, plane.AsSpan2D(), scaled);
+            ReadRows(hdu, 0, plane.AsSpan2D(), scaled, cancel);
             return plane;
         }
         catch
@@ -43,10 +48,17 @@ public sealed partial class FitsFile
     /// <summary>Reads rows <paramref name="firstRow"/>.. of an image HDU into <paramref name="destination"/>
     /// (its height is the number of rows; its width must be NAXIS1). Once the HDU has been found, calls for
     /// different rows may run on several threads at once (a file on disk is read with positional reads).</summary>
+    /// <param name="hdu">An image HDU of this file.</param>
+    /// <param name="firstRow">The first row to read (0-based, in NAXIS2..NAXISn flattened).</param>
+    /// <param name="destination">Where the rows go, converted to <typeparamref name="T"/>.</param>
+    /// <param name="scaled">False reads the stored values without BZERO/BSCALE/BLANK.</param>
+    /// <param name="cancel">Checked between chunks of <see cref="ChunkBytes"/>; rows already converted stay in
+    /// <paramref name="destination"/>.</param>
     /// <exception cref="ArgumentException">Destination width or row range does not match the HDU.</exception>
     /// <exception cref="FitsFormatException">Not an image, or the file is truncated.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> cannot hold the values.</exception>
-    public void ReadRows<T>(FitsHdu hdu, long firstRow, Span2D<T> destination, bool scaled = true) where T : unmanaged, INumber<T>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public void ReadRows<T>(FitsHdu hdu, long firstRow, Span2D<T> destination, bool scaled = true, CancellationToken cancel = default) where T : unmanaged, INumber<T>
     {
         var (width, height) = CheckImage(hdu);
         if (destination.Width != width)
@@ -65,6 +77,7 @@ public sealed partial class FitsFile
         bool contiguous = destination.TryGetSpan(out Span<T> flat);
         while (remaining > 0)
         {
+            cancel.ThrowIfCancellationRequested();
             int n = (int)Math.Min(chunkPixels, remaining);
             var bytes = buffer.AsSpan(0, n * size);
             ReadAt(bytes, at, hdu.Index);

@@ -64,38 +64,94 @@ public sealed partial class FitsFile : IDisposable
     }
 
     /// <summary>The HDU at <paramref name="index"/> (0 is primary).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The file has fewer HDUs.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The file has fewer HDUs; the message names the file.</exception>
+    /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
     public FitsHdu this[int index] => GetHdu(index);
 
+    /// <summary>The first HDU named <paramref name="extname"/> (as <see cref="GetHdu(string, long?)"/>: case and
+    /// trailing blanks ignored).</summary>
+    /// <exception cref="KeyNotFoundException">No such HDU; the message names the file and the name.</exception>
+    /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
+    public FitsHdu this[string extname] => GetHdu(extname);
+
     /// <summary>The HDU at <paramref name="index"/>, walking only as far as needed.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The file has fewer HDUs.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The file has fewer HDUs; the message names the file.</exception>
     /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
     public FitsHdu GetHdu(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        while (_hdus.Count <= index && TryWalkNext()) { }
-        if (index >= _hdus.Count)
-            throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {_hdus.Count} HDUs; there is no HDU {index}");
-        return _hdus[index];
+        return FindHdu(index)
+            ?? throw new ArgumentOutOfRangeException(nameof(index), $"{Name} has {_hdus.Count} HDUs; there is no HDU {index}");
     }
 
-    /// <summary>The first HDU whose EXTNAME is <paramref name="extname"/> (and EXTVER, when given), or null.</summary>
+    /// <summary>The HDU at <paramref name="index"/>, or null when the file has fewer HDUs (walking only as far as
+    /// needed, so a caller can go through a file's HDUs one by one, each read before a later one's header is).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is negative.</exception>
+    /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
+    public FitsHdu? FindHdu(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        while (_hdus.Count <= index && TryWalkNext()) { }
+        return index < _hdus.Count ? _hdus[index] : null;
+    }
+
+    /// <summary>The first HDU whose EXTNAME is <paramref name="extname"/> (and EXTVER, when given), or null. Names
+    /// are compared as astropy and cfitsio compare them: ignoring case and trailing blanks, so <c>"SEGMENT10"</c>
+    /// finds <c>EXTNAME = 'Segment10'</c>.</summary>
+    /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
     public FitsHdu? FindHdu(string extname, long? extver = null)
     {
+        ArgumentNullException.ThrowIfNull(extname);
         for (int i = 0; ; i++)
         {
             while (_hdus.Count <= i && TryWalkNext()) { }
             if (i >= _hdus.Count) return null;
             var h = _hdus[i];
-            if (h.ExtName == extname && (extver is null || h.ExtVer == extver)) return h;
+            if (SameExtName(h.ExtName, extname) && (extver is null || h.ExtVer == extver)) return h;
         }
     }
 
-    /// <summary>The HDU named <paramref name="extname"/> (and EXTVER, when given).</summary>
-    /// <exception cref="KeyNotFoundException">No such HDU; the message names the file.</exception>
+    /// <summary>The HDU named <paramref name="extname"/> (and EXTVER, when given), as <see cref="FindHdu(string, long?)"/>
+    /// finds it.</summary>
+    /// <exception cref="KeyNotFoundException">No such HDU; the message names the file and the name.</exception>
+    /// <exception cref="FitsFormatException">A header on the way is malformed.</exception>
     public FitsHdu GetHdu(string extname, long? extver = null) =>
         FindHdu(extname, extver) ?? throw new KeyNotFoundException(
             $"{Name}: no HDU with EXTNAME '{extname}'{(extver is null ? "" : $" and EXTVER {extver}")}");
+
+    /// <summary>EXTNAMEs compare as in astropy and cfitsio: ASCII case and trailing blanks ignored (leading blanks
+    /// are significant in a FITS string).</summary>
+    internal static bool SameExtName(string? stored, string wanted) =>
+        stored is not null && stored.AsSpan().TrimEnd(' ').Equals(wanted.AsSpan().TrimEnd(' '), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The header of <paramref name="hdu"/> as stored, read again from the file: its 80-character card
+    /// images in order, CONTINUE, COMMENT, HISTORY and blank cards included, the END card and the blank fill after
+    /// it not (what astropy's <c>fitsheader</c> prints). A byte outside printable ASCII becomes the Latin-1 character
+    /// of the same code, so every image is 80 characters.</summary>
+    /// <param name="hdu">An HDU of this file.</param>
+    /// <param name="cancel">Checked between 2880-byte header blocks.</param>
+    /// <exception cref="ArgumentException"><paramref name="hdu"/> belongs to another file.</exception>
+    /// <exception cref="FitsFormatException">The file has changed since the HDU was found (no END card any more, or truncated).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public IReadOnlyList<string> ReadCardImages(FitsHdu hdu, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(hdu);
+        if (!ReferenceEquals(FindHdu(hdu.Index), hdu))
+            throw new ArgumentException($"{hdu} does not belong to {Name}", nameof(hdu));
+        var images = new List<string>();
+        var block = new byte[FitsConstants.BlockSize];
+        for (long at = hdu.HeaderOffset; at < hdu.DataOffset; at += FitsConstants.BlockSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            ReadAt(block, at, hdu.Index);
+            int end = FitsHeaderParser.FindEnd(block);
+            int cards = end < 0 ? FitsConstants.BlockSize / FitsConstants.CardSize : end;
+            for (int c = 0; c < cards; c++)
+                images.Add(System.Text.Encoding.Latin1.GetString(block, c * FitsConstants.CardSize, FitsConstants.CardSize));
+            if (end >= 0) return images;
+        }
+        throw new FitsFormatException(Name, hdu.Index, hdu.HeaderOffset, "END", "no END card any more: the file changed after its header was read");
+    }
 
     /// <summary>Closes the file.</summary>
     public void Dispose()

@@ -1,6 +1,6 @@
 namespace ImageCore.Fits;
 
-/// <summary>How <see cref="FitsWriter.WriteImage{T}"/> stores an image.</summary>
+/// <summary>How <see cref="FitsWriter.WriteImage{T}(FitsHeader?, CommunityToolkit.HighPerformance.ReadOnlySpan2D{T}, FitsImageOptions?, CancellationToken)"/> stores an image.</summary>
 public sealed record FitsImageOptions
 {
     /// <summary>NAXIS1..NAXISn to record; null means [width, height] of the pixels (or [width] when the

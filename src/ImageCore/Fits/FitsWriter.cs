@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Memory;
 using ImageCore.Simd;
 
 namespace ImageCore.Fits;
@@ -13,9 +14,25 @@ namespace ImageCore.Fits;
 /// <summary>
 /// Writes a FITS file HDU by HDU: the first HDU written is the primary, the rest IMAGE extensions.
 /// Mandatory keywords are written first and in order; CHECKSUM and DATASUM are written on every HDU.
-/// <see cref="Create"/> writes to a temporary name in the same directory and <see cref="Commit"/>
+/// <see cref="Create(string)"/> writes to a temporary name in the same directory and <see cref="Commit"/>
 /// renames it to the final name, so a failure never leaves a half-written file under that name.
 /// </summary>
+/// <remarks>
+/// <para><b>Nothing is written under the final name until <see cref="Commit"/>.</b> Disposing a writer that was not
+/// committed (an exception, or a forgotten <c>Commit()</c>) deletes the temporary file and leaves no file at all;
+/// <see cref="Dispose"/> cannot tell the two apart and never throws, so that it cannot hide the exception that
+/// unwound the <c>using</c>. <see cref="Write(string, Action{FitsWriter}, bool, CancellationToken)"/> and
+/// <see cref="Fits.WriteImage{T}(string, ReadOnlySpan2D{T}, FitsHeader?, bool, CancellationToken)"/> commit for you:</para>
+/// <code>
+/// FitsWriter.Write(path, w =>
+/// {
+///     w.WriteEmpty(metadata);
+///     w.WriteImage(sciHeader, science);
+/// });   // committed here; nothing left under path if the lambda throws
+/// </code>
+/// <para>After a write fails or is cancelled part-way through an HDU, the writer refuses further writes and
+/// <see cref="Commit"/>: the file could only be corrupt.</para>
+/// </remarks>
 public sealed partial class FitsWriter : IDisposable
 {
     private static readonly Regex Structural = new(@"^(SIMPLE|XTENSION|BITPIX|NAXIS\d*|EXTEND|PCOUNT|GCOUNT|GROUPS|END|BZERO|BSCALE|BLANK|CHECKSUM|DATASUM)$", RegexOptions.CultureInvariant);
@@ -24,7 +41,9 @@ public sealed partial class FitsWriter : IDisposable
     private readonly bool _ownsStream;
     private readonly string? _tempPath;
     private readonly string? _finalPath;
-    private bool _committed;
+    private readonly bool _overwrite = true;
+    private bool _committed, _disposed, _failed;
+    private CancellationToken _cancel;
     private readonly List<IBandedHdu> _banded = [];
 
     /// <summary>Writes FITS data to a seekable stream (no temporary file; the caller owns the stream).</summary>
@@ -38,25 +57,70 @@ public sealed partial class FitsWriter : IDisposable
         Name = name;
     }
 
-    private FitsWriter(FileStream stream, string tempPath, string finalPath)
+    private FitsWriter(FileStream stream, string tempPath, string finalPath, bool overwrite)
     {
         _stream = stream;
         _ownsStream = true;
         _tempPath = tempPath;
         _finalPath = finalPath;
+        _overwrite = overwrite;
         Name = finalPath;
     }
 
-    /// <summary>Starts a new file at <paramref name="path"/>: data go to a temporary file beside it
-    /// until <see cref="Commit"/>; disposing without committing deletes the temporary file.</summary>
+    /// <summary>Starts a new file at <paramref name="path"/>, replacing any file there when committed (as
+    /// <see cref="Create(string, bool)"/> with <c>overwrite: true</c>). Data go to a temporary file beside it;
+    /// <b>you must call <see cref="Commit"/></b> to give the file its name: disposing without committing deletes the
+    /// temporary file and leaves nothing under <paramref name="path"/>.</summary>
     /// <exception cref="IOException">The directory is not writable.</exception>
-    public static FitsWriter Create(string path)
+    public static FitsWriter Create(string path) => Create(path, overwrite: true);
+
+    /// <summary>Starts a new file at <paramref name="path"/>. Data go to a temporary file beside it; <b>you must call
+    /// <see cref="Commit"/></b> to give the file its name: disposing without committing deletes the temporary file
+    /// and leaves nothing under <paramref name="path"/>.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="overwrite">Replace a file already at <paramref name="path"/> on commit. When false (astropy's
+    /// <c>writeto</c> default) an existing file is refused now, and again at <see cref="Commit"/> if one appeared
+    /// meanwhile.</param>
+    /// <exception cref="IOException"><paramref name="path"/> exists and <paramref name="overwrite"/> is false (the
+    /// message names the path), or the directory is not writable.</exception>
+    public static FitsWriter Create(string path, bool overwrite)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
+        if (!overwrite && (File.Exists(full) || Directory.Exists(full))) throw Exists(full);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
-        return new FitsWriter(fs, temp, full);
+        return new FitsWriter(fs, temp, full, overwrite);
     }
+
+    /// <summary>Writes a file in one scoped call: <paramref name="write"/> adds the HDUs to a new writer, which is
+    /// committed when it returns. If it throws (or <paramref name="cancel"/> is cancelled) nothing is left under
+    /// <paramref name="path"/> and the exception propagates unchanged. <paramref name="write"/> may commit the
+    /// writer itself; it must not dispose it.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="write">Writes the HDUs (the first is the primary).</param>
+    /// <param name="overwrite">Replace a file already at <paramref name="path"/>; false refuses it, as astropy's
+    /// <c>writeto</c> does by default.</param>
+    /// <param name="cancel">Checked before the call, between pixel chunks of every image the writer writes, and
+    /// before the commit.</param>
+    /// <exception cref="IOException"><paramref name="path"/> exists and <paramref name="overwrite"/> is false, or
+    /// writing failed.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="write"/> wrote no HDU.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static void Write(string path, Action<FitsWriter> write, bool overwrite = false, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        cancel.ThrowIfCancellationRequested();
+        using var writer = Create(path, overwrite);
+        writer._cancel = cancel;
+        write(writer);
+        if (writer.IsCommitted) return;
+        cancel.ThrowIfCancellationRequested();
+        writer.Commit();
+    }
+
+    /// <summary>True once <see cref="Commit"/> has succeeded: the file is complete under its name.</summary>
+    public bool IsCommitted => _committed;
 
     /// <summary>The file name used in messages (the final path for files).</summary>
     public string Name { get; }
@@ -67,11 +131,21 @@ public sealed partial class FitsWriter : IDisposable
     /// <summary>Writes an HDU without data (NAXIS = 0): the empty primary HDU that holds metadata in
     /// the afw layout, or an empty IMAGE extension.</summary>
     /// <param name="header">User cards; structural keywords in it are ignored (the writer sets them).</param>
+    /// <exception cref="IOException">Writing failed (the writer then refuses further writes).</exception>
+    /// <exception cref="InvalidOperationException">The writer is committed, disposed, or an earlier write failed.</exception>
     public void WriteEmpty(FitsHeader? header)
     {
         ThrowIfDone();
-        var (cards, start) = BeginHdu(Mandatory(8, []), header);
-        EndHdu(cards, start, 0, 0);
+        try
+        {
+            var (cards, start) = BeginHdu(Mandatory(8, []), header);
+            EndHdu(cards, start, 0, 0);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
     }
 
     /// <summary>Writes an image HDU. The pixel type sets BITPIX: byte 8, short 16, int 32, long 64,
@@ -80,9 +154,15 @@ public sealed partial class FitsWriter : IDisposable
     /// <param name="header">User cards (EXTNAME, metadata); structural keywords in it are ignored.</param>
     /// <param name="pixels">The image; rows become NAXIS2.</param>
     /// <param name="options">Axes, BSCALE/BZERO and BLANK for integer types.</param>
-    /// <exception cref="ArgumentException">Options that do not fit the pixel type.</exception>
-    /// <exception cref="IOException">Writing failed.</exception>
-    public void WriteImage<T>(FitsHeader? header, ReadOnlySpan2D<T> pixels, FitsImageOptions? options = null) where T : unmanaged, INumber<T>
+    /// <param name="cancel">Checked between chunks of pixels; a cancelled write leaves the writer unusable (dispose
+    /// it: nothing is left under the final name).</param>
+    /// <exception cref="ArgumentException">Options that do not fit the pixel type (nothing is written; the writer
+    /// stays usable).</exception>
+    /// <exception cref="IOException">Writing failed (the writer then refuses further writes).</exception>
+    /// <exception cref="InvalidOperationException">The writer is committed, disposed, or an earlier write failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public void WriteImage<T>(FitsHeader? header, ReadOnlySpan2D<T> pixels, FitsImageOptions? options = null, CancellationToken cancel = default)
+        where T : unmanaged, INumber<T>
     {
         ThrowIfDone();
         options ??= new FitsImageOptions();
@@ -128,9 +208,48 @@ public sealed partial class FitsWriter : IDisposable
             4 => BinaryPrimitives.ReverseEndianness((uint)xor),
             _ => BinaryPrimitives.ReverseEndianness(xor),
         };
-        var (all, start) = BeginHdu(cards, header);
-        ulong acc = WritePixels(_stream, pixels, size, reversedXor, 0);
-        EndHdu(all, start, count * size, acc);
+        CheckCancel(cancel);
+        try
+        {
+            var (all, start) = BeginHdu(cards, header);
+            ulong acc = WritePixels(pixels, size, reversedXor, 0, cancel);
+            EndHdu(all, start, count * size, acc);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
+    }
+
+    /// <summary>Writes an image HDU from a writable view (the type argument is inferred, which a
+    /// <see cref="ReadOnlySpan2D{T}"/> parameter would not do for a <see cref="Span2D{T}"/>): as
+    /// <see cref="WriteImage{T}(FitsHeader?, ReadOnlySpan2D{T}, FitsImageOptions?, CancellationToken)"/>.</summary>
+    /// <param name="header">User cards (EXTNAME, metadata); structural keywords in it are ignored.</param>
+    /// <param name="pixels">The image; rows become NAXIS2.</param>
+    /// <param name="options">Axes, BSCALE/BZERO and BLANK for integer types.</param>
+    /// <param name="cancel">Checked between chunks of pixels.</param>
+    /// <exception cref="ArgumentException">Options that do not fit the pixel type.</exception>
+    /// <exception cref="IOException">Writing failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public void WriteImage<T>(FitsHeader? header, Span2D<T> pixels, FitsImageOptions? options = null, CancellationToken cancel = default)
+        where T : unmanaged, INumber<T> => WriteImage(header, (ReadOnlySpan2D<T>)pixels, options, cancel);
+
+    /// <summary>Writes a plane (as <see cref="FitsFile.ReadImage{T}(FitsHdu, bool, CancellationToken)"/> returns it) as
+    /// an image HDU: as <see cref="WriteImage{T}(FitsHeader?, ReadOnlySpan2D{T}, FitsImageOptions?, CancellationToken)"/>.
+    /// The plane stays the caller's.</summary>
+    /// <param name="header">User cards (EXTNAME, metadata); structural keywords in it are ignored.</param>
+    /// <param name="pixels">The image; rows become NAXIS2.</param>
+    /// <param name="options">Axes, BSCALE/BZERO and BLANK for integer types.</param>
+    /// <param name="cancel">Checked between chunks of pixels.</param>
+    /// <exception cref="ArgumentException">Options that do not fit the pixel type.</exception>
+    /// <exception cref="IOException">Writing failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public void WriteImage<T>(FitsHeader? header, Plane<T> pixels, FitsImageOptions? options = null, CancellationToken cancel = default)
+        where T : unmanaged, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        WriteImage(header, (ReadOnlySpan2D<T>)pixels.AsSpan2D(), options, cancel);
     }
 
     /// <summary>
@@ -152,16 +271,26 @@ public sealed partial class FitsWriter : IDisposable
             throw new NotSupportedException($"{Name}: band-wise writing takes pixels of 4 or 8 bytes without BZERO, not {typeof(T).Name}");
         ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfNegative(height);
-        var (cards, start) = BeginHdu(Mandatory(bitpix, [width, height]), header);
-        long dataStart = _stream.Position, dataBytes = (long)width * height * (Math.Abs(bitpix) / 8);
-        long padded = FitsConstants.PadToBlock(dataBytes);
-        if (padded > dataBytes)
+        List<FitsCard> cards;
+        long start, dataStart;
+        try
         {
-            // The padding (zeros) now, at the data area's end; the rows go in before it.
-            _stream.Position = dataStart + dataBytes;
-            _stream.Write(new byte[padded - dataBytes]);
+            (cards, start) = BeginHdu(Mandatory(bitpix, [width, height]), header);
+            dataStart = _stream.Position;
+            long dataBytes = (long)width * height * (Math.Abs(bitpix) / 8), padded = FitsConstants.PadToBlock(dataBytes);
+            if (padded > dataBytes)
+            {
+                // The padding (zeros) now, at the data area's end; the rows go in before it.
+                _stream.Position = dataStart + dataBytes;
+                _stream.Write(new byte[padded - dataBytes]);
+            }
+            else _stream.Position = dataStart + padded;
         }
-        else _stream.Position = dataStart + padded;
+        catch
+        {
+            _failed = true;
+            throw;
+        }
         var bands = new FitsImageBands<T>(this, cards, start, dataStart, width, height);
         _banded.Add(bands);
         HduCount++;
@@ -196,35 +325,78 @@ public sealed partial class FitsWriter : IDisposable
         WriteAt(EncodeHeader(cards, datasum, checksum), headerStart);
     }
 
-    /// <summary>Finishes the file: flushes it and renames the temporary file to the final name.</summary>
-    /// <exception cref="InvalidOperationException">Nothing was written.</exception>
+    /// <summary>Finishes the file: fills in the checksums of HDUs written band-wise, flushes it and renames the
+    /// temporary file to the final name. <b>Without this call no file is written</b>: <see cref="Dispose"/> deletes
+    /// the temporary file.</summary>
+    /// <exception cref="InvalidOperationException">Nothing was written, rows of a band-wise HDU are missing (write
+    /// them and commit again), the writer is already committed or disposed, or an earlier write failed.</exception>
+    /// <exception cref="IOException">The rename failed, or the file was created with <c>overwrite: false</c> and a
+    /// file appeared under its name meanwhile (that file is left as it is; the temporary file is deleted on
+    /// <see cref="Dispose"/>).</exception>
     public void Commit()
     {
         ThrowIfDone();
         if (HduCount == 0) throw new InvalidOperationException($"{Name}: a FITS file needs at least a primary HDU");
         foreach (var b in _banded) b.Finish();
-        _stream.Flush();
-        _committed = true;
-        if (_tempPath is not null)
+        if (_tempPath is null)
         {
-            if (_stream is FileStream fs) fs.Flush(flushToDisk: false);
-            _stream.Dispose();
-            File.Move(_tempPath, _finalPath!, overwrite: true);
+            _stream.Flush();
+            _committed = true;
+            return;
         }
+        // From here on the writer cannot be used again, whether the rename works or not.
+        _failed = true;
+        if (_stream is FileStream fs) fs.Flush(flushToDisk: false);
+        _stream.Dispose();
+        if (!_overwrite && (File.Exists(_finalPath) || Directory.Exists(_finalPath))) throw Exists(_finalPath!);
+        File.Move(_tempPath, _finalPath!, overwrite: _overwrite);
+        _committed = true;
     }
 
-    /// <summary>Closes the file; without <see cref="Commit"/>, deletes the temporary file.</summary>
+    /// <summary>Closes the file. Without a successful <see cref="Commit"/> (an exception, a cancellation or a
+    /// forgotten call alike) the temporary file is deleted and <b>nothing is left under the final name</b>. Never
+    /// throws, so it cannot replace an exception that is unwinding a <c>using</c> block; a temporary file that cannot
+    /// be deleted stays behind under its hidden name (<c>.NAME.GUID.tmp</c>).</summary>
     public void Dispose()
     {
-        if (_ownsStream) _stream.Dispose();
-        if (!_committed && _tempPath is not null && File.Exists(_tempPath)) File.Delete(_tempPath);
-        _committed = true;
+        if (_disposed) return;
+        _disposed = true;
+        try
+        {
+            if (_ownsStream) _stream.Dispose();
+        }
+        catch (IOException) when (!_committed)
+        {
+            // Data being thrown away: a failure to flush them does not matter.
+        }
+        if (_committed || _tempPath is null) return;
+        try
+        {
+            File.Delete(_tempPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left behind under its hidden temporary name; the final name is untouched either way.
+        }
     }
 
     private void ThrowIfDone()
     {
-        if (_committed) throw new InvalidOperationException($"{Name} is already committed or disposed");
+        if (_disposed) throw new InvalidOperationException($"{Name}: the writer is disposed");
+        if (_committed) throw new InvalidOperationException($"{Name} is already committed");
+        if (_failed)
+            throw new InvalidOperationException($"{Name}: an earlier write failed or was cancelled, so the file cannot be completed; "
+                                                + "dispose the writer (nothing is left under the name)");
     }
+
+    private void CheckCancel(CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        _cancel.ThrowIfCancellationRequested();
+    }
+
+    private static IOException Exists(string path) =>
+        new($"{path} already exists; it is not replaced unless overwrite is true");
 
     private List<FitsCard> Mandatory(int bitpix, long[] axes)
     {
@@ -283,7 +455,7 @@ public sealed partial class FitsWriter : IDisposable
         return FitsCardFormat.Encode(images);
     }
 
-    private static ulong WritePixels<T>(Stream stream, ReadOnlySpan2D<T> pixels, int size, ulong xor, ulong acc) where T : unmanaged
+    private ulong WritePixels<T>(ReadOnlySpan2D<T> pixels, int size, ulong xor, ulong acc, CancellationToken cancel) where T : unmanaged
     {
         if (pixels.Width == 0 || pixels.Height == 0) return acc;
         int chunk = Math.Max(size, FitsFile.ChunkBytes / size * size);
@@ -304,12 +476,14 @@ public sealed partial class FitsWriter : IDisposable
                     row = row[take..];
                     if (filled == chunk)
                     {
-                        acc = Flush(stream, buffer, filled, acc);
+                        CheckCancel(cancel);
+                        acc = Flush(_stream, buffer, filled, acc);
                         filled = 0;
                     }
                 }
             }
-            return filled > 0 ? Flush(stream, buffer, filled, acc) : acc;
+            CheckCancel(cancel);
+            return filled > 0 ? Flush(_stream, buffer, filled, acc) : acc;
         }
         finally
         {
