@@ -17,8 +17,8 @@ public class LayeringTests(ITestOutputHelper output)
         ["Astrometry"],
         ["Images"],
         ["Camera", "Psf"],
-        ["Isr", "Simulation"],
-        ["Characterize"],
+        ["Isr"],
+        ["Characterize", "Simulation"],
         ["Warp"],
         ["Coadd"],
         ["Execution"],
@@ -54,8 +54,11 @@ public class LayeringTests(ITestOutputHelper output)
     public void A_back_edge_in_a_signature_or_a_method_body_is_found()
     {
         // The probe types below sit in stages named like the library's; each reaches up the layers in one way.
-        var edges = NamespaceDependencies.Edges(typeof(LayeringTests).Assembly, t => NamespaceDependencies.StageUnder(t, "ImageCore.Tests.LayeringProbe."));
+        var library = typeof(Exposure).Assembly;
+        var edges = NamespaceDependencies.Edges(typeof(LayeringTests).Assembly,
+            t => t.Assembly == library ? NamespaceDependencies.StageUnder(t, "ImageCore.") : NamespaceDependencies.StageUnder(t, "ImageCore.Tests.LayeringProbe."));
         var back = BackEdges(edges);
+        output.WriteLine(string.Join("\n", back));
         Assert.Contains(back, b => b.StartsWith("ImageCore.Fits -> ImageCore.Images", StringComparison.Ordinal));
         Assert.Contains(back, b => b.StartsWith("ImageCore.Memory -> ImageCore.Warp", StringComparison.Ordinal));
         Assert.Contains(back, b => b.StartsWith("ImageCore.Geometry -> ImageCore.Coadd", StringComparison.Ordinal));
