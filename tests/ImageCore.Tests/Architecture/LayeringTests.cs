@@ -14,9 +14,9 @@ public class LayeringTests(ITestOutputHelper output)
     [
         ["", "Memory", "Simd", "Geometry"],
         ["Fits"],
-        ["Astrometry"],
+        ["Astrometry", "Psf"],
         ["Images"],
-        ["Camera", "Psf"],
+        ["Camera"],
         ["Isr"],
         ["Characterize", "Simulation"],
         ["Warp"],
