@@ -164,7 +164,7 @@ internal static class RunCommand
         Console.WriteLine($"workers ({x.Placement}): " + string.Join(", ", x.Workers.Select(w =>
             $"#{w.Index}{(w.Pinned ? $" on CPU {w.PlannedCpu}" : "")} {w.Quanta} quanta, CPU/wall {(w.CpuOverWall is double u ? u.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?")}")));
         if (x.PinningWarning is not null) Console.Error.WriteLine($"imagecore: {x.PinningWarning}");
-        Console.WriteLine($"report: {Path.Combine(report.Output, "report.json")}");
+        Console.WriteLine($"report: {new DataRepository(report.Output).ReportPath}");
         return report.Failures.Count > 0 ? SomeQuantaFailed : 0;
     }
 
