@@ -17,7 +17,7 @@ internal static class DemoCommand
             int fatal = CliErrors.Run(() =>
             {
                 var config = new PipelineConfig { Threads = parse.GetValue(threads) };
-                config.Validate();
+                RunCommand.Validate(config);
                 string dir = parse.GetValue(output)!.FullName;
                 code = RunCommand.WithProgress(
                     cancel => Demo.Run(dir, config, log: new Line(), progress: RunCommand.Progress(), cancel: cancel),

@@ -24,13 +24,7 @@ internal static class IsrCommand
         var command = new Command("isr", "Instrument signature removal of one raw detector file") { raw, calibs, output, config, threads };
         command.SetAction(parse => CliErrors.Run(() =>
         {
-            var cfg = new IsrConfig();
-            if (parse.GetValue(config) is { } file)
-            {
-                try { cfg = IsrConfigJson.Read(File.ReadAllText(file.FullName)) ?? throw new ArgumentException($"{file.FullName}: empty configuration"); }
-                catch (JsonException e) { throw new ArgumentException($"{file.FullName}: {e.Message}"); }
-                catch (ConfigException e) { throw new ArgumentException($"{file.FullName}: {e.Message}", e); }
-            }
+            var cfg = parse.GetValue(config) is { } file ? ReadConfig(file) : new IsrConfig();
             int n = parse.GetValue(threads);
             if (n < 1) throw new ArgumentException($"--threads must be >= 1 (is {n})");
             using var rawFile = FitsFile.Open(parse.GetValue(raw)!.FullName);
@@ -38,5 +32,17 @@ internal static class IsrCommand
             ExposureFits.Write(parse.GetValue(output)!.FullName, exposure);
         }));
         return command;
+    }
+
+    /// <summary>The <see cref="IsrConfig"/> a JSON file gives (<see cref="IsrConfigJson"/>), checked; <c>--config</c> of
+    /// <c>isr</c> and <c>--isr-config</c> of <c>run</c>.</summary>
+    /// <exception cref="ArgumentException">Not JSON, a misspelt or mistyped name, a value out of range, or null; the
+    /// message starts with the file's path.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static IsrConfig ReadConfig(FileInfo file)
+    {
+        try { return IsrConfigJson.Read(File.ReadAllText(file.FullName)) ?? throw new ArgumentException($"{file.FullName}: empty configuration"); }
+        catch (JsonException e) { throw new ArgumentException($"{file.FullName}: {e.Message}"); }
+        catch (ConfigException e) { throw new ArgumentException($"{file.FullName}: {e.Message}", e); }
     }
 }

@@ -168,7 +168,7 @@ internal static class RehearseCommand
                 // calibration sizes: one detector simulated at scale 8, its files carried to full-size LSSTCam detectors
                 string template = Path.Combine(work, "template");
                 Simulator.Run(template, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = 8, Band = baseConfig.Band });
-                var catalog = CalibrationCatalog.FullScale(Path.Combine(template, "calib"), baseConfig.Band, CameraModel.LsstCam);
+                var catalog = CalibrationCatalog.FullScale(new DataRepository(template).CalibrationRoot, baseConfig.Band, CameraModel.LsstCam);
                 var results = new List<CampaignResult>();
                 foreach (var cache in cacheList)
                     foreach (var order in orderList)

@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using ImageCore.Coadd;
 using ImageCore.Execution;
+using ImageCore.Isr;
 using Spectre.Console;
 
 namespace ImageCore.Cli;
 
 /// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--affinity A] [--cache POLICY] [--calib-latency MS]
-/// [--calib-bandwidth MB/s] [--until STEP]</c>.</summary>
+/// [--calib-bandwidth MB/s] [--until STEP] [--isr-config FILE.json]</c>.</summary>
 internal static class RunCommand
 {
     /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
@@ -31,9 +32,10 @@ internal static class RunCommand
         var bandwidth = new Option<double>("--calib-bandwidth") { Description = "aggregate bandwidth of the calibration store, MB/s shared by all workers (0: unlimited)", DefaultValueFactory = _ => 0 };
         var affinity = new Option<string>("--affinity") { Description = "worker placement: none (the OS decides), compact (fill one L3 domain after another), spread (round-robin across L3 domains), l3:K (at most K workers per L3 domain)", DefaultValueFactory = _ => "none" };
         var until = new Option<string>("--until") { Description = "last step to run: isr, warp or coadd", DefaultValueFactory = _ => "coadd" };
+        var isrConfig = new Option<FileInfo?>("--isr-config") { Description = "IsrConfig as JSON for every ISR quantum, as imagecore isr --config reads it (steps to switch off, overscan settings, ...)" };
         var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch")
         {
-            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until,
+            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until, isrConfig,
         };
         command.SetAction(parse =>
         {
@@ -49,14 +51,37 @@ internal static class RunCommand
                     CalibrationStore = Throttle(parse.GetValue(latency), parse.GetValue(bandwidth)),
                     Until = ParseStep(parse.GetValue(until)!),
                     Coadd = new CoaddConfig { Statistic = CoaddCommand.ParseStatistic(parse.GetValue(statistic)) },
+                    Isr = parse.GetValue(isrConfig) is { } file ? IsrCommand.ReadConfig(file) : new IsrConfig(),
                 };
-                config.Validate();
+                Validate(config);
                 code = WithProgress(cancel => Pipeline.Run(parse.GetValue(data)!.FullName, parse.GetValue(output)!.FullName, config, Progress(), cancel),
                                     Summarize);
             });
             return fatal != 0 ? fatal : code;
         });
         return command;
+    }
+
+    /// <summary>The settings the options of <c>run</c> and <c>demo</c> set directly, by the path the library's messages name them by.</summary>
+    private static readonly Dictionary<string, string> OptionOf = new(StringComparer.Ordinal)
+    {
+        ["PipelineConfig.Threads"] = "--threads",
+        ["PipelineConfig.Until"] = "--until",
+    };
+
+    /// <summary><see cref="PipelineConfig.Validate"/>, with a setting an option gives named by that option (<c>--threads must
+    /// be &gt;= 1 (is 0)</c>, not <c>PipelineConfig.Threads ...</c>).</summary>
+    /// <exception cref="ArgumentException">A bad setting.</exception>
+    public static void Validate(PipelineConfig config)
+    {
+        try
+        {
+            config.Validate();
+        }
+        catch (ConfigException e) when (OptionOf.TryGetValue(e.Setting, out string? option) && e.Message.StartsWith(e.Setting, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(option + e.Message[e.Setting.Length..], e);
+        }
     }
 
     private static ThrottledStoreConfig Throttle(double latencyMs, double megabytesPerSecond)
@@ -164,7 +189,7 @@ internal static class RunCommand
         Console.WriteLine($"workers ({x.Placement}): " + string.Join(", ", x.Workers.Select(w =>
             $"#{w.Index}{(w.Pinned ? $" on CPU {w.PlannedCpu}" : "")} {w.Quanta} quanta, CPU/wall {(w.CpuOverWall is double u ? u.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?")}")));
         if (x.PinningWarning is not null) Console.Error.WriteLine($"imagecore: {x.PinningWarning}");
-        Console.WriteLine($"report: {Path.Combine(report.Output, "report.json")}");
+        Console.WriteLine($"report: {new DataRepository(report.Output).ReportPath}");
         return report.Failures.Count > 0 ? SomeQuantaFailed : 0;
     }
 

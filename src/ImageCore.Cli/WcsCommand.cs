@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ImageCore.Astrometry;
 using ImageCore.Fits;
 
 namespace ImageCore.Cli;

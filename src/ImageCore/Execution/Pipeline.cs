@@ -1,21 +1,15 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
-using ImageCore.Coadd;
-using ImageCore.Fits;
-using ImageCore.Geometry;
-using ImageCore.Images;
-using ImageCore.Isr;
-using ImageCore.Warp;
 
 namespace ImageCore.Execution;
 
 /// <summary>
 /// <c>imagecore run</c>: raw detector files in, a coadd per patch out. The data directory holds
-/// <c>raw/VVVVVV/DET.fits</c> and <c>calib/</c> (as <c>imagecore simulate</c> writes them). Three steps, each a set of
-/// quanta taken in <see cref="PipelineConfig.Order"/> and run concurrently on <see cref="PipelineConfig.Threads"/> threads:
+/// <c>raw/VVVVVV/DET.fits</c> and <c>calib/</c> (as <c>imagecore simulate</c> writes them; <see cref="DataRepository"/>
+/// has the layout). A run is planned first (<see cref="QuantumGraphPlanner"/>: every quantum, its files and its
+/// dependencies, from the raws' headers), then runs its steps one after the other, each a set of quanta taken in the
+/// graph's order by <see cref="PipelineConfig.Threads"/> pinned workers (<see cref="PinnedWorkerPool"/>):
 /// <list type="number">
 /// <item><b>isr</b>, one quantum per (visit, detector): <c>OUT/postisr/VVVVVV/DET.fits</c>.</item>
 /// <item><b>warp</b>, one quantum per (tract, patch, visit): the visit's detectors whose warped footprint (from the
@@ -33,7 +27,7 @@ namespace ImageCore.Execution;
 /// </summary>
 public static class Pipeline
 {
-    /// <summary>Runs the pipeline on <paramref name="dataDir"/>, writing under <paramref name="outDir"/>.</summary>
+    /// <summary>Plans and runs the pipeline on <paramref name="dataDir"/>, writing under <paramref name="outDir"/>.</summary>
     /// <exception cref="ArgumentException">No raws, no calibration directory, raws of different scales, or a bad configuration.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; outputs finished so far stay, none is half-written.</exception>
     public static PipelineReport Run(string dataDir, string outDir, PipelineConfig config, IProgress<PipelineProgress>? progress = null,
@@ -41,180 +35,32 @@ public static class Pipeline
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        string rawRoot = Path.Combine(dataDir, "raw"), calibRoot = Path.Combine(dataDir, "calib");
-        if (!Directory.Exists(rawRoot)) throw new ArgumentException($"{dataDir}: no raw/ directory (raw/VISIT/DETECTOR.fits)");
-        if (!Directory.Exists(calibRoot)) throw new ArgumentException($"{dataDir}: no calib/ directory");
-        var rawPaths = Directory.GetDirectories(rawRoot).OrderBy(d => d, StringComparer.Ordinal)
-            .SelectMany(d => Directory.GetFiles(d, "*.fits").OrderBy(f => f, StringComparer.Ordinal)).ToList();
-        if (rawPaths.Count == 0) throw new ArgumentException($"{rawRoot}: no raw files (raw/VISIT/DETECTOR.fits)");
-        Directory.CreateDirectory(outDir);
+        var clock = RunClock.Start();
+        var graph = QuantumGraphPlanner.Plan(new DataRepository(dataDir), new DataRepository(outDir), config);
+        return Execute(graph, config, null, progress, cancel, clock);
+    }
 
-        // Workers: dedicated threads placed on the machine's CPUs by the placement policy (pinned unless it is none).
-        var topology = CpuTopology.Discover(config.SysfsRoot);
-        var plan = config.Placement.Kind == PlacementKind.None ? PlacementPlan.Unpinned(config.Threads) : Placement.Plan(topology, config.Placement, config.Threads);
-        using var pool = new PinnedWorkerPool(plan);
-        var workers = new WorkerTotals[pool.Count];
-
-        var started = DateTime.UtcNow;
-        var runClock = Stopwatch.StartNew();
-        var runCpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var failures = new ConcurrentBag<PipelineFailure>();
-        var steps = new List<PipelineStepReport>();
-        var camera = CameraModel.LsstCam;
-
-        // Plan from the raws' headers: each raw's visit, detector, scale and footprint.
-        var raws = new RawPlan?[rawPaths.Count];
-        for (int i = 0; i < rawPaths.Count; i++)
-        {
-            try { raws[i] = RawPlan.Read(rawPaths[i], camera); }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures.Add(new PipelineFailure("isr", Path.GetFileName(Path.GetDirectoryName(rawPaths[i])) + " " + Path.GetFileName(rawPaths[i]), [rawPaths[i]],
-                                                 "cannot plan: " + e.Message, Skipped: false));
-            }
-        }
-        var planned = raws.Where(r => r is not null).Select(r => r!).ToList();
-        var scales = planned.Select(r => r.Scale).Distinct().ToList();
-        if (scales.Count > 1) throw new ArgumentException($"{rawRoot}: raws of different scales ({string.Join(", ", scales)}) cannot share one sky map");
-        int scale = scales.Count == 1 ? scales[0] : 1;
-        var skyMap = new RingsSkyMap(SkyMapFor(camera, scale));
-        int border = config.WarpBorder / scale;
-        var unplannedVisits = rawPaths.Select((p, i) => (p, i)).Where(t => raws[t.i] is null)
-            .Select(t => int.TryParse(Path.GetFileName(Path.GetDirectoryName(t.p)), NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v : -1).ToHashSet();
-
-        // Warp quanta: (tract, patch, visit) -> the visit's detectors whose warped box touches the grown patch.
-        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
-        var patchInfo = new Dictionary<(int Tract, int Patch), (TractInfo Tract, PatchInfo Patch)>();
-        foreach (var raw in planned)
-        {
-            var points = raw.FootprintOnSky();
-            var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
-            foreach (var tract in tracts)
-                foreach (var patch in tract.FindPatches(points))
-                {
-                    var target = DirectWarp.Target(tract, patch, border);
-                    if (Warper.WarpedBBox(new Box2I(0, 0, raw.Width, raw.Height), raw.Wcs, target.Wcs).Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty)
-                        continue;
-                    int seq = patch.Sequential(tract);
-                    patchInfo[(tract.Id, seq)] = (tract, patch);
-                    if (!warpPlan.TryGetValue((tract.Id, seq, raw.Visit), out var list)) warpPlan[(tract.Id, seq, raw.Visit)] = list = [];
-                    list.Add(raw);
-                }
-        }
-
-        // isr, through the calibration cache in front of the (possibly throttled) calibration directory; a throttled
-        // read's wait ends early on cancellation (the quantum then stops at its next check, after that calibration)
-        var directory = new CalibrationDirectory(calibRoot);
-        ICalibrationSource store = config.CalibrationStore.Latency > TimeSpan.Zero || !double.IsPositiveInfinity(config.CalibrationStore.BandwidthBytesPerSecond)
-            ? new ThrottledCalibrationStore(directory, config.CalibrationStore, sleep: wait => cancel.WaitHandle.WaitOne(wait)) : directory;
-        using var cache = CalibrationCache.Create(config.Cache, store);
-        using var tracked = PipelineMetrics.Track(cache, directory);
-        var postIsr = new ConcurrentDictionary<RawPlan, string>();
-        var failedRaws = new ConcurrentDictionary<RawPlan, string>();
-        RunStep("isr", config.Order.Apply(planned, r => r.Visit, r => r.DetectorId), pool, workers, cancel, progress, failures, steps, raw =>
-        {
-            string output = Path.Combine(outDir, "postisr", $"{raw.Visit:000000}", raw.Detector + ".fits");
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-                using var file = FitsFile.Open(raw.Path);
-                using var exposure = IsrTask.Run(file, camera, cache, config.Isr, 1, cancel);
-                ExposureFits.Write(output, exposure, cancel);
-                postIsr[raw] = output;
-                return Quantum.Done(QuantumName(raw), [raw.Path]);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failedRaws[raw] = e.Message;
-                return Quantum.Failure(QuantumName(raw), [raw.Path], e.Message);
-            }
-        }, extraFailures: raws.Count(r => r is null));
-
-        var counters = cache.Counters;
-        var calibrations = new CalibrationReport(config.Cache.ToString(), StoreDescription(directory, config.CalibrationStore), counters.Hits, counters.Misses,
-            counters.Evictions, counters.BytesHeld, counters.EntriesHeld, counters.BytesReadFromStore, directory.Reads, directory.BytesRead);
-        cache.Dispose();   // the calibrations are not needed after ISR
-
-        // warp
-        var warps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), string>();
-        var emptyWarps = new ConcurrentDictionary<(int Tract, int Patch, int Visit), bool>();
-        if (config.Until >= PipelineStep.Warp)
-        RunStep("warp", config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)), pool, workers, cancel, progress, failures, steps, quantum =>
-        {
-            var ((tractId, seq, visit), detectors) = (quantum.Key, quantum.Value);
-            string name = $"tract {tractId} patch {seq} visit {visit}";
-            var inputs = detectors.OrderBy(d => d.DetectorId).Select(d => d.Path).ToList();
-            var blocked = detectors.Where(failedRaws.ContainsKey).Select(d => $"{QuantumName(d)} failed ISR").ToList();
-            if (unplannedVisits.Contains(visit)) blocked.Add($"a raw of visit {visit} could not be read, so its footprint is unknown");
-            if (blocked.Count > 0) return new Quantum(name, inputs, Outcome.Skipped, "not run: " + string.Join("; ", blocked));
-            var (tract, patch) = patchInfo[(tractId, seq)];
-            string output = Path.Combine(outDir, "warp", $"{tractId:00000}", $"{seq:000}", $"{visit:000000}.fits");
-            var exposures = detectors.OrderBy(d => d.DetectorId).Select(d => postIsr[d]).ToList();
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-                var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
-                var result = DirectWarp.Run(visit, tractId, seq, exposures, DirectWarp.Target(tract, patch, border), config.Warp, output, 1, outer, cancel);
-                if (result.GoodPixels == 0)
-                {
-                    emptyWarps[quantum.Key] = true;
-                    return new Quantum(name, exposures, Outcome.Empty, "no good pixel in the patch");
-                }
-                warps[quantum.Key] = output;
-                return Quantum.Done(name, exposures);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return Quantum.Failure(name, exposures, e.Message);
-            }
-        });
-
-        // coadd
-        var patches = warpPlan.Keys.Select(k => (k.Tract, k.Patch)).Distinct().ToList();
-        var coadds = new ConcurrentBag<string>();
-        int inner = Math.Max(1, config.Threads / Math.Max(1, Math.Min(config.Threads, patches.Count)));
-        if (config.Until >= PipelineStep.Coadd)
-        RunStep("coadd", patches, pool, workers, cancel, progress, failures, steps, key =>
-        {
-            string name = $"tract {key.Tract} patch {key.Patch}";
-            var inputs = warps.Where(w => w.Key.Tract == key.Tract && w.Key.Patch == key.Patch).OrderBy(w => w.Key.Visit).Select(w => w.Value).ToList();
-            if (inputs.Count == 0)
-            {
-                bool allEmpty = warpPlan.Keys.Where(k => k.Tract == key.Tract && k.Patch == key.Patch).All(emptyWarps.ContainsKey);
-                return allEmpty ? new Quantum(name, [], Outcome.Empty, "no warp has a good pixel in the patch")
-                                : new Quantum(name, [], Outcome.Skipped, "not run: none of its warps was made");
-            }
-            var (tract, patch) = patchInfo[key];
-            string output = Path.Combine(outDir, "coadd", $"{key.Tract:00000}", $"{key.Patch:000}.fits");
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-                var outer = new Box2I(border, border, patch.Outer.Width, patch.Outer.Height);
-                CoaddTask.Run(inputs, output, config.Coadd, inner, outer, cancel);
-                coadds.Add(output);
-                return Quantum.Done(name, inputs);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                return Quantum.Failure(name, inputs, e.Message);
-            }
-        });
-
-        string Rel(string p) => Path.GetRelativePath(outDir, p);
-        var cfg = skyMap.Config;
-        var report = new PipelineReport(Path.GetFullPath(dataDir), Path.GetFullPath(outDir), config.Threads, started.ToString("o", CultureInfo.InvariantCulture),
-            runClock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - runCpu).TotalSeconds,
-            string.Create(CultureInfo.InvariantCulture, $"lsst_cells_v1 scaled by {scale}: {cfg.PixelScaleArcsec}\"/pixel, patches {cfg.PatchInner} + {cfg.PatchBorder} border, direct warps grown by {border}"),
-            steps, failures.OrderBy(f => f.Step switch { "isr" => 0, "warp" => 1, _ => 2 }).ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList(),
-            postIsr.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(), warps.Values.Select(Rel).Order(StringComparer.Ordinal).ToList(),
-            coadds.Select(Rel).Order(StringComparer.Ordinal).ToList(), config.Order.ToString(), calibrations,
-            new ExecutionReport(TopologyReport.Of(topology), plan.ToString(), pool.PinningWarning,
-                                pool.Workers.Select(w => workers[w.Index].Report(w, runClock.Elapsed.TotalSeconds)).ToList()));
-        string reportPath = Path.Combine(outDir, "report.json");
-        string temp = Path.Combine(outDir, $".report.json.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temp, report.ToJson());
-        File.Move(temp, reportPath, overwrite: true);
-        return report;
+    /// <summary>
+    /// Runs <paramref name="graph"/>, or only the quanta of it named in <paramref name="quanta"/>, writing the outputs and
+    /// <c>report.json</c> into the graph's output repository. The steps run in the graph's order, each step's quanta in the
+    /// graph's order; with a selection, only the steps it has quanta of run (and are reported). A quantum whose upstream
+    /// quantum is not part of this run reads that quantum's outputs from disk (an earlier run made them) and is skipped when
+    /// they are not there; what happened to such a quantum is known only by its outputs, so a coadd whose warps were all
+    /// empty in an earlier run has nothing to read and is reported skipped, not empty. The raws that could not be planned
+    /// are reported only by a run of the whole graph. The planning settings of <paramref name="config"/> (<see cref="PipelineConfig.Order"/>,
+    /// <see cref="PipelineConfig.Until"/>, <see cref="PipelineConfig.WarpBorder"/>) were used when the graph was made and
+    /// are not read here.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad configuration, a step this pipeline does not have or out of the pipeline's
+    /// order, or a selected id that is not in the graph.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; outputs finished so far stay, none is half-written.</exception>
+    public static PipelineReport Run(QuantumGraph graph, PipelineConfig config, IReadOnlySet<string>? quanta = null, IProgress<PipelineProgress>? progress = null,
+                                     CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return Execute(graph, config, quanta, progress, cancel, RunClock.Start());
     }
 
     /// <summary>lsst_cells_v1 for data <paramref name="scale"/> times coarser than LSSTCam: the pixel scale multiplied and
@@ -225,69 +71,104 @@ public static class Pipeline
         return new SkyMapConfig().ForScale(scale);
     }
 
-    private static string StoreDescription(CalibrationDirectory directory, ThrottledStoreConfig throttle)
+    private static PipelineReport Execute(QuantumGraph graph, PipelineConfig config, IReadOnlySet<string>? selection, IProgress<PipelineProgress>? progress,
+                                          CancellationToken cancel, RunClock clock)
     {
-        string text = Path.GetFullPath(directory.Root);
-        if (throttle.Latency > TimeSpan.Zero) text += string.Create(CultureInfo.InvariantCulture, $", latency {throttle.Latency.TotalMilliseconds} ms per read");
-        if (!double.IsPositiveInfinity(throttle.BandwidthBytesPerSecond))
-            text += string.Create(CultureInfo.InvariantCulture, $", bandwidth {throttle.BandwidthBytesPerSecond / 1e6} MB/s shared");
-        return text;
+        for (int i = 0; i < graph.Steps.Count; i++)
+        {
+            int index = PipelineSteps.IndexOf(graph.Steps[i]);
+            if (index < 0 || (i > 0 && index <= PipelineSteps.IndexOf(graph.Steps[i - 1])))
+                throw new ArgumentException($"the quantum graph's steps ({string.Join(", ", graph.Steps)}) are not steps of the pipeline in its order");
+        }
+        if (selection?.FirstOrDefault(id => !graph.Contains(id)) is { } unknown) throw new ArgumentException($"quantum {unknown} is not in the quantum graph");
+        var output = new DataRepository(graph.Output);
+        Directory.CreateDirectory(output.Root);
+
+        // Workers: dedicated threads placed on the machine's CPUs by the placement policy (pinned unless it is none).
+        var topology = CpuTopology.Discover(config.SysfsRoot);
+        var plan = config.Placement.Kind == PlacementKind.None ? PlacementPlan.Unpinned(config.Threads) : Placement.Plan(topology, config.Placement, config.Threads);
+        using var pool = new PinnedWorkerPool(plan);
+        var workers = new WorkerTotals[pool.Count];
+
+        var state = new QuantumRunState(graph, selection);
+        var report = new PipelineReportBuilder(graph, config);
+        var setup = new StepSetup(graph, config, state, cancel);
+        var runners = new List<IStepRunner>();
+        try
+        {
+            // A selection runs only the steps it has quanta of; the whole graph runs every step, empty ones too.
+            var steps = graph.Steps.Where(step => state.Whole || state.QuantaOf(step).Count > 0).ToList();
+            foreach (string step in steps) runners.Add(PipelineSteps.CreateRunner(step, setup));
+            for (int i = 0; i < runners.Count; i++)
+            {
+                string step = steps[i];
+                var runner = runners[i];
+                var unplanned = state.Whole ? graph.Unplanned.Where(u => u.Step == step).ToList() : [];
+                foreach (var u in unplanned) report.AddFailure(new PipelineFailure(step, u.Name, [u.Path], u.Message, Skipped: false));
+                RunStep(step, state.QuantaOf(step), runner, state, pool, workers, cancel, progress, report, unplanned.Count);
+                runner.Finish(report);
+            }
+        }
+        finally
+        {
+            foreach (var runner in runners) runner.Dispose();
+        }
+
+        double wall = clock.WallSeconds;
+        var result = report.Build(state, clock.Started, wall, clock.CpuSeconds,
+            new ExecutionReport(TopologyReport.Of(topology), plan.ToString(), pool.PinningWarning,
+                                pool.Workers.Select(w => workers[w.Index].Report(w, wall)).ToList()));
+        string temp = Path.Combine(output.Root, $".{DataRepository.ReportFileName}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, result.ToJson());
+        File.Move(temp, output.ReportPath, overwrite: true);
+        return result;
     }
 
-    private enum Outcome { Succeeded, Failed, Skipped, Empty }
-
-    /// <summary>How a quantum ended: its name, inputs, outcome and message (the error, or why it was skipped or empty).</summary>
-    private sealed record Quantum(string Name, IReadOnlyList<string> Inputs, Outcome Outcome, string Message)
-    {
-        public static Quantum Done(string name, IReadOnlyList<string> inputs) => new(name, inputs, Outcome.Succeeded, "");
-
-        public static Quantum Failure(string name, IReadOnlyList<string> inputs, string error) => new(name, inputs, Outcome.Failed, error);
-    }
-
-    private static string QuantumName(RawPlan raw) => $"visit {raw.Visit} detector {raw.Detector}";
-
-    /// <summary>Runs <paramref name="quanta"/> in order on the pool's workers, timing the step, recording failed and
-    /// skipped quanta and adding each worker's quanta, busy time and CPU time to <paramref name="workers"/>.</summary>
+    /// <summary>Runs <paramref name="quanta"/> in order on the pool's workers, timing the step, recording each outcome,
+    /// reporting failed and skipped quanta and adding each worker's quanta, busy time and CPU time to
+    /// <paramref name="workers"/>. <paramref name="unplanned"/> quanta of the step failed before the run (they count in
+    /// the step's quanta and failures, not in its progress).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled: no new quantum was started
     /// after it, the running ones finished.</exception>
-    private static void RunStep<T>(string step, IReadOnlyList<T> quanta, PinnedWorkerPool pool, WorkerTotals[] workers, CancellationToken cancel,
-        IProgress<PipelineProgress>? progress, ConcurrentBag<PipelineFailure> failures, List<PipelineStepReport> steps, Func<T, Quantum> body, int extraFailures = 0)
+    private static void RunStep(string step, IReadOnlyList<Quantum> quanta, IStepRunner runner, QuantumRunState state, PinnedWorkerPool pool,
+        WorkerTotals[] workers, CancellationToken cancel, IProgress<PipelineProgress>? progress, PipelineReportBuilder report, int unplanned)
     {
         cancel.ThrowIfCancellationRequested();
-        var clock = Stopwatch.StartNew();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = RunClock.Start();
         int done = 0;
         var counts = new int[4];
-        counts[(int)Outcome.Failed] = extraFailures;
+        counts[(int)QuantumOutcome.Failed] = unplanned;
         progress?.Report(new PipelineProgress(step, 0, quanta.Count, "", false));
-        for (int k = 0; k < extraFailures; k++) PipelineMetrics.QuantumFinished(step, "failed", null);
-        var run = pool.Run(quanta, (item, context) =>
+        for (int k = 0; k < unplanned; k++) PipelineMetrics.QuantumFinished(step, "failed", null);
+        var run = pool.Run(quanta, (quantum, context) =>
         {
             long t0 = Stopwatch.GetTimestamp();
             var cpu0 = ThreadCpuTime();
-            Quantum q;
+            QuantumResult q;
             try
             {
-                q = body(item);
+                q = runner.Run(quantum);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                q = Quantum.Failure($"{step} quantum {item}", [], e.Message);   // a fault outside a quantum's own error handling
+                q = QuantumResult.Failure([], e.Message);   // a fault outside a quantum's own error handling
             }
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            state.Record(quantum, q.Outcome);
             PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), seconds);
             if (ThreadCpuTime() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
             Interlocked.Increment(ref counts[(int)q.Outcome]);
-            if (q.Outcome is Outcome.Failed or Outcome.Skipped) failures.Add(new PipelineFailure(step, q.Name, q.Inputs, q.Message, q.Outcome == Outcome.Skipped));
+            string name = quantum.DataId.ToString();
+            if (q.Outcome is QuantumOutcome.Failed or QuantumOutcome.Skipped)
+                report.AddFailure(new PipelineFailure(step, name, q.Inputs, q.Message, q.Outcome == QuantumOutcome.Skipped));
             int n = Interlocked.Increment(ref done);
-            progress?.Report(new PipelineProgress(step, n, quanta.Count, q.Message.Length == 0 ? q.Name : $"{q.Name}: {q.Message}", q.Outcome == Outcome.Failed));
+            progress?.Report(new PipelineProgress(step, n, quanta.Count, q.Message.Length == 0 ? name : $"{name}: {q.Message}", q.Outcome == QuantumOutcome.Failed));
         }, cancel);
         foreach (var w in run.Workers) if (w is not null) workers[w.Index].Add(w);
         cancel.ThrowIfCancellationRequested();
         if (run.Failures.Count > 0) throw new AggregateException($"{step}: quanta were interrupted", run.Failures.Select(f => f.Exception));
-        steps.Add(new PipelineStepReport(step, quanta.Count + extraFailures, counts[(int)Outcome.Succeeded], counts[(int)Outcome.Failed],
-                                         counts[(int)Outcome.Skipped], counts[(int)Outcome.Empty], clock.Elapsed.TotalSeconds,
-                                         (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
+        report.AddStep(new PipelineStepReport(step, quanta.Count + unplanned, counts[(int)QuantumOutcome.Succeeded], counts[(int)QuantumOutcome.Failed],
+                                              counts[(int)QuantumOutcome.Skipped], counts[(int)QuantumOutcome.Empty], clock.WallSeconds, clock.CpuSeconds));
     }
 
     private static TimeSpan? ThreadCpuTime()
@@ -301,6 +182,21 @@ public static class Pipeline
         {
             return null;
         }
+    }
+
+    /// <summary>When something started, and the wall and process CPU time since.</summary>
+    private sealed class RunClock
+    {
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+        private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+
+        public DateTime Started { get; } = DateTime.UtcNow;
+
+        public double WallSeconds => _wall.Elapsed.TotalSeconds;
+
+        public double CpuSeconds => (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds;
+
+        public static RunClock Start() => new();
     }
 
     /// <summary>One worker's totals over the steps of a run.</summary>
@@ -323,31 +219,6 @@ public static class Pipeline
             double? cpu = _cpuUnknown ? null : _cpu.TotalSeconds;
             return new WorkerReport(info.Index, info.PlannedCpu, info.NumaNode, info.Pinned, info.AffinityMask?.ToString(), info.PinError, _quanta,
                                     _busy.TotalSeconds, cpu, cpu / Math.Max(runWallSeconds, 1e-9), _busy > TimeSpan.Zero ? cpu / _busy.TotalSeconds : null);
-        }
-    }
-
-    /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>
-    private sealed record RawPlan(string Path, int Visit, string Detector, int DetectorId, int Scale, int Width, int Height, SkyWcs Wcs)
-    {
-        public static RawPlan Read(string path, CameraModel camera)
-        {
-            using var file = FitsFile.Open(path);
-            var primary = file[0].Header;
-            var detector = IsrTask.FindDetector(file, camera);
-            int visit = (int)primary.GetInt64("VISIT");
-            int scale = SkyMapConfig.ScaleOf(primary);
-            var wcs = SkyWcs.FromHeader(primary);
-            return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
-        }
-
-        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky.</summary>
-        public List<(double Ra, double Dec)> FootprintOnSky()
-        {
-            var list = new List<(double, double)>(9);
-            foreach (double fy in new[] { 0.0, 0.5, 1.0 })
-                foreach (double fx in new[] { 0.0, 0.5, 1.0 })
-                    list.Add(Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1)));
-            return list;
         }
     }
 }

@@ -17,13 +17,14 @@ public enum PipelineStep
     Coadd,
 }
 
-/// <summary>What <c>imagecore run</c> does with a data directory: the settings of each stage and how many threads.</summary>
+/// <summary>What <see cref="Pipeline"/> does with a data directory: the settings of each stage and how many threads. Messages
+/// name settings by their path here (<c>PipelineConfig.Threads</c>); the command line maps them to its options.</summary>
 public sealed record PipelineConfig
 {
     /// <summary>Quanta run concurrently on up to this many threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Where the workers run (<c>--affinity</c>): <c>none</c> (the OS decides, the default), <c>compact</c>,
+    /// <summary>Where the workers run: <c>none</c> (the OS decides, the default), <c>compact</c>,
     /// <c>spread</c> or <c>l3:K</c>; each worker is a dedicated thread that pins itself (<see cref="PinnedWorkerPool"/>).</summary>
     public PlacementPolicy Placement { get; init; } = PlacementPolicy.None;
 
@@ -44,7 +45,7 @@ public sealed record PipelineConfig
     /// rehearsal); unthrottled by default.</summary>
     public ThrottledStoreConfig CalibrationStore { get; init; } = new();
 
-    /// <summary>The last step run (<c>--until</c>): ISR only, ISR and warps, or everything (the default).</summary>
+    /// <summary>The last step run: ISR only, ISR and warps, or everything (the default).</summary>
     public PipelineStep Until { get; init; } = PipelineStep.Coadd;
 
     /// <summary>ISR settings.</summary>
@@ -59,10 +60,11 @@ public sealed record PipelineConfig
     /// <summary>Pixels the direct warps grow each patch's outer box by, at full scale (divided by the data's scale).</summary>
     public int WarpBorder { get; init; } = DirectWarp.Border;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the setting when one is out of range.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the setting when one is out of range: a
+    /// <see cref="ConfigException"/> with its full path (<c>PipelineConfig.Threads</c>), or a null setting's name.</summary>
     public void Validate()
     {
-        if (Threads < 1) throw new ArgumentException($"--threads must be >= 1 (is {Threads})");
+        if (Threads < 1) throw new ConfigException("PipelineConfig.Threads", Threads, "must be >= 1");
         ArgumentNullException.ThrowIfNull(Order);
         ArgumentNullException.ThrowIfNull(Placement);
         ArgumentNullException.ThrowIfNull(SysfsRoot);
@@ -72,9 +74,9 @@ public sealed record PipelineConfig
         if (Warp is null) throw new ConfigException("PipelineConfig.Warp", null, "is null; it must be a section (leave it out for the defaults)");
         if (Coadd is null) throw new ConfigException("PipelineConfig.Coadd", null, "is null; it must be a section (leave it out for the defaults)");
         Cache.Validate();
-        if (!Enum.IsDefined(Until)) throw new ArgumentException($"--until must be isr, warp or coadd (is {(int)Until})");
+        if (!Enum.IsDefined(Until)) throw new ConfigException("PipelineConfig.Until", (int)Until, "must be Isr, Warp or Coadd");
         CalibrationStore.Validate();
-        if (WarpBorder < 0) throw new ArgumentException($"the warp border must be >= 0 (is {WarpBorder})");
+        if (WarpBorder < 0) throw new ConfigException("PipelineConfig.WarpBorder", WarpBorder, "must be >= 0");
         Isr.Validate();
         Warp.Validate();
         Coadd.Validate();

@@ -108,11 +108,9 @@ public sealed record PipelineReport(string Data, string Output, int Threads, str
     public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.PipelineReport);
 }
 
-/// <summary>Source-generated JSON metadata for the run report and the demo's summary: camelCase names, indented,
-/// nothing left out.</summary>
+/// <summary>Source-generated JSON metadata for the run report: camelCase names, indented, nothing left out.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(PipelineReport))]
-[JsonSerializable(typeof(DemoResult))]
 internal sealed partial class ReportJsonContext : JsonSerializerContext;
 
 /// <summary>Progress of a run: a quantum of <paramref name="Step"/> finished (or the step started, with Done 0).</summary>

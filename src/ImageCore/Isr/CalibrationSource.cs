@@ -144,7 +144,8 @@ public interface ICalibrationSource
 /// Calibrations in a directory, as <c>imagecore simulate</c> writes them: <c>bias/DET.fits</c>,
 /// <c>dark/DET.fits</c>, <c>flat/BAND/DET.fits</c> (afw-layout exposures), <c>crosstalk/DET.json</c>,
 /// <c>linearity/DET.json</c>, <c>amps/DET.json</c> (per-amplifier gain, read noise and saturation)
-/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes). Every exposure is checked for its
+/// and optionally <c>defects/DET.json</c> (a list of [x0, y0, width, height] boxes), laid out by
+/// <see cref="InputLayout.Calibration"/>. Every exposure is checked for its
 /// detector (DETNAME), its box, its units (LSST ISR UNITS) and, for flats, its band.
 /// Every call reads its file afresh; the lease owns what was read (disposing it frees the exposure). ISR given this
 /// source directly reads the bias, dark and flat a band of rows at a time as its fused pass reaches them, never whole.
@@ -166,13 +167,13 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <inheritdoc/>
-    public CalibrationLease<Exposure> GetBias(Detector detector) => Load("bias", Path.Combine(Root, "bias", detector.Name + ".fits"), detector, "electron", null);
+    public CalibrationLease<Exposure> GetBias(Detector detector) => Load("bias", InputLayout.Calibration(Root, CalibrationType.Bias, detector.Name), detector, "electron", null);
 
     /// <inheritdoc/>
-    public CalibrationLease<Exposure> GetDark(Detector detector) => Load("dark", Path.Combine(Root, "dark", detector.Name + ".fits"), detector, "electron", null);
+    public CalibrationLease<Exposure> GetDark(Detector detector) => Load("dark", InputLayout.Calibration(Root, CalibrationType.Dark, detector.Name), detector, "electron", null);
 
     /// <inheritdoc/>
-    public CalibrationLease<Exposure> GetFlat(Detector detector, string band) => Load("flat", Path.Combine(Root, "flat", band, detector.Name + ".fits"), detector, null, band);
+    public CalibrationLease<Exposure> GetFlat(Detector detector, string band) => Load("flat", InputLayout.Calibration(Root, CalibrationType.Flat, detector.Name, band), detector, null, band);
 
     /// <inheritdoc/>
     public CalibrationValidity GetValidity(CalibrationType type, Detector detector, string? band) => CalibrationValidity.Unbounded;
@@ -180,7 +181,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     /// <inheritdoc/>
     public CalibrationLease<IReadOnlyList<Box2I>> GetDefects(Detector detector)
     {
-        string path = Path.Combine(Root, "defects", detector.Name + ".json");
+        string path = InputLayout.Calibration(Root, CalibrationType.Defects, detector.Name);
         if (Directory.Exists(path)) throw new CalibrationException("defects", path, "is a directory, not a defects file");
         if (!File.Exists(path)) return CalibrationLease.Borrowing<IReadOnlyList<Box2I>>(Array.Empty<Box2I>());
         byte[] json = ReadJson("defects", path);
@@ -207,7 +208,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     /// <inheritdoc/>
     /// <remarks>From <c>crosstalk/DET.json</c>: <c>{"coefficients": [[...], ...]}</c>, rows the sources.</remarks>
     public CalibrationLease<double[,]> GetCrosstalk(Detector detector) =>
-        LoadJson("crosstalk", detector, $"no crosstalk for {detector.Name}", (root, path) =>
+        LoadJson("crosstalk", CalibrationType.Crosstalk, detector, $"no crosstalk for {detector.Name}", (root, path) =>
         {
             var rows = root.GetProperty("coefficients");
             int n = detector.Amplifiers.Count;
@@ -228,7 +229,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     /// <inheritdoc/>
     /// <remarks>From <c>linearity/DET.json</c>: <c>{"k": [16 values]}</c>.</remarks>
     public CalibrationLease<IReadOnlyList<double>> GetLinearity(Detector detector) =>
-        LoadJson<IReadOnlyList<double>>("linearity", detector, $"no linearity for {detector.Name}", (root, path) =>
+        LoadJson<IReadOnlyList<double>>("linearity", CalibrationType.Linearity, detector, $"no linearity for {detector.Name}", (root, path) =>
         {
             double[] k = root.GetProperty("k").EnumerateArray().Select(e => e.GetDouble()).ToArray();
             if (k.Length != detector.Amplifiers.Count) throw new CalibrationException("linearity", path, $"needs {detector.Amplifiers.Count} coefficients, has {k.Length}");
@@ -242,7 +243,7 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     /// <remarks>From <c>amps/DET.json</c>: <c>{"detector": "R22_S11", "amplifiers": [{"name": "C10", "gain": 1.5,
     /// "readNoise": 5.4, "saturation": 140000}, ...]}</c>, one entry per amplifier in the camera's order.</remarks>
     public CalibrationLease<IReadOnlyList<AmplifierCalibration>> GetAmplifiers(Detector detector) =>
-        LoadJson<IReadOnlyList<AmplifierCalibration>>("amps", detector, $"no per-amplifier gain, read noise and saturation for {detector.Name}", (root, path) =>
+        LoadJson<IReadOnlyList<AmplifierCalibration>>("amps", CalibrationType.Amplifiers, detector, $"no per-amplifier gain, read noise and saturation for {detector.Name}", (root, path) =>
         {
             if (root.TryGetProperty("detector", out var det) && det.GetString() != detector.Name)
                 throw new CalibrationException("amps", path, $"is for detector {det.GetString()}, not {detector.Name}");
@@ -267,9 +268,9 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
     /// <summary>A required JSON calibration <c>KIND/DET.json</c>: read (counted), parsed, and handed to
     /// <paramref name="parse"/> with its path; a missing file, malformed JSON or a missing or mistyped property is a
     /// <see cref="CalibrationException"/> naming <paramref name="kind"/> and the file.</summary>
-    private CalibrationLease<T> LoadJson<T>(string kind, Detector detector, string missing, Func<System.Text.Json.JsonElement, string, T> parse) where T : class
+    private CalibrationLease<T> LoadJson<T>(string kind, CalibrationType type, Detector detector, string missing, Func<System.Text.Json.JsonElement, string, T> parse) where T : class
     {
-        string path = Path.Combine(Root, kind, detector.Name + ".json");
+        string path = InputLayout.Calibration(Root, type, detector.Name);
         if (Directory.Exists(path)) throw new CalibrationException(kind, path, $"is a directory, not a {kind} file");
         if (!File.Exists(path)) throw new CalibrationException(kind, path, missing);
         byte[] json = ReadJson(kind, path);
@@ -305,13 +306,13 @@ public sealed class CalibrationDirectory(string root) : ICalibrationSource, IStr
         OpenFrame(kind, path, detector, units, band, ExposureFits.Read, e => (e.Metadata, e.BBox));
 
     CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenBias(Detector detector) =>
-        OpenStreamed("bias", Path.Combine(Root, "bias", detector.Name + ".fits"), detector, "electron", null);
+        OpenStreamed("bias", InputLayout.Calibration(Root, CalibrationType.Bias, detector.Name), detector, "electron", null);
 
     CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenDark(Detector detector) =>
-        OpenStreamed("dark", Path.Combine(Root, "dark", detector.Name + ".fits"), detector, "electron", null);
+        OpenStreamed("dark", InputLayout.Calibration(Root, CalibrationType.Dark, detector.Name), detector, "electron", null);
 
     CalibrationLease<ExposureBandReader> IStreamedCalibrationSource.OpenFlat(Detector detector, string band) =>
-        OpenStreamed("flat", Path.Combine(Root, "flat", band, detector.Name + ".fits"), detector, null, band);
+        OpenStreamed("flat", InputLayout.Calibration(Root, CalibrationType.Flat, detector.Name, band), detector, null, band);
 
     private CalibrationLease<ExposureBandReader> OpenStreamed(string kind, string path, Detector detector, string? units, string? band) =>
         OpenFrame(kind, path, detector, units, band, ExposureBandReader.Open, r => (r.Metadata, r.BBox));

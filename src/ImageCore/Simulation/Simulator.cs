@@ -6,6 +6,7 @@ using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Isr;
 
 namespace ImageCore.Simulation;
 
@@ -28,7 +29,8 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
 /// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
 /// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). crosstalk within each row of segments (<c>calib/crosstalk/DET.json</c>), a mild quadratic
-/// non-linearity per amplifier (<c>calib/linearity/DET.json</c>).
+/// non-linearity per amplifier (<c>calib/linearity/DET.json</c>). Raws and calibrations are placed by
+/// <see cref="InputLayout"/>, the layout the pipeline reads; the truth is the simulator's own.
 /// </summary>
 public static class Simulator
 {
@@ -97,25 +99,25 @@ public static class Simulator
             var dark = new float[h, w];
             var flat = new float[h, w];
             MakeCalibrations(det, cam, config, bias, dark, flat);
-            calibs.Add(WriteCalibration(outDir, "bias", null, det, bias, config));
-            calibs.Add(WriteCalibration(outDir, "dark", null, det, dark, config));
-            calibs.Add(WriteCalibration(outDir, "flat", config.Band, det, flat, config));
-            calibs.Add(WriteJson(outDir, "amps", det, new JsonObject
+            calibs.Add(WriteCalibration(outDir, CalibrationType.Bias, "bias", null, det, bias, config));
+            calibs.Add(WriteCalibration(outDir, CalibrationType.Dark, "dark", null, det, dark, config));
+            calibs.Add(WriteCalibration(outDir, CalibrationType.Flat, "flat", config.Band, det, flat, config));
+            calibs.Add(WriteJson(outDir, CalibrationType.Amplifiers, det, new JsonObject
             {
                 ["detector"] = det.Name, ["id"] = det.Id, ["vendor"] = det.Vendor,
                 ["amplifiers"] = Array(det.Amplifiers.Select(a => new JsonObject { ["name"] = a.Name, ["gain"] = a.Gain, ["readNoise"] = a.ReadNoise, ["saturation"] = a.Saturation })),
             }, indented: true));
             var defects = BadColumns(det, config);
-            calibs.Add(WriteJson(outDir, "defects", det, Array(defects.Select(d => new JsonArray(d.MinX, d.MinY, d.Width, d.Height)))));
+            calibs.Add(WriteJson(outDir, CalibrationType.Defects, det, Array(defects.Select(d => new JsonArray(d.MinX, d.MinY, d.Width, d.Height)))));
             var crosstalk = CrosstalkCoefficients(det);
             int n = crosstalk.GetLength(0);
-            calibs.Add(WriteJson(outDir, "crosstalk", det, new JsonObject
+            calibs.Add(WriteJson(outDir, CalibrationType.Crosstalk, det, new JsonObject
             {
                 ["detector"] = det.Name, ["convention"] = "coefficients[source][target], ADU per ADU, amplifier order C10..C17, C07..C00",
                 ["coefficients"] = Array(Enumerable.Range(0, n).Select(i => Array(Enumerable.Range(0, n).Select(j => (JsonNode)crosstalk[i, j])))),
             }));
             var nonLinearity = NonLinearity(det, config);
-            calibs.Add(WriteJson(outDir, "linearity", det, new JsonObject
+            calibs.Add(WriteJson(outDir, CalibrationType.Linearity, det, new JsonObject
             {
                 ["detector"] = det.Name, ["model"] = "measured = true * (1 - k * true), ADU above bias", ["k"] = Array(nonLinearity.Select(k => (JsonNode)k)),
             }));
@@ -131,7 +133,7 @@ public static class Simulator
                 var truth = new float[h, w];
                 SkyScene.Render(new Span2D<float>(truth), config.SkyElectrons * s2, catalog);
 
-                string visitDir = $"{visit:000000}";
+                string visitDir = InputLayout.VisitName(visit);
                 var header = VisitHeader(config, visit, pointing, det);
                 wcs.WriteTo(header);
                 // What the CCD collects: the sky's charge through the flat, plus hot columns, cosmic rays and
@@ -152,7 +154,7 @@ public static class Simulator
                 for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) signal[y, x] /= flat[y, x];
                 var segments = InstrumentSignature.MakeRawSegments(det, new(signal), new(flat), new(dark), new(bias),
                     new SignatureConfig { DarkTime = config.DarkTime }, noise, crosstalk, nonLinearity);
-                string rawPath = Path.Combine(outDir, "raw", visitDir, det.Name + ".fits");
+                string rawPath = InputLayout.Raw(outDir, visit, det.Name);
                 Directory.CreateDirectory(Path.GetDirectoryName(rawPath)!);
                 try { RawFile.Write(rawPath, det, header, segments); }
                 finally { segments.ForEach(s => s.Dispose()); }
@@ -285,11 +287,10 @@ public static class Simulator
     }
 
     /// <summary>Writes <c>calib/KIND/DET.json</c> atomically.</summary>
-    private static string WriteJson(string outDir, string kind, Detector det, JsonNode content, bool indented = false)
+    private static string WriteJson(string outDir, CalibrationType type, Detector det, JsonNode content, bool indented = false)
     {
-        string dir = Path.Combine(outDir, "calib", kind);
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, det.Name + ".json");
+        string path = InputLayout.Calibration(InputLayout.CalibrationRoot(outDir), type, det.Name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         WriteAtomically(path, content.ToJsonString(new JsonSerializerOptions { WriteIndented = indented }));
         return path;
     }
@@ -318,11 +319,10 @@ public static class Simulator
             }
     }
 
-    private static string WriteCalibration(string outDir, string kind, string? band, Detector det, float[,] pixels, SimulationConfig config)
+    private static string WriteCalibration(string outDir, CalibrationType type, string kind, string? band, Detector det, float[,] pixels, SimulationConfig config)
     {
-        string dir = band is null ? Path.Combine(outDir, "calib", kind) : Path.Combine(outDir, "calib", kind, band);
-        Directory.CreateDirectory(dir);
-        string path = Path.Combine(dir, det.Name + ".fits");
+        string path = InputLayout.Calibration(InputLayout.CalibrationRoot(outDir), type, det.Name, band);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         int w = det.BBox.Width, h = det.BBox.Height;
         using var mi = new MaskedImage(w, h);
         new ReadOnlySpan2D<float>(pixels).CopyTo(mi.Image.Pixels);

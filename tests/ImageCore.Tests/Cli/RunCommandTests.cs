@@ -45,6 +45,57 @@ public class RunCommandTests
         Assert.Contains("--statistic", stderr);
     }
 
+    [Fact]
+    public void Settings_are_named_by_their_options()
+    {
+        using var dir = new TempDir();
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"run --data \"{dir.Path}\" --out \"{dir.File("o")}\" --threads 0");
+        Assert.Equal(1, code);
+        Assert.Equal("imagecore: error: --threads must be >= 1 (is 0)", stderr.Trim());
+        Assert.False(Directory.Exists(dir.File("o")));
+    }
+
+    [Fact]
+    public void An_isr_configuration_changes_every_isr_quantum_and_a_bad_one_is_one_error_line_before_any_work()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("data");
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"simulate --out \"{data}\" --detectors R22_S11 --scale 8 --visits 1");
+        Assert.True(code == 0, stderr);
+        byte[] PostIsr(string run, string? config)
+        {
+            var (c, _, err) = InfoCommandTests.Imagecore($"run --data \"{data}\" --out \"{dir.File(run)}\" --threads 1 --until isr"
+                                                         + (config is null ? "" : $" --isr-config \"{config}\""));
+            Assert.True(c == 0, err);
+            return File.ReadAllBytes(Path.Combine(dir.File(run), "postisr", "000000", "R22_S11.fits"));
+        }
+        string defaults = dir.File("defaults.json"), noFlat = dir.File("noflat.json");
+        File.WriteAllText(defaults, "{}");
+        File.WriteAllText(noFlat, "{\"Flat\": {\"Enabled\": false}}");
+        byte[] plain = PostIsr("plain", null);
+        Assert.Equal(plain, PostIsr("defaults", defaults));
+        Assert.NotEqual(plain, PostIsr("noflat", noFlat));
+
+        foreach (var (content, expected) in new[]
+                 {
+                     ("{\"Suspect\": {\"FractionOfSaturation\": 2}}", "IsrConfig.Suspect.FractionOfSaturation"),
+                     ("{\"Flat\": {\"Enable\": false}}", "Enable"),
+                     ("not json", "bad.json"),
+                 })
+        {
+            string bad = dir.File("bad.json");
+            File.WriteAllText(bad, content);
+            string output = dir.File("never");
+            (code, string stdout, stderr) = InfoCommandTests.Imagecore($"run --data \"{data}\" --out \"{output}\" --isr-config \"{bad}\"");
+            Assert.Equal(1, code);
+            string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith($"imagecore: error: {bad}: ", line, StringComparison.Ordinal);
+            Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.Equal("", stdout);
+            Assert.False(Directory.Exists(output), "nothing is done before the configuration is checked");
+        }
+    }
+
     [SkippableTheory]
     [InlineData("INT", 130)]
     [InlineData("TERM", 143)]

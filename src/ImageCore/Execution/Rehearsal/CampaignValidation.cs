@@ -4,7 +4,8 @@ using ImageCore.Isr;
 namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>
-/// Checks <see cref="CampaignSimulator"/> against real ISR campaigns on this machine: <see cref="Pipeline.Run"/> on a
+/// Checks <see cref="CampaignSimulator"/> against real ISR campaigns on this machine:
+/// <see cref="Pipeline.Run(string, string, PipelineConfig, IProgress{PipelineProgress}?, CancellationToken)"/> on a
 /// simulated repository (<c>raw/VVVVVV/DET.fits</c> with visits 0 .. V-1, and <c>calib/</c>), ISR only, behind a
 /// <see cref="ThrottledCalibrationStore"/>, once per case, and the simulator on one node of
 /// <see cref="CampaignValidationConfig.Threads"/> cores with the calibrations' real file sizes. A first run is discarded (it
@@ -25,12 +26,13 @@ public static class CampaignValidation
         ArgumentNullException.ThrowIfNull(workDir);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        var visits = Directory.GetDirectories(Path.Combine(dataDir, "raw")).Select(d => int.Parse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture)).Order().ToList();
+        var repository = new DataRepository(dataDir);
+        var visits = Directory.GetDirectories(repository.RawRoot).Select(d => int.Parse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture)).Order().ToList();
         if (visits.Count == 0 || visits[^1] != visits.Count - 1) throw new ArgumentException($"{dataDir}: visits must be 0 .. V-1 (as imagecore simulate writes them)");
-        var detectors = Directory.GetFiles(Path.Combine(dataDir, "raw", visits[0].ToString("000000", CultureInfo.InvariantCulture)), "*.fits")
+        var detectors = Directory.GetFiles(Path.Combine(repository.RawRoot, InputLayout.VisitName(visits[0])), "*.fits")
             .Select(Path.GetFileNameWithoutExtension).Select(n => n!).Order(StringComparer.Ordinal).ToList();
-        string band = BandOf(dataDir, visits[0], detectors[0]);
-        var catalog = CalibrationCatalog.FromDirectory(Path.Combine(dataDir, "calib"), band);
+        string band = BandOf(repository, visits[0], detectors[0]);
+        var catalog = CalibrationCatalog.FromDirectory(repository.CalibrationRoot, band);
 
         // Calibration: CPU per quantum and per byte read, from a run that reads each dataset once and one that reads every request
         // (after one discarded run, so that neither pays for compiling the code).
@@ -87,9 +89,9 @@ public static class CampaignValidation
         }
     }
 
-    private static string BandOf(string dataDir, int visit, string detector)
+    private static string BandOf(DataRepository repository, int visit, string detector)
     {
-        using var file = Fits.FitsFile.Open(Path.Combine(dataDir, "raw", visit.ToString("000000", CultureInfo.InvariantCulture), detector + ".fits"));
+        using var file = Fits.FitsFile.Open(repository.Raw(visit, detector));
         return file[0].Header.GetString("BAND", null) ?? throw new CalibrationException("raw", file.Name, "the raw has no BAND");
     }
 }

@@ -24,7 +24,7 @@ public static class ContentionInputs
             {
                 string data = Path.Combine(workDir, "data");
                 var sim = Simulator.Run(data, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = config.Scale, Seed = 19 });
-                var isr = new IsrWorkload(sim.Raws[0], Path.Combine(data, "calib"), CameraModel.LsstCam);
+                var isr = new IsrWorkload(sim.Raws[0], new DataRepository(data).CalibrationRoot, CameraModel.LsstCam);
                 made["isr"] = isr;
                 log?.Invoke($"isr: {isr.Description}");
                 if (wanted.Overlaps(["warp", "coadd"]))

@@ -1,25 +1,19 @@
-using System.Text.Json;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Execution;
 using ImageCore.Fits;
 using ImageCore.Images;
 using ImageCore.Simulation;
 
-namespace ImageCore.Execution;
-
-/// <summary>What <c>imagecore demo</c> made.</summary>
-/// <param name="Data">The simulated data directory (raw/, calib/, truth/).</param>
-/// <param name="Run">The pipeline's output directory (postisr/, warp/, coadd/, report.json).</param>
-/// <param name="Report">The pipeline's report.</param>
-/// <param name="Previews">PNG previews: a raw, a post-ISR exposure, a warp and a coadd.</param>
-public sealed record DemoResult(string Data, string Run, PipelineReport Report, IReadOnlyList<string> Previews);
+namespace ImageCore.Cli;
 
 /// <summary>
 /// <c>imagecore demo</c>: simulates a small dataset (by default <see cref="DefaultSimulation"/>: six visits of the
 /// nine detectors of raft R22 at 1/8 scale), runs the whole <see cref="Pipeline"/> on it and writes asinh-stretched PNG
 /// previews (<see cref="PngPreview"/>) of a raw (its 16 segments as read out, overscans included), a post-ISR image,
-/// the direct warp with the most good pixels and the coadd with the most inputs.
+/// the direct warp with the most good pixels and the coadd with the most inputs. An application of the library, so it
+/// lives with the command (the library has no dependency on the simulator for running the pipeline).
 /// </summary>
-public static class Demo
+internal static class Demo
 {
     /// <summary>The demo's simulation: six visits of raft R22 at 1/8 scale. The seeing is scaled with the pixels
     /// (0.8" x 8), so that the PSF is sampled as on the real camera (about 2 pixels FWHM) instead of being undersampled.</summary>
@@ -98,7 +92,4 @@ public static class Demo
         }
         PngPreview.Write(pngPath, new ReadOnlySpan2D<float>(mosaic));
     }
-
-    /// <summary>The demo's summary as indented JSON (for scripts).</summary>
-    public static string ToJson(DemoResult result) => JsonSerializer.Serialize(result, ReportJsonContext.Default.DemoResult);
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 
-namespace ImageCore.Astrometry;
+namespace ImageCore.Cli;
 
 /// <summary>Which way <see cref="WcsLines.Convert"/> transforms.</summary>
-public enum WcsDirection
+internal enum WcsDirection
 {
     /// <summary>"x y" (0-based pixels) to "ra dec" (degrees).</summary>
     PixelToSky,
@@ -19,7 +20,7 @@ public enum WcsDirection
 /// digits (round-trip exact), "NaN NaN" where there is no answer (a point behind the tangent plane).
 /// Blank lines and lines starting with '#' are copied through.
 /// </summary>
-public static class WcsLines
+internal static class WcsLines
 {
     /// <summary>Converts every line of <paramref name="input"/>; returns how many points were converted.</summary>
     /// <exception cref="FormatException">A line that is not two numbers; the message gives its number and text.</exception>

@@ -1,0 +1,91 @@
+using System.Globalization;
+using ImageCore.Isr;
+
+namespace ImageCore.Execution;
+
+/// <summary>
+/// The directory layout of a data repository, stated once: under <see cref="Root"/>,
+/// <list type="bullet">
+/// <item><c>raw/VVVVVV/DET.fits</c> and <c>calib/</c>: the inputs (<see cref="InputLayout"/>, which the simulator
+/// writes by; this type forwards to it);</item>
+/// <item><c>postisr/VVVVVV/DET.fits</c>: post-ISR exposures, per (visit, detector);</item>
+/// <item><c>warp/TTTTT/PPP/VVVVVV.fits</c>: direct warps, per (tract, patch, visit);</item>
+/// <item><c>coadd/TTTTT/PPP.fits</c>: coadds, per (tract, patch);</item>
+/// <item><c>report.json</c>: the run's report.</item>
+/// </list>
+/// Visits are zero-padded to six digits, tracts to five, patches (their sequential index) to three; detectors go by
+/// name. A run reads one repository's inputs and writes another's outputs (they may be the same directory). Paths are
+/// <see cref="Path.Combine(string, string)"/> of the root as given, so a relative root gives relative paths. Nothing
+/// here touches the disk except <see cref="FindRaws"/>.
+/// </summary>
+/// <param name="root">The repository's directory.</param>
+public sealed class DataRepository(string root)
+{
+    /// <summary>The post-ISR exposures' directory under the root.</summary>
+    public const string PostIsrDirectoryName = "postisr";
+
+    /// <summary>The direct warps' directory under the root.</summary>
+    public const string WarpDirectoryName = "warp";
+
+    /// <summary>The coadds' directory under the root.</summary>
+    public const string CoaddDirectoryName = "coadd";
+
+    /// <summary>The report's file name under the root.</summary>
+    public const string ReportFileName = "report.json";
+
+    /// <summary>The repository's directory, as given.</summary>
+    public string Root { get; } = root ?? throw new ArgumentNullException(nameof(root));
+
+    /// <summary><c>ROOT/raw</c>.</summary>
+    public string RawRoot => InputLayout.RawRoot(Root);
+
+    /// <summary><c>ROOT/calib</c>: the directory a <see cref="CalibrationDirectory"/> reads.</summary>
+    public string CalibrationRoot => InputLayout.CalibrationRoot(Root);
+
+    /// <summary><c>ROOT/report.json</c>.</summary>
+    public string ReportPath => Path.Combine(Root, ReportFileName);
+
+    /// <summary><c>ROOT/raw/VVVVVV/DET.fits</c>.</summary>
+    public string Raw(int visit, string detector) => InputLayout.Raw(Root, visit, detector);
+
+    /// <summary><c>ROOT/postisr/VVVVVV/DET.fits</c>.</summary>
+    public string PostIsr(int visit, string detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        return Path.Combine(Root, PostIsrDirectoryName, InputLayout.VisitName(visit), detector + ".fits");
+    }
+
+    /// <summary><c>ROOT/warp/TTTTT/PPP/VVVVVV.fits</c>.</summary>
+    public string Warp(int tract, int patch, int visit) =>
+        Path.Combine(Root, WarpDirectoryName, TractName(tract), PatchName(patch), InputLayout.VisitName(visit) + ".fits");
+
+    /// <summary><c>ROOT/coadd/TTTTT/PPP.fits</c>.</summary>
+    public string Coadd(int tract, int patch) => Path.Combine(Root, CoaddDirectoryName, TractName(tract), PatchName(patch) + ".fits");
+
+    /// <summary><paramref name="path"/> relative to the root, as the report lists outputs (<c>postisr/000003/R22_S11.fits</c>).</summary>
+    public string Relative(string path) => Path.GetRelativePath(Root, path);
+
+    /// <summary>Every <c>raw/*/*.fits</c>, directories and then files in ordinal order of their names (empty when there is
+    /// no raw directory).</summary>
+    public IReadOnlyList<string> FindRaws()
+    {
+        string raws = RawRoot;
+        if (!Directory.Exists(raws)) return [];
+        return Directory.GetDirectories(raws).OrderBy(d => d, StringComparer.Ordinal)
+            .SelectMany(d => Directory.GetFiles(d, "*.fits").OrderBy(f => f, StringComparer.Ordinal)).ToList();
+    }
+
+    /// <summary>The visit of a raw's path (its directory's name), or null when that is not a visit number.</summary>
+    public static int? VisitOfRaw(string rawPath)
+    {
+        ArgumentNullException.ThrowIfNull(rawPath);
+        return InputLayout.TryParseVisit(Path.GetFileName(Path.GetDirectoryName(rawPath)) ?? "", out int visit) ? visit : null;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Root;
+
+    private static string TractName(int tract) => tract.ToString("00000", CultureInfo.InvariantCulture);
+
+    private static string PatchName(int patch) => patch.ToString("000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ImageCore.Execution;
+
+/// <summary>
+/// What a run will do, planned before any pixel is processed (<see cref="QuantumGraphPlanner"/>): every quantum of
+/// every step with its data id, the files it reads and writes and the quanta that write its inputs, and the raws that
+/// could not be planned. Steps run in <see cref="Steps"/> order and a quantum depends only on quanta of earlier steps,
+/// so any subset can be run (<see cref="Pipeline.Run(QuantumGraph, PipelineConfig, IReadOnlySet{string}?, IProgress{PipelineProgress}?, CancellationToken)"/>)
+/// once the inputs of its quanta exist. Within a step the quanta are listed in the order they are taken
+/// (<see cref="Order"/>). Serialised with <see cref="ToJson"/> and read back with <see cref="FromJson"/>, through
+/// source-generated metadata (no reflection: usable in a native AOT build). Immutable; checked when made.
+/// </summary>
+public sealed class QuantumGraph
+{
+    /// <summary>The <see cref="Version"/> this code writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    private readonly Dictionary<string, Quantum> _byId;
+
+    /// <summary>A graph; checked as described under the exceptions.</summary>
+    /// <param name="version">Must be <see cref="FormatVersion"/>.</param>
+    /// <param name="data">The repository the raws and calibrations are read from.</param>
+    /// <param name="output">The repository the outputs and the report are written to.</param>
+    /// <param name="scale">The data's scale (SIMSCALE; 1 for real data), which scales the sky map.</param>
+    /// <param name="warpBorder">Pixels the direct warps grow each patch's outer box by, at the data's scale.</param>
+    /// <param name="order">The quantum order the quanta are listed in (<see cref="QuantumOrder"/>'s text form).</param>
+    /// <param name="steps">The steps, in the order they run.</param>
+    /// <param name="quanta">The quanta, step by step in <paramref name="steps"/> order.</param>
+    /// <param name="unplanned">The raws that could not be planned.</param>
+    /// <exception cref="ArgumentException">Another version; a null list, entry or field; a repeated quantum id or step; a
+    /// quantum of a step not in <paramref name="steps"/> or listed after a later step's; a dependency that is not in the
+    /// graph or not of an earlier step.</exception>
+    [JsonConstructor]
+    public QuantumGraph(int version, string data, string output, int scale, int warpBorder, string order, IReadOnlyList<string> steps,
+                        IReadOnlyList<Quantum> quanta, IReadOnlyList<UnplannedRaw> unplanned)
+    {
+        if (version != FormatVersion) throw new ArgumentException($"quantum graph version {version}: this ImageCore reads version {FormatVersion}");
+        Version = version;
+        Data = data ?? throw new ArgumentException("the quantum graph has no data repository");
+        Output = output ?? throw new ArgumentException("the quantum graph has no output repository");
+        if (scale < 1) throw new ArgumentException($"the quantum graph's scale must be >= 1 (is {scale})");
+        if (warpBorder < 0) throw new ArgumentException($"the quantum graph's warp border must be >= 0 (is {warpBorder})");
+        Scale = scale;
+        WarpBorder = warpBorder;
+        Order = order ?? throw new ArgumentException("the quantum graph has no order");
+        Steps = steps ?? throw new ArgumentException("the quantum graph has no steps");
+        Quanta = quanta ?? throw new ArgumentException("the quantum graph has no quanta list");
+        Unplanned = unplanned ?? throw new ArgumentException("the quantum graph has no unplanned list");
+
+        var stepIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string? step in Steps)
+            if (step is null || !stepIndex.TryAdd(step, stepIndex.Count)) throw new ArgumentException($"the quantum graph's steps must be distinct names (has {step ?? "null"} twice)");
+        _byId = new Dictionary<string, Quantum>(Quanta.Count, StringComparer.Ordinal);
+        int lastStep = 0;
+        foreach (var q in Quanta)
+        {
+            if (q is null || q.Id is null || q.Step is null || q.DataId is null || q.Inputs is null || q.Outputs is null || q.DependsOn is null
+                || q.Inputs.Contains(null!) || q.Outputs.Contains(null!) || q.DependsOn.Contains(null!))
+                throw new ArgumentException($"quantum {q?.Id ?? "#" + _byId.Count}: its id, step, data id, inputs, outputs and dependencies must be given");
+            if (!stepIndex.TryGetValue(q.Step, out int index)) throw new ArgumentException($"quantum {q.Id}: step {q.Step} is not one of the graph's steps ({string.Join(", ", Steps)})");
+            if (index < lastStep) throw new ArgumentException($"quantum {q.Id}: a {q.Step} quantum after the {Steps[lastStep]} quanta (quanta are listed step by step)");
+            lastStep = index;
+            foreach (string dep in q.DependsOn)
+            {
+                if (!_byId.TryGetValue(dep, out var upstream)) throw new ArgumentException($"quantum {q.Id} depends on {dep}, which is not an earlier quantum of the graph");
+                if (stepIndex[upstream.Step] >= index) throw new ArgumentException($"quantum {q.Id} depends on {dep} of its own or a later step");
+            }
+            if (!_byId.TryAdd(q.Id, q)) throw new ArgumentException($"quantum id {q.Id} is repeated");
+        }
+        foreach (var u in Unplanned)
+            if (u is null || u.Step is null || u.Name is null || u.Path is null || u.Message is null)
+                throw new ArgumentException("an unplanned raw's step, name, path and message must be given");
+    }
+
+    /// <summary>The format version (<see cref="FormatVersion"/>).</summary>
+    public int Version { get; }
+
+    /// <summary>The repository the raws and calibrations are read from (as given to the planner).</summary>
+    public string Data { get; }
+
+    /// <summary>The repository the outputs and the report are written to (as given to the planner).</summary>
+    public string Output { get; }
+
+    /// <summary>The data's scale: the sky map's pixel scale is multiplied and its patch sizes divided by it
+    /// (<see cref="Pipeline.SkyMapFor"/>).</summary>
+    public int Scale { get; }
+
+    /// <summary>Pixels the direct warps grow each patch's outer box by, at the data's scale.</summary>
+    public int WarpBorder { get; }
+
+    /// <summary>The order the quanta of each step are listed in, which is the order they are taken in.</summary>
+    public string Order { get; }
+
+    /// <summary>The steps, in the order they run.</summary>
+    public IReadOnlyList<string> Steps { get; }
+
+    /// <summary>Every quantum, step by step.</summary>
+    public IReadOnlyList<Quantum> Quanta { get; }
+
+    /// <summary>Raws that could not be planned.</summary>
+    public IReadOnlyList<UnplannedRaw> Unplanned { get; }
+
+    /// <summary>The quantum with id <paramref name="id"/>.</summary>
+    /// <exception cref="KeyNotFoundException">None has it.</exception>
+    public Quantum this[string id] => _byId.TryGetValue(id, out var q) ? q : throw new KeyNotFoundException($"the quantum graph has no quantum {id}");
+
+    /// <summary>Whether a quantum has id <paramref name="id"/>.</summary>
+    public bool Contains(string id) => _byId.ContainsKey(id);
+
+    /// <summary>The graph as indented JSON (camelCase names; data-id keys a quantum does not have are left out).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, QuantumGraphJsonContext.Default.QuantumGraph);
+
+    /// <summary>The graph <paramref name="json"/> holds, as <see cref="ToJson"/> writes it.</summary>
+    /// <exception cref="JsonException">Not JSON, a missing or mistyped field, or a graph that fails the constructor's checks
+    /// (the message says which).</exception>
+    public static QuantumGraph FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize(json, QuantumGraphJsonContext.Default.QuantumGraph) ?? throw new JsonException("the quantum graph is null");
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException("not a usable quantum graph: " + e.Message, e);
+        }
+    }
+}
+
+/// <summary>Source-generated JSON metadata for the quantum graph: camelCase names, indented, every constructor parameter
+/// required and unknown names refused (a data id leaves out the keys it does not have).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+                             DefaultIgnoreCondition = JsonIgnoreCondition.Never, RespectRequiredConstructorParameters = true,
+                             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(QuantumGraph))]
+internal sealed partial class QuantumGraphJsonContext : JsonSerializerContext;

@@ -1,0 +1,154 @@
+using ImageCore.Astrometry;
+using ImageCore.Camera;
+using ImageCore.Fits;
+using ImageCore.Geometry;
+using ImageCore.Isr;
+using ImageCore.Warp;
+
+namespace ImageCore.Execution;
+
+/// <summary>
+/// Plans a run from the raws' headers before any pixel is processed: each raw's visit, detector, scale and WCS give its
+/// footprint; the footprint's corners, edge midpoints and centre find the tracts and patches it may touch
+/// (<see cref="TractInfo.FindPatches"/>), and <see cref="Warper.WarpedBBox"/> on the grown patch grid keeps only those it
+/// really reaches. The graph has, up to <see cref="PipelineConfig.Until"/>:
+/// <list type="number">
+/// <item><b>isr</b>, one quantum per raw, (visit, detector): the raw to <c>postisr/VVVVVV/DET.fits</c>.</item>
+/// <item><b>warp</b>, one quantum per (tract, patch, visit): the post-ISR exposures of the visit's detectors that reach the
+/// patch, by detector id, to <c>warp/TTTTT/PPP/VVVVVV.fits</c>; it depends on their ISR quanta.</item>
+/// <item><b>coadd</b>, one quantum per (tract, patch): the patch's warps, by visit, to <c>coadd/TTTTT/PPP.fits</c>; it
+/// depends on their warp quanta.</item>
+/// </list>
+/// Each step's quanta are listed in <see cref="PipelineConfig.Order"/> (coadds by tract and patch). A raw whose header
+/// cannot be read is an <see cref="UnplannedRaw"/>, as is a second raw of a (visit, detector) already planned.
+/// </summary>
+public static class QuantumGraphPlanner
+{
+    /// <summary>Plans the run of <paramref name="config"/> over the raws of <paramref name="data"/>, writing to
+    /// <paramref name="output"/>. Reads headers only; writes nothing.</summary>
+    /// <exception cref="ArgumentException">No raw directory, no calibration directory, no raws, raws of different scales,
+    /// or a bad configuration.</exception>
+    public static QuantumGraph Plan(DataRepository data, DataRepository output, PipelineConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (!Directory.Exists(data.RawRoot)) throw new ArgumentException($"{data.Root}: no raw/ directory (raw/VISIT/DETECTOR.fits)");
+        if (!Directory.Exists(data.CalibrationRoot)) throw new ArgumentException($"{data.Root}: no calib/ directory");
+        var rawPaths = data.FindRaws();
+        if (rawPaths.Count == 0) throw new ArgumentException($"{data.RawRoot}: no raw files (raw/VISIT/DETECTOR.fits)");
+        var camera = CameraModel.LsstCam;
+
+        // Each raw's visit, detector, scale and footprint, from its primary header.
+        var planned = new List<RawPlan>();
+        var unplanned = new List<UnplannedRaw>();
+        var seen = new Dictionary<(int Visit, int Detector), string>();
+        foreach (string path in rawPaths)
+        {
+            string name = Path.GetFileName(Path.GetDirectoryName(path)) + " " + Path.GetFileName(path);
+            try
+            {
+                var raw = RawPlan.Read(path, camera);
+                if (!seen.TryAdd((raw.Visit, raw.DetectorId), path))
+                    throw new ArgumentException($"visit {raw.Visit} detector {raw.Detector} is also {seen[(raw.Visit, raw.DetectorId)]}");
+                planned.Add(raw);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                unplanned.Add(new UnplannedRaw(PipelineSteps.Isr, name, path, DataRepository.VisitOfRaw(path), "cannot plan: " + e.Message));
+            }
+        }
+        var scales = planned.Select(r => r.Scale).Distinct().ToList();
+        if (scales.Count > 1) throw new ArgumentException($"{data.RawRoot}: raws of different scales ({string.Join(", ", scales)}) cannot share one sky map");
+        int scale = scales.Count == 1 ? scales[0] : 1;
+        int border = config.WarpBorder / scale;
+
+        var steps = PipelineSteps.Through(config.Until);
+        var quanta = new List<Quantum>();
+
+        // isr: one quantum per raw. perDetector holds the quantum whose output is each raw's calibrated exposure, the
+        // warps' input (a step inserted between ISR and warp replaces these entries with its own quanta).
+        var perDetector = new Dictionary<RawPlan, Quantum>();
+        foreach (var raw in config.Order.Apply(planned, r => r.Visit, r => r.DetectorId))
+        {
+            var q = new Quantum($"{PipelineSteps.Isr}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Isr,
+                                new DataId(Visit: raw.Visit, Detector: raw.DetectorId, DetectorName: raw.Detector), [raw.Path], [output.PostIsr(raw.Visit, raw.Detector)], []);
+            quanta.Add(q);
+            perDetector[raw] = q;
+        }
+
+        if (steps.Contains(PipelineSteps.Warp))
+        {
+            var warpPlan = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border);
+            var perWarp = new Dictionary<(int Tract, int Patch, int Visit), Quantum>();
+            foreach (var ((tract, patch, visit), detectors) in config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)))
+            {
+                var q = new Quantum($"{PipelineSteps.Warp}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.Warp,
+                                    new DataId(Visit: visit, Tract: tract, Patch: patch),
+                                    detectors.OrderBy(d => d.DetectorId).Select(d => perDetector[d].Outputs[0]).ToList(), [output.Warp(tract, patch, visit)],
+                                    detectors.Select(d => perDetector[d].Id).ToList());
+                quanta.Add(q);
+                perWarp[(tract, patch, visit)] = q;
+            }
+
+            if (steps.Contains(PipelineSteps.Coadd))
+                foreach (var patch in warpPlan.Keys.Select(k => (k.Tract, k.Patch)).Distinct())
+                {
+                    var warps = warpPlan.Keys.Where(k => k.Tract == patch.Tract && k.Patch == patch.Patch).OrderBy(k => k.Visit).Select(k => perWarp[k]).ToList();
+                    quanta.Add(new Quantum($"{PipelineSteps.Coadd}/{patch.Tract:00000}/{patch.Patch:000}", PipelineSteps.Coadd,
+                                           new DataId(Tract: patch.Tract, Patch: patch.Patch), warps.Select(w => w.Outputs[0]).ToList(),
+                                           [output.Coadd(patch.Tract, patch.Patch)], warps.Select(w => w.Id).ToList()));
+                }
+        }
+        return new QuantumGraph(QuantumGraph.FormatVersion, data.Root, output.Root, scale, border, config.Order.ToString(), steps, quanta, unplanned);
+    }
+
+    /// <summary>(tract, patch, visit) -> the visit's raws whose warped box touches the patch's grown outer box, in raw order;
+    /// sorted by tract, patch and visit.</summary>
+    private static SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>> PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border)
+    {
+        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
+        foreach (var raw in planned)
+        {
+            var points = raw.FootprintOnSky();
+            var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
+            foreach (var tract in tracts)
+                foreach (var patch in tract.FindPatches(points))
+                {
+                    var target = DirectWarp.Target(tract, patch, border);
+                    if (Warper.WarpedBBox(new Box2I(0, 0, raw.Width, raw.Height), raw.Wcs, target.Wcs).Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty)
+                        continue;
+                    int seq = patch.Sequential(tract);
+                    if (!warpPlan.TryGetValue((tract.Id, seq, raw.Visit), out var list)) warpPlan[(tract.Id, seq, raw.Visit)] = list = [];
+                    list.Add(raw);
+                }
+        }
+        return warpPlan;
+    }
+
+    /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>
+    private sealed record RawPlan(string Path, int Visit, string Detector, int DetectorId, int Scale, int Width, int Height, SkyWcs Wcs)
+    {
+        public static RawPlan Read(string path, CameraModel camera)
+        {
+            using var file = FitsFile.Open(path);
+            var primary = file[0].Header;
+            var detector = IsrTask.FindDetector(file, camera);
+            int visit = (int)primary.GetInt64("VISIT");
+            int scale = SkyMapConfig.ScaleOf(primary);
+            var wcs = SkyWcs.FromHeader(primary);
+            return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
+        }
+
+        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky.</summary>
+        public List<(double Ra, double Dec)> FootprintOnSky()
+        {
+            var list = new List<(double, double)>(9);
+            foreach (double fy in new[] { 0.0, 0.5, 1.0 })
+                foreach (double fx in new[] { 0.0, 0.5, 1.0 })
+                    list.Add(Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1)));
+            return list;
+        }
+    }
+}
