@@ -1,7 +1,7 @@
 namespace ImageCore.Fits;
 
 /// <summary>Fixed numbers of the FITS standard.</summary>
-public static class FitsConstants
+internal static class FitsConstants
 {
     /// <summary>The logical record: every header and data unit is a multiple of 2880 bytes.</summary>
     public const int BlockSize = 2880;

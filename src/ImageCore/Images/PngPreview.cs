@@ -12,7 +12,7 @@ namespace ImageCore.Images;
 /// NaN and infinite pixels are black. Row 0 of the image (FITS's first row, the bottom) is the bottom of the PNG.
 /// Images wider or taller than <c>maxSize</c> are binned by an integer factor (block means of the finite pixels).
 /// </summary>
-public static class PngPreview
+internal static class PngPreview
 {
     private static readonly uint[] CrcTable = MakeCrcTable();
 

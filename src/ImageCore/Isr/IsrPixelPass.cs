@@ -13,14 +13,14 @@ namespace ImageCore.Isr;
 /// <param name="NanBit">Mask bit for a non-finite image or variance (UNMASKEDNAN); 0 to skip NaN masking.</param>
 /// <param name="BadBit">Mask bit for a variance that is not positive and for an unusable bias, dark or flat pixel (BAD).</param>
 /// <param name="MinFlat">The smallest usable flat value (<see cref="CalibrationCheckConfig.MinFlat"/>).</param>
-public readonly record struct IsrAmplifierScalars(float LinearityK, float Gain, float DarkScale, float ReadNoiseSquared, int NanBit, int BadBit, float MinFlat = 1e-4f);
+internal readonly record struct IsrAmplifierScalars(float LinearityK, float Gain, float DarkScale, float ReadNoiseSquared, int NanBit, int BadBit, float MinFlat = 1e-4f);
 
 /// <summary>How many pixels of each master frame were unusable in a call of <see cref="IsrPixelPass.Calibrate"/>
 /// (see <see cref="CalibrationCheckConfig"/>): flagged BAD, that frame not applied there.</summary>
 /// <param name="Bias">Bias pixels with a non-finite value or a negative or non-finite variance.</param>
 /// <param name="Dark">Dark pixels likewise.</param>
 /// <param name="Flat">Flat pixels that are not finite or below the floor, or whose variance is negative or not finite.</param>
-public readonly record struct IsrUnusablePixels(long Bias, long Dark, long Flat)
+internal readonly record struct IsrUnusablePixels(long Bias, long Dark, long Flat)
 {
     /// <summary>The counts of both.</summary>
     public static IsrUnusablePixels operator +(IsrUnusablePixels a, IsrUnusablePixels b) => new(a.Bias + b.Bias, a.Dark + b.Dark, a.Flat + b.Flat);
@@ -32,7 +32,7 @@ public readonly record struct IsrUnusablePixels(long Bias, long Dark, long Flat)
 /// the bias, dark and flat rows (image, variance, mask), and the output rows of the post-ISR exposure.
 /// All spans have the same length.
 /// </summary>
-public ref struct IsrPixelRow
+internal ref struct IsrPixelRow
 {
     /// <summary>Untrimmed pixels, ADU.</summary>
     public ReadOnlySpan<float> Raw;
@@ -77,7 +77,7 @@ public ref struct IsrPixelRow
 /// are the same code generic over <see cref="ISimdWidth{TV}"/> and equal the reference bit for bit
 /// (no fused multiply-add anywhere).
 /// </summary>
-public static class IsrPixelPass
+internal static class IsrPixelPass
 {
     /// <summary>In place over one amplifier row: <c>row -= level</c>; then in <paramref name="mask"/> (overwritten)
     /// <paramref name="saturatedBit"/> where the result is &gt;= <paramref name="saturation"/> and

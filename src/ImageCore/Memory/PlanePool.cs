@@ -42,7 +42,7 @@ public sealed unsafe class PlanePool
     /// <param name="clear">Zero the buffer before returning it.</param>
     /// <exception cref="InsufficientMemoryException">The buffer is larger than the memory available (<see cref="MemoryBudget"/>).</exception>
     /// <exception cref="OutOfMemoryException">The allocation failed.</exception>
-    public void* Rent(nuint bytes, bool clear)
+    internal void* Rent(nuint bytes, bool clear)
     {
         nuint size = bytes == 0 ? Alignment : bytes;
         void* p = null;
@@ -74,7 +74,7 @@ public sealed unsafe class PlanePool
     }
 
     /// <summary>Returns a buffer obtained from <see cref="Rent"/> with the same <paramref name="bytes"/>.</summary>
-    public void Return(void* buffer, nuint bytes)
+    internal void Return(void* buffer, nuint bytes)
     {
         if (buffer == null) return;
         nuint size = bytes == 0 ? Alignment : bytes;

@@ -13,7 +13,7 @@ namespace ImageCore.Simd;
 /// </summary>
 /// <remarks>Vector512/256/128 paths with a scalar tail; <see cref="EndianReference"/> is the scalar
 /// reference the tests compare against.</remarks>
-public static class Endian
+internal static class Endian
 {
     /// <summary>Reverses the byte order of each <paramref name="elementSize"/>-byte element of
     /// <paramref name="source"/> into <paramref name="destination"/>, then XORs each element with
@@ -101,7 +101,7 @@ public static class Endian
 }
 
 /// <summary>The scalar reference for <see cref="Endian"/>: one element at a time.</summary>
-public static class EndianReference
+internal static class EndianReference
 {
     /// <summary>Same contract as <see cref="Endian.Swap"/>, element by element.</summary>
     public static void Swap(ReadOnlySpan<byte> source, Span<byte> destination, int elementSize, ulong xor = 0)

@@ -7,7 +7,7 @@ namespace ImageCore.Simd;
 /// The scalar <see cref="Invoke(float, float, float)"/> is both the reference the vector paths are
 /// tested against and the tail <see cref="PixelDriver"/> runs, so the two cannot diverge.
 /// </summary>
-public interface IPixelOp2
+internal interface IPixelOp2
 {
     /// <summary>One pixel.</summary>
     static abstract float Invoke(float x, float y, float s);

@@ -11,7 +11,7 @@ namespace ImageCore.Simd;
 /// bit patterns (<see cref="LoadBits"/>): only bitwise operations ever touch them.
 /// </summary>
 /// <typeparam name="TV">The vector type.</typeparam>
-public interface ISimdWidth<TV> where TV : struct
+internal interface ISimdWidth<TV> where TV : struct
 {
     /// <summary>Floats per vector.</summary>
     static abstract int Count { get; }
@@ -88,7 +88,7 @@ public interface ISimdWidth<TV> where TV : struct
 }
 
 /// <summary>512-bit vectors (16 floats).</summary>
-public readonly struct Width512 : ISimdWidth<Vector512<float>>
+internal readonly struct Width512 : ISimdWidth<Vector512<float>>
 {
     /// <inheritdoc/>
     public static int Count => Vector512<float>.Count;
@@ -142,7 +142,7 @@ public readonly struct Width512 : ISimdWidth<Vector512<float>>
 }
 
 /// <summary>256-bit vectors (8 floats).</summary>
-public readonly struct Width256 : ISimdWidth<Vector256<float>>
+internal readonly struct Width256 : ISimdWidth<Vector256<float>>
 {
     /// <inheritdoc/>
     public static int Count => Vector256<float>.Count;
@@ -195,7 +195,7 @@ public readonly struct Width256 : ISimdWidth<Vector256<float>>
 }
 
 /// <summary>128-bit vectors (4 floats).</summary>
-public readonly struct Width128 : ISimdWidth<Vector128<float>>
+internal readonly struct Width128 : ISimdWidth<Vector128<float>>
 {
     /// <inheritdoc/>
     public static int Count => Vector128<float>.Count;

@@ -12,7 +12,7 @@ namespace ImageCore.Simd;
 /// consecutive pieces whose lengths are multiples of 4 (the last may be ragged: it is zero-padded,
 /// as the FITS block padding is), then <see cref="Fold"/>.
 /// </summary>
-public static class OnesComplementSum
+internal static class OnesComplementSum
 {
     /// <summary>Adds the big-endian 32-bit words of <paramref name="bytes"/> to a 64-bit accumulator.
     /// A ragged tail (length not a multiple of 4) counts as a word padded with zero bytes.</summary>

@@ -10,7 +10,7 @@ namespace ImageCore.Simd;
 /// (512, 256, 128 bits), runs the kernel over whole vectors and finishes the tail with the scalar
 /// <c>Invoke</c>. With no acceleration the scalar loop does everything.
 /// </summary>
-public static class PixelDriver
+internal static class PixelDriver
 {
     /// <summary><c>d[i] = TOp(x[i], y[i], s)</c> for every i.</summary>
     /// <param name="x">First operand.</param>

@@ -6,7 +6,7 @@ namespace ImageCore.Simulation;
 /// Effects the simulator adds to the charge image (electrons, trimmed detector frame, rows = the
 /// parallel direction) that ISR does not remove: bleed trails from saturated stars and cosmic rays.
 /// </summary>
-public static class ChargeEffects
+internal static class ChargeEffects
 {
     /// <summary>Spills the charge above <paramref name="fullWell"/> (e-) along each column, half up and
     /// half down, pixel by pixel until it fits (charge reaching the image edge is lost); returns the number

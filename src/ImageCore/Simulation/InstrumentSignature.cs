@@ -32,7 +32,7 @@ public sealed record SignatureConfig
 /// carry bias, row offset and read noise only. Segments are written in file orientation (the flips of
 /// the camera undone), ready for <see cref="RawFile.Write"/>.
 /// </summary>
-public static class InstrumentSignature
+internal static class InstrumentSignature
 {
     /// <summary>Where the simulated signal clips, as a multiple of the amplifier's saturation (ADU above bias).</summary>
     public const double FullWellOverSaturation = 1.05;

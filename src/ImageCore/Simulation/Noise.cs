@@ -3,7 +3,7 @@ namespace ImageCore.Simulation;
 /// <summary>Seeded noise draws for the simulator: Gaussian (Box-Muller) and Poisson (Knuth's product
 /// method below a mean of 30, the continuity-corrected normal approximation above, whose mean and
 /// variance match the Poisson's to better than 1%).</summary>
-public sealed class Noise(int seed)
+internal sealed class Noise(int seed)
 {
     private readonly Random _rng = new(seed);
     private double _spare = double.NaN;

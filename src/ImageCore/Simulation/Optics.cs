@@ -5,7 +5,7 @@ namespace ImageCore.Simulation;
 
 /// <summary>Where a visit points: the boresight (degrees) and the rotator position angle ROTPA (degrees,
 /// the angle from North through East of the focal plane's +y axis).</summary>
-public readonly record struct Pointing(double Ra, double Dec, double RotPa);
+internal readonly record struct Pointing(double Ra, double Dec, double RotPa);
 
 /// <summary>
 /// The simulator's telescope: focal plane (mm) to sky through the camera's plate scale, a mild radial
@@ -14,7 +14,7 @@ public readonly record struct Pointing(double Ra, double Dec, double RotPa);
 /// left, as on the sky). From it each detector gets a fitted TAN-SIP <see cref="SkyWcs"/> (order 3), as
 /// a camera-geometry pipeline would give; <see cref="WcsFitError"/> says how well it reproduces the model.
 /// </summary>
-public static class Optics
+internal static class Optics
 {
     /// <summary>Radial distortion coefficient k, 1/mm^2: about 0.1 mm (10 pixels) at the 320 mm edge of the field.</summary>
     public const double DistortionPerMm2 = 3e-9;

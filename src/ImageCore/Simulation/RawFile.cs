@@ -10,7 +10,7 @@ namespace ImageCore.Simulation;
 /// int32 segment HDUs in camera order (EXTNAME Segment10..Segment17, Segment07..Segment00), each with
 /// DATASEC, BIASSEC and DETSEC describing its imaging pixels, serial overscan and assembled place.
 /// </summary>
-public static class RawFile
+internal static class RawFile
 {
     /// <summary>Writes <paramref name="segments"/> (in <see cref="Detector.Amplifiers"/> order, each
     /// RawWidth x RawHeight, in the segment's own file orientation) to <paramref name="path"/> atomically.</summary>

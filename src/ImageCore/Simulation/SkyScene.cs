@@ -9,7 +9,7 @@ namespace ImageCore.Simulation;
 /// <param name="FluxElectrons">Total flux, e-.</param>
 /// <param name="SigmaPixels">Gaussian sigma, pixels.</param>
 /// <param name="IsGalaxy">True for an extended source.</param>
-public readonly record struct SimulatedSource(double X, double Y, double FluxElectrons, double SigmaPixels, bool IsGalaxy);
+internal readonly record struct SimulatedSource(double X, double Y, double FluxElectrons, double SigmaPixels, bool IsGalaxy);
 
 /// <summary>A source fixed on the sky: every visit sees it at the same (RA, Dec) with the same flux.</summary>
 /// <param name="Ra">Right ascension, degrees.</param>
@@ -17,7 +17,7 @@ public readonly record struct SimulatedSource(double X, double Y, double FluxEle
 /// <param name="FluxElectrons">Total flux collected in one exposure, e-.</param>
 /// <param name="IntrinsicSigmaArcsec">Gaussian sigma of the source itself before the PSF, arcsec (0 for a star).</param>
 /// <param name="IsGalaxy">True for an extended source.</param>
-public readonly record struct SkySource(double Ra, double Dec, double FluxElectrons, double IntrinsicSigmaArcsec, bool IsGalaxy);
+internal readonly record struct SkySource(double Ra, double Dec, double FluxElectrons, double IntrinsicSigmaArcsec, bool IsGalaxy);
 
 /// <summary>
 /// The noise-free expected image of a detector in electrons: a sky level plus seeded stars (the
@@ -25,7 +25,7 @@ public readonly record struct SkySource(double Ra, double Dec, double FluxElectr
 /// profile), each pixel the integral of the source over the pixel (error functions), so the image
 /// sums to the catalogue's flux.
 /// </summary>
-public static class SkyScene
+internal static class SkyScene
 {
     /// <summary>A seeded catalogue: <paramref name="stars"/> stars with fluxes from a power law between
     /// 10^3 and 10^7 e- (the brightest saturate) and <paramref name="galaxies"/> galaxies.</summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>Markdown tables of simulated campaigns and of their validation against real runs.</summary>
-public static class CampaignTable
+internal static class CampaignTable
 {
     /// <summary>One row per campaign: cache, order, jobs, the store's files and bytes, the caches' counters, concurrency,
     /// idle cores and makespan of ISR, and the whole night's makespan.</summary>

@@ -9,7 +9,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// <c>inputs</c> warps on one grid, held in memory as FITS files (each quantum opens its own readers over the shared bytes),
 /// one thread. The inputs are one warp written several times: the statistics' cost does not depend on the values.
 /// </summary>
-public sealed class CoaddWorkload : IContentionWorkload
+internal sealed class CoaddWorkload : IContentionWorkload
 {
     private readonly byte[] _warp;
     private readonly CoaddConfig _config = new();

@@ -5,7 +5,7 @@ namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>Makes the contention sweep's workloads once: one detector simulated at <see cref="ContentionConfig.Scale"/>
 /// under a work directory, its ISR, a direct warp of the ISR output, a coadd of copies of that warp, and the stream control.</summary>
-public static class ContentionInputs
+internal static class ContentionInputs
 {
     /// <summary>The workloads <paramref name="config"/> names, in its order (the caller disposes them).</summary>
     /// <param name="config">Which workloads and their sizes.</param>

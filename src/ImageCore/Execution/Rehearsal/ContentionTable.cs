@@ -4,7 +4,7 @@ using System.Text;
 namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>Markdown tables and SVG plots of a contention sweep and of the model's figures.</summary>
-public static class ContentionTable
+internal static class ContentionTable
 {
     /// <summary>The sweep: the machine, each workload alone, every configuration, and the model against the measurements.</summary>
     public static string Markdown(ContentionReport report)

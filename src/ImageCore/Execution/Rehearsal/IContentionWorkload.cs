@@ -5,7 +5,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// held in memory or the page cache. <see cref="Run"/> is called from several worker threads at once: inputs are shared
 /// read-only, every call allocates (and first-touches) its own outputs and frees them before returning.
 /// </summary>
-public interface IContentionWorkload : IDisposable
+internal interface IContentionWorkload : IDisposable
 {
     /// <summary>Short name: <c>isr</c>, <c>warp</c>, <c>coadd</c>, <c>stream</c>.</summary>
     string Name { get; }

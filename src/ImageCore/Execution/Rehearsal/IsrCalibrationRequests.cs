@@ -7,7 +7,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// asks with the default <see cref="IsrConfig"/> on one thread (as <c>imagecore run</c>'s quanta do): the amplifier
 /// parameters, then crosstalk, linearity, bias, dark, flat and defects. Each is one dataset, one cache request.
 /// </summary>
-public static class IsrCalibrationRequests
+internal static class IsrCalibrationRequests
 {
     /// <summary>The request sequence of one quantum.</summary>
     public static IReadOnlyList<CalibrationType> Default { get; } =

@@ -11,7 +11,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// raw is read from its file (kept in the page cache), the calibrations come from an unbounded <see cref="CalibrationCache"/>
 /// filled once, so every quantum reads them from memory. The post-ISR exposure is freed at once.
 /// </summary>
-public sealed class IsrWorkload : IContentionWorkload
+internal sealed class IsrWorkload : IContentionWorkload
 {
     private readonly CalibrationCache _cache;
     private readonly CameraModel _camera;

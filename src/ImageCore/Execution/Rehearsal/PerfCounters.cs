@@ -6,7 +6,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// <param name="Cycles">CPU cycles.</param>
 /// <param name="Instructions">Instructions retired.</param>
 /// <param name="LlcMisses">Last-level cache misses (<c>PERF_COUNT_HW_CACHE_MISSES</c>).</param>
-public readonly record struct CounterSample(long Cycles, long Instructions, long LlcMisses)
+internal readonly record struct CounterSample(long Cycles, long Instructions, long LlcMisses)
 {
     /// <summary>The counts between two readings.</summary>
     public static CounterSample operator -(CounterSample a, CounterSample b) => new(a.Cycles - b.Cycles, a.Instructions - b.Instructions, a.LlcMisses - b.LlcMisses);
@@ -21,7 +21,7 @@ public readonly record struct CounterSample(long Cycles, long Instructions, long
 /// <c>perf_event_paranoid</c> up to 2 allows them. Where the kernel refuses, as many VMs do (no PMU exposed: ENOENT), or the
 /// OS is not Linux, <see cref="TryOpen"/> says why. Not thread-safe: open, read and dispose it on one thread.
 /// </summary>
-public sealed unsafe partial class PerfCounters : IDisposable
+internal sealed unsafe partial class PerfCounters : IDisposable
 {
     private const int AttrSize = 112;   // PERF_ATTR_SIZE_VER5
     private readonly int[] _fds;

@@ -5,7 +5,7 @@ namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>The rehearsal's results as JSON (camelCase, indented; source-generated metadata, so usable in a native AOT build).
 /// Infinite numbers are written as the strings <c>"Infinity"</c>.</summary>
-public static class RehearsalJson
+internal static class RehearsalJson
 {
     /// <summary>Campaigns and, when run, their validation.</summary>
     public static string Serialize(CampaignReport report) => JsonSerializer.Serialize(report, RehearsalJsonContext.Default.CampaignReport);

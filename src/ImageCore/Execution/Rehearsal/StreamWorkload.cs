@@ -8,7 +8,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// by that thread), repeated <see cref="Repeats"/> times per quantum. Its bytes are exact: 3 arrays x 4 bytes x length x
 /// repeats (as STREAM counts; a write-allocate's extra read is not counted).
 /// </summary>
-public sealed class StreamWorkload : IContentionWorkload
+internal sealed class StreamWorkload : IContentionWorkload
 {
     private readonly ThreadLocal<float[][]> _arrays;
 

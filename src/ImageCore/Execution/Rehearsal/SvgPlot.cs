@@ -7,10 +7,10 @@ namespace ImageCore.Execution.Rehearsal;
 /// <summary>One line of a plot: a name for the legend and its points.</summary>
 /// <param name="Name">Legend text.</param>
 /// <param name="Points">(x, y) points, drawn in order.</param>
-public sealed record PlotSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
+internal sealed record PlotSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
 
 /// <summary>A small, dependency-free SVG line plot: axes from zero with ticks, one coloured line with markers per series, a legend.</summary>
-public static class SvgPlot
+internal static class SvgPlot
 {
     private static readonly string[] Colours = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"];
 

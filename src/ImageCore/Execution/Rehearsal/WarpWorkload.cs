@@ -10,7 +10,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// A direct warp's work for one detector: the post-ISR exposure (held in memory) warped with lanczos3 onto the grown grid of
 /// the sky-map patch holding the detector's centre (<see cref="DirectWarp.Target"/>), one thread. The warped planes are freed at once.
 /// </summary>
-public sealed class WarpWorkload : IContentionWorkload
+internal sealed class WarpWorkload : IContentionWorkload
 {
     private readonly Exposure _source;
     private readonly SkyWcs _sourceWcs;

@@ -4,7 +4,7 @@ namespace ImageCore.Simd.Ops;
 
 /// <summary><c>x + s*y</c>: variance propagation of a scaled subtraction (y a calibration's variance,
 /// s the square of its scale). Not fused, like <see cref="ScaledSubtract"/>.</summary>
-public readonly struct ScaledAdd : IPixelOp2
+internal readonly struct ScaledAdd : IPixelOp2
 {
     /// <inheritdoc/>
     public static float Invoke(float x, float y, float s) => x + s * y;

@@ -4,7 +4,7 @@ namespace ImageCore.Simd.Ops;
 
 /// <summary><c>x / (s*y)</c>: flat-field division (y the flat, s its normalisation, 1 for a
 /// pre-normalised flat). IEEE division throughout: a zero flat gives ±inf or NaN, which callers mask.</summary>
-public readonly struct ScaledDivide : IPixelOp2
+internal readonly struct ScaledDivide : IPixelOp2
 {
     /// <inheritdoc/>
     public static float Invoke(float x, float y, float s) => x / (s * y);

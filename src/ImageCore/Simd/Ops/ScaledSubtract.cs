@@ -4,7 +4,7 @@ namespace ImageCore.Simd.Ops;
 
 /// <summary><c>x - s*y</c>: bias subtraction (s = 1) and scaled-dark subtraction (s = dark-time ratio).
 /// Not fused: the product is rounded before the subtraction on every path.</summary>
-public readonly struct ScaledSubtract : IPixelOp2
+internal readonly struct ScaledSubtract : IPixelOp2
 {
     /// <inheritdoc/>
     public static float Invoke(float x, float y, float s) => x - s * y;
