@@ -15,6 +15,9 @@ public static class CoaddTask
     /// <exception cref="CoaddInputException">An input could not be opened or read, or does not match the others.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between row bands and
     /// between the output's planes); nothing is written.</exception>
+    /// <example><code>
+    /// var used = CoaddTask.Run(["warp/09813/045/000000.fits", "warp/09813/045/000001.fits"], "coadd.fits", new CoaddConfig());
+    /// </code></example>
     public static CoaddInputs Run(IReadOnlyList<string> inputPaths, string outputPath, CoaddConfig config, int maxDegreeOfParallelism = 1,
                                   CancellationToken cancel = default) =>
         Run(inputPaths, outputPath, config, maxDegreeOfParallelism, InputFile.OpenRead, cancel: cancel);

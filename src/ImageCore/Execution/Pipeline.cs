@@ -30,6 +30,10 @@ public static class Pipeline
     /// <summary>Plans and runs the pipeline on <paramref name="dataDir"/>, writing under <paramref name="outDir"/>.</summary>
     /// <exception cref="ArgumentException">No raws, no calibration directory, raws of different scales, or a bad configuration.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; outputs finished so far stay, none is half-written.</exception>
+    /// <example><code>
+    /// var report = Pipeline.Run("data", "out", new PipelineConfig { Threads = Environment.ProcessorCount });
+    /// foreach (var failure in report.Failures) Console.Error.WriteLine($"{failure.Step} {failure.Quantum}: {failure.Message}");
+    /// </code></example>
     public static PipelineReport Run(string dataDir, string outDir, PipelineConfig config, IProgress<PipelineProgress>? progress = null,
                                      CancellationToken cancel = default)
     {

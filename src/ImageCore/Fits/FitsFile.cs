@@ -40,6 +40,11 @@ public sealed partial class FitsFile : IDisposable
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="IOException">A directory, a device or pipe, or unreadable (<see cref="InputFile.OpenRead"/>).</exception>
     /// <exception cref="FitsFormatException">Not a FITS file.</exception>
+    /// <example><code>
+    /// using var file = FitsFile.Open("raw.fits");
+    /// var segment = file.GetHdu("Segment10");            // EXTNAME in any case
+    /// using var pixels = file.ReadImage&lt;float&gt;(segment);   // physical values (BZERO/BSCALE applied)
+    /// </code></example>
     public static FitsFile Open(string path)
     {
         var fs = InputFile.OpenRead(path);

@@ -26,17 +26,20 @@ public static class FitsVerifier
     /// <summary>Verifies the file at <paramref name="path"/>.</summary>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
-    public static FitsVerifyReport Verify(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked between HDUs).</exception>
+    public static FitsVerifyReport Verify(string path, CancellationToken cancel = default)
     {
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-        return Verify(fs, path);
+        return Verify(fs, path, cancel);
     }
 
     /// <summary>Verifies the FITS bytes of a seekable stream (offsets count from 0); the stream is not disposed.</summary>
     /// <param name="stream">A readable, seekable stream.</param>
     /// <param name="name">The name used in the report.</param>
+    /// <param name="cancel">Checked between HDUs.</param>
     /// <exception cref="ArgumentException">The stream cannot read or seek.</exception>
-    public static FitsVerifyReport Verify(Stream stream, string name)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static FitsVerifyReport Verify(Stream stream, string name, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanRead || !stream.CanSeek) throw new ArgumentException("verification needs a readable, seekable stream", nameof(stream));
@@ -48,6 +51,7 @@ public static class FitsVerifier
         if (length == 0) findings.Add(new FitsFinding(FitsFindingSeverity.Error, -1, null, null, 0, "the file is empty"));
         while (pos < length)
         {
+            cancel.ThrowIfCancellationRequested();
             if (index > 0)
             {
                 int n = (int)Math.Min(8, length - pos);

@@ -64,7 +64,14 @@ public static class Simulator
     /// <summary>Writes the repository under <paramref name="outDir"/>.</summary>
     /// <exception cref="ArgumentException">Bad configuration.</exception>
     /// <exception cref="IOException">Writing failed (no partial file is left under a final name).</exception>
-    public static SimulationResult Run(string outDir, SimulationConfig config, CameraModel? camera = null, IProgress<string>? progress = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked before each detector
+    /// and each visit); files finished so far stay, none is half-written.</exception>
+    /// <example><code>
+    /// var result = Simulator.Run("data", new SimulationConfig { Visits = 2, Detectors = "R22_S11", Scale = 8 });
+    /// Console.WriteLine($"{result.Raws.Count} raws");
+    /// </code></example>
+    public static SimulationResult Run(string outDir, SimulationConfig config, CameraModel? camera = null, IProgress<string>? progress = null,
+                                       CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -94,6 +101,7 @@ public static class Simulator
 
         foreach (var det in detectors)
         {
+            cancel.ThrowIfCancellationRequested();
             int w = det.BBox.Width, h = det.BBox.Height;
             var bias = new float[h, w];
             var dark = new float[h, w];
@@ -124,6 +132,7 @@ public static class Simulator
 
             for (int visit = 0; visit < config.Visits; visit++)
             {
+                cancel.ThrowIfCancellationRequested();
                 var pointing = pointings[visit];
                 double seeing = seeings[visit];
                 double psfSigma = seeing / 2.3548 / cam.PixelScaleArcsec;
