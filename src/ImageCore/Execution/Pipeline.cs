@@ -264,7 +264,7 @@ public static class Pipeline
         var run = pool.Run(quanta, (item, context) =>
         {
             long t0 = Stopwatch.GetTimestamp();
-            var cpu0 = ThreadCpuTime();
+            var cpu0 = ThreadCpuTime.Current();
             Quantum q;
             try
             {
@@ -276,7 +276,7 @@ public static class Pipeline
             }
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), seconds);
-            if (ThreadCpuTime() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
+            if (ThreadCpuTime.Current() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
             Interlocked.Increment(ref counts[(int)q.Outcome]);
             if (q.Outcome is Outcome.Failed or Outcome.Skipped) failures.Add(new PipelineFailure(step, q.Name, q.Inputs, q.Message, q.Outcome == Outcome.Skipped));
             int n = Interlocked.Increment(ref done);
@@ -288,19 +288,6 @@ public static class Pipeline
         steps.Add(new PipelineStepReport(step, quanta.Count + extraFailures, counts[(int)Outcome.Succeeded], counts[(int)Outcome.Failed],
                                          counts[(int)Outcome.Skipped], counts[(int)Outcome.Empty], clock.Elapsed.TotalSeconds,
                                          (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds));
-    }
-
-    private static TimeSpan? ThreadCpuTime()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            return LinuxAffinity.CurrentThreadCpuTime();
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
     }
 
     /// <summary>One worker's totals over the steps of a run.</summary>
