@@ -37,7 +37,7 @@ public unsafe class WarpPixelsTests
         return mi;
     }
 
-    private static void Compare(string kernelName, string maskKernel, int tableBins, int width, int height, int seed, bool edges, int N = 97)
+    private static void Compare(string kernelName, string maskKernel, int tableBins, int width, int height, int seed, bool edges, int n = 97)
     {
         var rng = new Random(seed);
         using var source = RandomSource(width, height, rng, edges);
@@ -65,23 +65,23 @@ public unsafe class WarpPixelsTests
         using var pinGrowS = new Memory<int>(growSwapped).Pin();
         var nativeGrow = src.WithGrowRows((int*)pinGrowN.Pointer);
         var bigGrow = bigEndian.WithGrowRows((int*)pinGrowS.Pointer);
-        // N odd by default: no multiple of any vector width
-        double* sx = stackalloc double[N + 1], sy = stackalloc double[N + 1], px = stackalloc double[N + 1], py = stackalloc double[N + 1];
-        float* i1 = stackalloc float[N], v1 = stackalloc float[N], i2 = stackalloc float[N], v2 = stackalloc float[N];
-        int* m1 = stackalloc int[N], m2 = stackalloc int[N];
+        // n odd by default: no multiple of any vector width
+        double* sx = stackalloc double[n + 1], sy = stackalloc double[n + 1], px = stackalloc double[n + 1], py = stackalloc double[n + 1];
+        float* i1 = stackalloc float[n], v1 = stackalloc float[n], i2 = stackalloc float[n], v2 = stackalloc float[n];
+        int* m1 = stackalloc int[n], m2 = stackalloc int[n];
         for (int trial = 0; trial < 40; trial++)
         {
-            RandomPositions(rng, width, height, sx, sy, px, py, N);
-            long good1 = WarpPixels.RowScalar(src, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, N));
+            RandomPositions(rng, width, height, sx, sy, px, py, n);
+            long good1 = WarpPixels.RowScalar(src, kernels, sx, sy, px, py, new WarpOutput(i1, v1, m1, n));
             var forms = new[] { (src, false, "vector"), (bigEndian, true, "big-endian scalar"), (bigEndian, false, "big-endian vector"),
                                 (nativeGrow, false, "grow rows counted"), (bigGrow, false, "big-endian, grow rows counted"), (bigGrow, true, "big-endian scalar, grow rows counted") };
             // Without vectors RowVector is RowScalar: comparing it with the reference would check nothing.
             foreach (var (planes, scalar, form) in forms.Where(f => f.Item2 || Vectors))
             {
-                long good2 = scalar ? WarpPixels.RowScalar(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N))
-                                    : WarpPixels.RowVector(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, N));
+                long good2 = scalar ? WarpPixels.RowScalar(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, n))
+                                    : WarpPixels.RowVector(planes, kernels, sx, sy, px, py, new WarpOutput(i2, v2, m2, n));
                 Assert.Equal(good1, good2);
-                for (int c = 0; c < N; c++)
+                for (int c = 0; c < n; c++)
                 {
                     string where = $"{form}: {kernelName}/{maskKernel} bins {tableBins} {width}x{height} seed {seed} trial {trial} pixel {c} at ({sx[c + 1]}, {sy[c + 1]})";
                     Assert.True(Same(i1[c], i2[c]), $"image {i1[c]} vs {i2[c]}: {where}");
@@ -168,13 +168,13 @@ public unsafe class WarpPixelsTests
         return values;
     }
 
-    /// <summary>A rotated, scaled row of N + 1 source positions over a source of this size (xy0 (-3, 5)) and a little
+    /// <summary>A rotated, scaled row of n + 1 source positions over a source of this size (xy0 (-3, 5)) and a little
     /// beyond (edges, NaN positions), with exact integers and half-integers mixed in; px/py one row below.</summary>
-    private static void RandomPositions(Random rng, int width, int height, double* sx, double* sy, double* px, double* py, int N)
+    private static void RandomPositions(Random rng, int width, int height, double* sx, double* sy, double* px, double* py, int n)
     {
         double x0 = rng.NextDouble() * (width + 8) - 6 - 3, y0 = rng.NextDouble() * (height + 8) - 6 + 5;
         double angle = rng.NextDouble() * 2 * Math.PI, step = 0.3 + rng.NextDouble();
-        for (int c = 0; c <= N; c++)
+        for (int c = 0; c <= n; c++)
         {
             sx[c] = x0 + c * step * Math.Cos(angle);
             sy[c] = y0 + c * step * Math.Sin(angle);
@@ -214,8 +214,8 @@ public unsafe class WarpPixelsTests
     public void A_segment_longer_than_the_loop_takes_at_once_goes_through_in_pieces()
     {
         Skip.IfNot(Vectors, "Vector256 is not accelerated here (no AVX2, or DOTNET_EnableAVX2=0): RowVector does not cut segments in pieces");
-        Compare("lanczos3", "bilinear", 4096, 101, 53, seed: 17, edges: true, N: 1301);
-        Compare("lanczos3", "", 4096, 64, 40, seed: 19, edges: false, N: 1024);
+        Compare("lanczos3", "bilinear", 4096, 101, 53, seed: 17, edges: true, n: 1301);
+        Compare("lanczos3", "", 4096, 64, 40, seed: 19, edges: false, n: 1024);
     }
 
     [Fact]
