@@ -69,7 +69,7 @@ internal static class RehearseCommand
             string tree = parse.GetValue(predict)!;
             if (tree != "none" && report.Validation is not null)
             {
-                if (!Directory.Exists(tree)) Console.Error.WriteLine($"imagecore: no prediction: topology tree {tree} not found (--predict DIR or none)");
+                if (!Directory.Exists(tree)) Console.Error.WriteLine($"imagecore: no prediction: topology tree {tree} not found (--predict DIR or none; {MakeTrees} writes the fixture trees)");
                 else WriteOr5(report, tree, MachineProfile.Milan(), dir);
             }
         }));
@@ -93,7 +93,7 @@ internal static class RehearseCommand
             var report = RehearsalJson.ReadContention(File.ReadAllText(parse.GetValue(profile)!.FullName));
             if (report.Validation is null) throw new ArgumentException($"{parse.GetValue(profile)!.FullName} has no measured machine profile (the sweep needs the stream workload)");
             string rootDir = parse.GetValue(root)!.FullName;
-            if (!Directory.Exists(rootDir)) throw new ArgumentException($"--sysfs-root {rootDir} does not exist (the fixture trees are in testdata/topology/ of the source tree)");
+            if (!Directory.Exists(rootDir)) throw new ArgumentException($"--sysfs-root {rootDir} does not exist (the fixture trees are written under testdata/topology/ of the source tree by {MakeTrees})");
             var milan = MachineProfile.Milan(parse.GetValue(coreBandwidth) * 1e9, parse.GetValue(sustained), parse.GetValue(coreSpeed));
             string dir = parse.GetValue(output)!.FullName;
             Directory.CreateDirectory(dir);
@@ -102,8 +102,11 @@ internal static class RehearseCommand
         return command;
     }
 
-    /// <summary>The OR5 node's fixture tree, relative to the source tree's root.</summary>
+    /// <summary>The OR5 node's fixture tree, relative to the source tree's root (written by <see cref="MakeTrees"/>).</summary>
     private static string Or5Tree => Path.Combine("testdata", "topology", "milan7713-2s-120");
+
+    /// <summary>The command that writes the fixture trees, run in the source tree's root.</summary>
+    private const string MakeTrees = "/usr/bin/python3 testdata/topology/make_trees.py";
 
     private static void WriteOr5(ContentionReport report, string tree, MachineProfile milan, string dir)
     {

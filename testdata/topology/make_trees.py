@@ -11,12 +11,17 @@ Each tree plays the role of /sys and holds only the files ImageCore reads:
 The layouts follow the kernel's numbering on these machines: on AMD and Intel two-socket servers Linux numbers
 the first thread of every core first (socket 0, then socket 1) and the SMT siblings after all of them.
 
-Run: /usr/bin/python3 testdata/topology/make_trees.py   (rewrites the trees from scratch)
+Run: /usr/bin/python3 testdata/topology/make_trees.py [DIR [NAME...]]   (rewrites the trees, or only those named, from
+scratch under DIR, by default this script's directory, where git ignores them). The tests write each tree they read into
+a temporary directory this way (tests/ImageCore.Tests/Support/TopologyTree.cs); `imagecore rehearse` looks for
+testdata/topology/milan7713-2s-120 by default.
 """
 import os
 import shutil
+import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+ONLY = set(sys.argv[2:])
 
 
 def cpulist(cpus):
@@ -41,7 +46,9 @@ def write(root, rel, text):
 
 def tree(name, cpus, nodes, cgroup=None, siblings_file="core_cpus_list"):
     """cpus: {cpu: dict(package, core, threads, caches=[(level, type, size, shared)])}; nodes: {id: cpus}."""
-    root = os.path.join(HERE, name)
+    if ONLY and name not in ONLY:
+        return
+    root = os.path.join(OUT, name)
     shutil.rmtree(root, ignore_errors=True)
     write(root, "devices/system/cpu/online", cpulist(cpus))
     for cpu, c in cpus.items():

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
 using ImageCore.Memory;
 

@@ -1,6 +1,5 @@
 using ImageCore.Fits;
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Astrometry;
 

@@ -1,5 +1,4 @@
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Camera;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Camera;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Camera;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Astrometry;
-using ImageCore.Fits;
 using ImageCore.Images;
 using ImageCore.Memory;
 

@@ -4,13 +4,12 @@ namespace ImageCore.Execution;
 
 /// <summary>
 /// The Linux calls behind pinning: <c>sched_setaffinity</c>/<c>sched_getaffinity</c> on the calling thread
-/// (pid 0) with a 1024-bit mask, and the calling thread's CPU clock. The runtime's own affinity APIs cannot
+/// (pid 0) with a 1024-bit mask (the thread's CPU clock is <see cref="ThreadCpuTime"/>). The runtime's own affinity APIs cannot
 /// pin one thread on Linux (<c>Process.ProcessorAffinity</c> pins the main thread only, 64 bits at most;
 /// <c>ProcessThread.ProcessorAffinity</c> is Windows-only).
 /// </summary>
 internal static unsafe partial class LinuxAffinity
 {
-    private const int ClockThreadCpuTimeId = 3;
     private const int Einval = 22;
 
     /// <summary>Pins the calling thread to <paramref name="cpus"/>; returns 0 or the errno (EPERM 1, EINVAL 22, ...).</summary>
@@ -44,14 +43,6 @@ internal static unsafe partial class LinuxAffinity
         return null;
     }
 
-    /// <summary>CPU time consumed by the calling thread (<c>CLOCK_THREAD_CPUTIME_ID</c>), or null when unavailable.</summary>
-    public static TimeSpan? CurrentThreadCpuTime()
-    {
-        Timespec ts;
-        if (clock_gettime(ClockThreadCpuTimeId, &ts) != 0) return null;
-        return TimeSpan.FromTicks(ts.Seconds * TimeSpan.TicksPerSecond + ts.Nanoseconds / 100);
-    }
-
     /// <summary>The errno's name for messages.</summary>
     public static string ErrnoName(int errno) => errno switch
     {
@@ -63,19 +54,9 @@ internal static unsafe partial class LinuxAffinity
         _ => $"errno {errno}",
     };
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Timespec
-    {
-        public long Seconds;       // time_t on 64-bit Linux
-        public long Nanoseconds;   // long
-    }
-
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sched_setaffinity(int pid, nuint cpusetsize, byte* mask);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int sched_getaffinity(int pid, nuint cpusetsize, byte* mask);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int clock_gettime(int clockId, Timespec* tp);
 }

@@ -188,7 +188,7 @@ public sealed class PinnedWorkerPool : IDisposable
         public override void Work(int worker, int? cpu, int? node)
         {
             var context = new WorkerContext(worker, cpu, node, token);
-            TimeSpan? cpu0 = ThreadCpuTime();
+            TimeSpan? cpu0 = ThreadCpuTime.Current();
             long busy = 0;
             int count = 0;
             try
@@ -212,22 +212,9 @@ public sealed class PinnedWorkerPool : IDisposable
             }
             finally
             {
-                TimeSpan? cpu1 = ThreadCpuTime();
+                TimeSpan? cpu1 = ThreadCpuTime.Current();
                 Stats[worker] = new WorkerRunStats(worker, cpu, count, Stopwatch.GetElapsedTime(0, busy), cpu1 - cpu0);
                 Done.Signal();
-            }
-        }
-
-        private static TimeSpan? ThreadCpuTime()
-        {
-            if (!OperatingSystem.IsLinux()) return null;
-            try
-            {
-                return LinuxAffinity.CurrentThreadCpuTime();
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                return null;
             }
         }
     }

@@ -147,7 +147,7 @@ public static class Pipeline
         var run = pool.Run(quanta, (quantum, context) =>
         {
             long t0 = Stopwatch.GetTimestamp();
-            var cpu0 = ThreadCpuTime();
+            var cpu0 = ThreadCpuTime.Current();
             QuantumResult q;
             try
             {
@@ -160,7 +160,7 @@ public static class Pipeline
             double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             state.Record(quantum, q.Outcome);
             PipelineMetrics.QuantumFinished(step, q.Outcome.ToString().ToLowerInvariant(), seconds);
-            if (ThreadCpuTime() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
+            if (ThreadCpuTime.Current() - cpu0 is TimeSpan used) PipelineMetrics.WorkerTime(context.Index, seconds, used.TotalSeconds);
             Interlocked.Increment(ref counts[(int)q.Outcome]);
             string name = quantum.DataId.ToString();
             if (q.Outcome is QuantumOutcome.Failed or QuantumOutcome.Skipped)
@@ -173,19 +173,6 @@ public static class Pipeline
         if (run.Failures.Count > 0) throw new AggregateException($"{step}: quanta were interrupted", run.Failures.Select(f => f.Exception));
         report.AddStep(new PipelineStepReport(step, quanta.Count + unplanned, counts[(int)QuantumOutcome.Succeeded], counts[(int)QuantumOutcome.Failed],
                                               counts[(int)QuantumOutcome.Skipped], counts[(int)QuantumOutcome.Empty], clock.WallSeconds, clock.CpuSeconds));
-    }
-
-    private static TimeSpan? ThreadCpuTime()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            return LinuxAffinity.CurrentThreadCpuTime();
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
     }
 
     /// <summary>When something started, and the wall and process CPU time since.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using CommunityToolkit.HighPerformance;
 using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Simd;

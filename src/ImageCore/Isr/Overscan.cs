@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
+using ImageCore.Images;
 
 namespace ImageCore.Isr;
 
@@ -158,7 +159,7 @@ public static class Overscan
             return MedianOfSorted(s);
         }
         if (TryCountingMedian(s, out float median)) return median;
-        float upper = Select(s, n / 2);   // leaves every smaller value before n / 2
+        float upper = OrderStatistics.Select(s, n / 2);   // leaves every smaller value before n / 2
         if ((n & 1) == 1) return upper;
         float lower = s[0];
         foreach (float x in s[..(n / 2)]) if (x > lower) lower = x;
@@ -249,37 +250,6 @@ public static class Overscan
         int n = s.Length;
         if (n == 0) return float.NaN;
         return (n & 1) == 1 ? s[n / 2] : (float)(0.5 * ((double)s[n / 2 - 1] + s[n / 2]));
-    }
-
-    /// <summary>Quickselect (Hoare partition, median-of-three pivot): the k-th smallest of non-NaN
-    /// <paramref name="s"/>, which is reordered so that s[..k] &lt;= s[k] &lt;= s[(k+1)..].</summary>
-    private static float Select(Span<float> s, int k)
-    {
-        int lo = 0, hi = s.Length - 1;
-        while (hi > lo)
-        {
-            int mid = lo + (hi - lo) / 2;
-            if (s[mid] < s[lo]) (s[mid], s[lo]) = (s[lo], s[mid]);
-            if (s[hi] < s[lo]) (s[hi], s[lo]) = (s[lo], s[hi]);
-            if (s[hi] < s[mid]) (s[hi], s[mid]) = (s[mid], s[hi]);
-            float pivot = s[mid];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (s[i] < pivot) i++;
-                while (s[j] > pivot) j--;
-                if (i <= j)
-                {
-                    (s[i], s[j]) = (s[j], s[i]);
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j) hi = j;
-            else if (k >= i) lo = i;
-            else return s[k];
-        }
-        return s[k];
     }
 
     private static double NanIqr(ReadOnlySpan<float> values, Span<float> scratch)

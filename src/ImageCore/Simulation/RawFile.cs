@@ -1,4 +1,3 @@
-using CommunityToolkit.HighPerformance;
 using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Memory;

@@ -1,5 +1,5 @@
 // Types that break the layering on purpose, each in one way, for LayeringTests to find (the library scan never sees them).
-#pragma warning disable CA1812, IDE0051, IDE0052
+#pragma warning disable CA1812, IDE0051, IDE0052, IDE0130
 
 namespace ImageCore.Tests.LayeringProbe.Fits
 {

@@ -1,6 +1,5 @@
 using ImageCore.Astrometry;
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Tests.Astrometry;
 

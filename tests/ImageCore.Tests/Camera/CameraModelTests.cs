@@ -1,6 +1,5 @@
 using ImageCore.Camera;
 using ImageCore.Geometry;
-using ImageCore.Images;
 
 namespace ImageCore.Tests.Camera;
 

@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
-using ImageCore.Tests.Execution;
+using ImageCore.Tests.Support;
 
 namespace ImageCore.Tests.Cli;
 
@@ -21,7 +21,8 @@ public class TopologyCommandTests
     public void Json_for_each_fixture_tree_gives_nodes_domains_and_the_allowed_set(string tree, string allowed, int nodes, int domains,
                                                                                    string someDomain, string itsAllowed)
     {
-        var j = Json($"topology --json --sysfs-root \"{TopologyTests.Tree(tree)}\"");
+        using var fixture = TopologyTree.Write(tree);
+        var j = Json($"topology --json --sysfs-root \"{fixture.Root}\"");
         Assert.Equal(["sysfsRoot", "liveSystem", "online", "cgroup", "affinity", "allowed", "cores", "caches", "numaNodes", "l3Domains", "placement"],
                      j.EnumerateObject().Select(p => p.Name));
         Assert.False(j.GetProperty("liveSystem").GetBoolean());
@@ -40,7 +41,8 @@ public class TopologyCommandTests
     [Fact]
     public void Text_output_lists_nodes_domains_allowed_set_and_sources()
     {
-        var (code, stdout, stderr) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{TopologyTests.Tree("milan7713-2s-120")}\"");
+        using var tree = TopologyTree.Write("milan7713-2s-120");
+        var (code, stdout, stderr) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{tree.Root}\"");
         Assert.True(code == 0, stderr);
         Assert.Contains("allowed: 0-59,64-123 (120 CPUs)  [online ∩ cgroup]", stdout);
         Assert.Contains("  node 1: 64-127 (64 CPUs)", stdout);
@@ -52,7 +54,8 @@ public class TopologyCommandTests
     [Fact]
     public void The_vm_tree_without_cache_entries_reports_the_cpuid_source_on_x86()
     {
-        var j = Json($"topology --json --sysfs-root \"{TopologyTests.Tree("vm-2vcpu")}\"");
+        using var tree = TopologyTree.Write("vm-2vcpu");
+        var j = Json($"topology --json --sysfs-root \"{tree.Root}\"");
         string source = j.GetProperty("caches").GetProperty("source").GetString()!;
         if (X86Base.IsSupported)
         {
@@ -67,7 +70,8 @@ public class TopologyCommandTests
     [Fact]
     public void Placement_plans_print_one_cpu_per_worker_and_the_live_check_reads_masks_back()
     {
-        var j = Json($"topology --json --sysfs-root \"{TopologyTests.Tree("epyc7763-2s-smt")}\" --placement l3:1 --workers 4");
+        using var tree = TopologyTree.Write("epyc7763-2s-smt");
+        var j = Json($"topology --json --sysfs-root \"{tree.Root}\" --placement l3:1 --workers 4");
         var p = j.GetProperty("placement");
         Assert.Equal("l3:1", p.GetProperty("policy").GetString());
         Assert.Equal([0, 64, 8, 72], p.GetProperty("workers").EnumerateArray().Select(w => w.GetProperty("cpu").GetInt32()));
@@ -89,13 +93,14 @@ public class TopologyCommandTests
         var (code, _, stderr) = InfoCommandTests.Imagecore("topology --sysfs-root /nonexistent-imagecore-root");
         Assert.Equal(1, code);
         Assert.Contains("/nonexistent-imagecore-root/devices/system/cpu", stderr);
-        var (code2, _, stderr2) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{TopologyTests.Tree("xeon6130-2s-smt")}\" --placement sideways");
+        using var tree = TopologyTree.Write("xeon6130-2s-smt");
+        var (code2, _, stderr2) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{tree.Root}\" --placement sideways");
         Assert.Equal(1, code2);
         Assert.Contains("\"sideways\"", stderr2);
-        var (code3, _, stderr3) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{TopologyTests.Tree("xeon6130-2s-smt")}\" --placement l3:2 --workers 5");
+        var (code3, _, stderr3) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{tree.Root}\" --placement l3:2 --workers 5");
         Assert.Equal(1, code3);
         Assert.Contains("5 workers requested but l3:2 places at most 4", stderr3);
-        var (code4, _, stderr4) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{TopologyTests.Tree("xeon6130-2s-smt")}\" --placement compact --check-pinning");
+        var (code4, _, stderr4) = InfoCommandTests.Imagecore($"topology --sysfs-root \"{tree.Root}\" --placement compact --check-pinning");
         Assert.Equal(1, code4);
         Assert.Contains("needs the live /sys", stderr4);
     }

@@ -1,5 +1,4 @@
 using ImageCore.Coadd;
-using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Tests.Support;

@@ -116,7 +116,8 @@ public class PipelineExecutionTests(CampaignFixture campaign) : IClassFixture<Ca
     public void A_placement_this_machine_refuses_runs_unpinned_and_says_so_once()
     {
         // Planned on a 2 x 64-core EPYC tree, spread puts the second worker on another L3 domain's CPU, which this machine lacks.
-        var report = Isr("refused", "visit", "bytes:1GB", "spread", TopologyTests.Tree("epyc7763-2s-smt"));
+        using var tree = TopologyTree.Write("epyc7763-2s-smt");
+        var report = Isr("refused", "visit", "bytes:1GB", "spread", tree.Root);
         var x = report.Execution;
         Assert.Equal(72, report.Steps[0].Succeeded);
         Assert.NotNull(x.PinningWarning);

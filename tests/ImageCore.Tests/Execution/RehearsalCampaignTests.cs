@@ -1,7 +1,6 @@
 using ImageCore.Camera;
 using ImageCore.Execution;
 using ImageCore.Execution.Rehearsal;
-using ImageCore.Geometry;
 using ImageCore.Isr;
 using ImageCore.Simulation;
 using ImageCore.Tests.Support;

@@ -125,7 +125,8 @@ public class RehearsalModelTests
         foreach (string w in new[] { "isr", "warp", "coadd", "stream" })
             Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(output, $"slowdown-{w}.svg")));
 
-        (code, stdout, stderr) = InfoCommandTests.Imagecore($"rehearse model --profile \"{Path.Combine(output, "contention.json")}\" --sysfs-root \"{TestData.File("topology/milan7713-2s-120")}\" --out \"{output}\"");
+        using (var tree = TopologyTree.Write("milan7713-2s-120"))
+            (code, stdout, stderr) = InfoCommandTests.Imagecore($"rehearse model --profile \"{Path.Combine(output, "contention.json")}\" --sysfs-root \"{tree.Root}\" --out \"{output}\"");
         Assert.True(code == 0, stderr + stdout);
         using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "or5.json"))))
             Assert.Equal(4, json.RootElement.GetProperty("recommendations").GetArrayLength());

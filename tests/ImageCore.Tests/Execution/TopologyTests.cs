@@ -6,9 +6,7 @@ namespace ImageCore.Tests.Execution;
 
 public class TopologyTests
 {
-    internal static string Tree(string name) => Path.Combine(Peers.RepoRoot, "testdata", "topology", name);
-
-    internal static CpuTopology Fixture(string name, CpuidFunction? cpuid = null) => TopologyReader.Read(Tree(name), cpuid);
+    internal static CpuTopology Fixture(string name, CpuidFunction? cpuid = null) => TopologyTree.Read(name, cpuid);
 
     private static CpuSet L(string list) => CpuSet.Parse(list);
 

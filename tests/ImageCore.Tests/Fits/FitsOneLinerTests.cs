@@ -7,7 +7,9 @@ namespace ImageCore.Tests.Fits;
 
 // Inside ImageCore.* the name Fits is the namespace; an alias in this namespace reaches the class, as a user's
 // `using ImageCore.Fits;` does.
+#pragma warning disable IDE0065 // the alias must be inside the namespace, where Fits would otherwise name ImageCore.Tests.Fits or ImageCore.Fits
 using Fits = ImageCore.Fits.Fits;
+#pragma warning restore IDE0065
 
 /// <summary>The one-call reads and writes of <see cref="Fits"/> (astropy's getdata, getheader, writeto).</summary>
 public class FitsOneLinerTests

@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Fits;
-using ImageCore.Memory;
 using ImageCore.Tests.Support;
 
 namespace ImageCore.Tests.Fits;

@@ -5,7 +5,9 @@ using ImageCore.Tests.Support;
 
 namespace ImageCore.Tests.Images;
 
+#pragma warning disable IDE0065 // the alias must be inside the namespace, where Fits would otherwise name ImageCore.Tests.Fits or ImageCore.Fits
 using Fits = ImageCore.Fits.Fits;
+#pragma warning restore IDE0065
 
 /// <summary>Single images through FITS with their xy0 (<see cref="ImageFits"/>), and
 /// <c>writer.WriteImage(header, image)</c> with its type argument inferred.</summary>

@@ -1,7 +1,6 @@
 using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Geometry;
-using ImageCore.Images;
 using ImageCore.Isr;
 using ImageCore.Memory;
 using ImageCore.Simulation;

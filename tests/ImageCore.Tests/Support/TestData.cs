@@ -1,9 +1,9 @@
 namespace ImageCore.Tests.Support;
 
-/// <summary>The committed fixtures under testdata/ (copied beside the test assembly).</summary>
+/// <summary>The committed fixtures under the repository's testdata/.</summary>
 internal static class TestData
 {
-    public static string Dir => Path.Combine(AppContext.BaseDirectory, "testdata");
+    public static string Dir => Path.Combine(Peers.RepoRoot, "testdata");
 
     public static string File(string name) => Path.Combine(Dir, name);
 }

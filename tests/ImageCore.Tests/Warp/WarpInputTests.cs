@@ -1,5 +1,4 @@
 using CommunityToolkit.HighPerformance;
-using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
