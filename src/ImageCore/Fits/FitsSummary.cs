@@ -35,12 +35,15 @@ public static class FitsSummary
     /// <param name="path">A FITS file.</param>
     /// <param name="withStats">Compute <see cref="ImageStatistics"/> for image HDUs with data.</param>
     /// <exception cref="FitsFormatException">The file is malformed.</exception>
-    public static IReadOnlyList<HduSummary> Describe(string path, bool withStats)
+    /// <param name="cancel">Checked between measurements, cases or HDUs.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static IReadOnlyList<HduSummary> Describe(string path, bool withStats, CancellationToken cancel = default)
     {
         using var file = FitsFile.Open(path);
         var result = new List<HduSummary>();
         foreach (var hdu in file.Hdus)
         {
+            cancel.ThrowIfCancellationRequested();
             bool image = hdu.Type == FitsHduType.Image;
             var stats = withStats && image ? Statistics(file, hdu) : null;
             result.Add(new HduSummary(hdu.Index, hdu.ExtName, TypeName(hdu), hdu.Bitpix, hdu.Axes,

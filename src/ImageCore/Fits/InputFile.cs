@@ -7,7 +7,7 @@ namespace ImageCore.Fits;
 /// device, pipe or socket (whose length means nothing and whose open can block), no permission, or a name that is not
 /// valid UTF-8 (which .NET receives with U+FFFD in place of the bad bytes, and so cannot open).
 /// </summary>
-public static partial class InputFile
+internal static partial class InputFile
 {
     /// <summary>Opens <paramref name="path"/>, a regular file, for positional reads (no buffering), sharing reads.</summary>
     /// <exception cref="FileNotFoundException">No such file (or directory on its path).</exception>

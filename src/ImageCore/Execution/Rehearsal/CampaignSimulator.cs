@@ -24,8 +24,10 @@ public static class CampaignSimulator
     /// <param name="config">The campaign.</param>
     /// <param name="catalog">Stored sizes of the calibrations.</param>
     /// <param name="camera">The camera whose first <see cref="CampaignConfig.Detectors"/> detectors (by id) are used; LSSTCam when null.</param>
+    /// <param name="cancel">Checked between the campaign's steps.</param>
     /// <exception cref="ArgumentException">An invalid configuration, or more detectors than the camera has.</exception>
-    public static CampaignResult Run(CampaignConfig config, CalibrationCatalog catalog, CameraModel? camera = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static CampaignResult Run(CampaignConfig config, CalibrationCatalog catalog, CameraModel? camera = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -47,6 +49,7 @@ public static class CampaignSimulator
         var isrJobs = Jobs(ordered, clustering, config.Order, groups);
 
         using var engine = new Engine(config, catalog, detectors);
+        cancel.ThrowIfCancellationRequested();
         var steps = new List<CampaignStepResult> { engine.RunStep("isr", isrJobs, 0, IsrCalibrationRequests.Default) };
         if (config.VisitStep is { } vs)
         {
@@ -56,6 +59,7 @@ public static class CampaignSimulator
                 if (!vs.PerDetector) visitJobs.Add([new SimQuantum(v, -1, vs.CpuSecondsPerVisit)]);
                 else for (int d = 0; d < detectors.Length; d++) visitJobs.Add([new SimQuantum(v, d, vs.CpuSecondsPerVisit / detectors.Length)]);
             }
+            cancel.ThrowIfCancellationRequested();
             steps.Add(engine.RunStep(vs.Name + (vs.PerDetector ? " (per detector)" : ""), visitJobs, steps[^1].StartSeconds + steps[^1].MakespanSeconds, []));
         }
         var (hits, misses, evictions) = engine.CacheTotals();

@@ -20,7 +20,10 @@ public static class CampaignValidation
     /// <param name="config">Threads, throttle and cases.</param>
     /// <param name="log">Receives one line per run.</param>
     /// <exception cref="ArgumentException">The repository's visits are not 0 .. V-1, or a run failed.</exception>
-    public static CampaignValidationResult Run(string dataDir, string workDir, CampaignValidationConfig config, Action<string>? log = null)
+    /// <param name="cancel">Checked between measurements, cases or HDUs.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static CampaignValidationResult Run(string dataDir, string workDir, CampaignValidationConfig config, Action<string>? log = null,
+                                               CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(dataDir);
         ArgumentNullException.ThrowIfNull(workDir);
@@ -47,6 +50,7 @@ public static class CampaignValidation
         var rows = new List<CampaignValidationRow>();
         foreach (var c in config.Cases)
         {
+            cancel.ThrowIfCancellationRequested();
             var real = RealRun(dataDir, workDir, config, c, log);
             var sim = CampaignSimulator.Run(new CampaignConfig
             {

@@ -18,7 +18,9 @@ public static class ContentionSweep
     /// <param name="config">What to measure.</param>
     /// <param name="workDir">Scratch space for the simulated inputs (the caller deletes it).</param>
     /// <param name="log">Receives a line per configuration.</param>
-    public static ContentionReport Run(ContentionConfig config, string workDir, Action<string>? log = null)
+    /// <param name="cancel">Checked between measurements, cases or HDUs.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled.</exception>
+    public static ContentionReport Run(ContentionConfig config, string workDir, Action<string>? log = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -45,6 +47,7 @@ public static class ContentionSweep
                     int cap = Math.Min(maxWorkers, Placement.Capacity(topology, policy));
                     foreach (int n in Counts(config.WorkerCounts, cap))
                     {
+                        cancel.ThrowIfCancellationRequested();
                         var plan = policy.Kind == PlacementKind.None ? PlacementPlan.Unpinned(n) : Placement.Plan(topology, policy, n);
                         var point = Measure(workload, plan, config, counters == "available");
                         mine.Add(point);
