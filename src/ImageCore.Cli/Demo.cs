@@ -76,7 +76,7 @@ internal static class Demo
     public static void WriteRawPreview(string rawPath, string pngPath)
     {
         using var file = FitsFile.Open(rawPath);
-        var segments = file.Hdus.Where(h => h.ExtName?.StartsWith("Segment", StringComparison.Ordinal) == true && h.Header.GetInt64("NAXIS", 0) == 2).ToList();
+        var segments = file.Hdus.Where(h => h.ExtName?.StartsWith("Segment", StringComparison.OrdinalIgnoreCase) == true && h.Header.GetInt64("NAXIS", 0) == 2).ToList();
         if (segments.Count == 0) throw new FitsFormatException(rawPath, -1, -1, "EXTNAME", "no Segment HDUs to preview");
         int w = (int)segments[0].Width, h = (int)segments[0].Height, perRow = (segments.Count + 1) / 2;
         var mosaic = new float[2 * h, perRow * w];
