@@ -48,6 +48,19 @@ public class ClusterPlanTests
     }
 
     [Fact]
+    public void A_dry_run_plans_the_graph_the_simulated_raws_give()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("data"), output = dir.File("out");
+        var simulation = Small with { Visits = 2, Detectors = "R22_S11,R22_S12,R22_S21" };
+        Simulator.Run(data, simulation);
+        var config = new PipelineConfig();
+        var fromRaws = QuantumGraphPlanner.Plan(new DataRepository(data), new DataRepository(output), config);
+        var dryRun = QuantumGraphPlanner.PlanSimulated(simulation, new DataRepository(data), new DataRepository(output), config);
+        Assert.Equal(fromRaws.ToJson(), dryRun.ToJson());
+    }
+
+    [Fact]
     public void The_group_rule_cuts_800_visits_into_53_groups_of_15_or_16()
     {
         var config = new ClusterConfig();
