@@ -85,7 +85,8 @@ internal static class RunCommand
             cluster = PlanDirectory.ReadCluster(clusterSpec);
         else
             throw new ArgumentException($"--cluster '{clusterSpec}' is neither STEP:INDEX nor a cluster file");
-        var graph = PlanDirectory.ReadGraph(planDir);
+        // The cluster's part of the graph, not the whole graph (hundreds of MB for a night).
+        var graph = PlanDirectory.ReadClusterGraph(planDir, cluster.Step, cluster.Index);
         if (Path.GetFullPath(graph.Data) != Path.GetFullPath(dataDir) || Path.GetFullPath(graph.Output) != Path.GetFullPath(outDir))
             throw new ArgumentException($"the plan in {planDir} reads {graph.Data} and writes {graph.Output}, not --data {dataDir} and --out {outDir}");
         return WithProgress(cancel => ClusterRunner.Run(graph, cluster, config, Progress(), cancel), result =>

@@ -8,6 +8,8 @@ namespace ImageCore.Execution;
 /// <item><c>graph.json</c>: the <see cref="QuantumGraph"/> (<see cref="QuantumGraph.ToJson"/>);</item>
 /// <item><c>clusters/STEP/NNNNN.json</c>: each <see cref="QuantumCluster"/>, by its index in its step, so that a job
 /// array's index names its cluster's file;</item>
+/// <item><c>clusters/STEP/NNNNN.graph.json</c>: the part of the graph the cluster's job needs
+/// (<see cref="QuantumGraph.Subgraph"/>), so that a job does not read the whole graph;</item>
 /// <item><c>plan.json</c>: the <see cref="ClusterPlanSummary"/>, written last (a plan directory with it is complete).</item>
 /// </list>
 /// Every file is written under a temporary name and renamed.
@@ -29,6 +31,15 @@ public static class PlanDirectory
     /// <summary><c>DIR/plan.json</c>.</summary>
     public static string SummaryPath(string dir) => Path.Combine(dir, SummaryFileName);
 
+    /// <summary><c>DIR/clusters/STEP/NNNNN.graph.json</c>.</summary>
+    public static string ClusterGraphPath(string dir, string step, int index) =>
+        Path.Combine(dir, ClustersDirectoryName, step, index.ToString("00000", CultureInfo.InvariantCulture) + ".graph.json");
+
+    /// <summary>The part of the graph that cluster <paramref name="index"/> of <paramref name="step"/> needs.</summary>
+    /// <exception cref="IOException">No such file.</exception>
+    /// <exception cref="System.Text.Json.JsonException">Not a quantum graph.</exception>
+    public static QuantumGraph ReadClusterGraph(string dir, string step, int index) => QuantumGraph.FromJson(File.ReadAllText(ClusterGraphPath(dir, step, index)));
+
     /// <summary><c>DIR/clusters/STEP/NNNNN.json</c>.</summary>
     public static string ClusterPath(string dir, string step, int index) =>
         Path.Combine(dir, ClustersDirectoryName, step, index.ToString("00000", CultureInfo.InvariantCulture) + ".json");
@@ -44,7 +55,11 @@ public static class PlanDirectory
         Directory.CreateDirectory(dir);
         WriteAtomically(GraphPath(dir), graph.ToJson());
         foreach (var step in plan.Summary.Steps) Directory.CreateDirectory(Path.Combine(dir, ClustersDirectoryName, step.Name));
-        foreach (var cluster in plan.Clusters) WriteAtomically(ClusterPath(dir, cluster.Step, cluster.Index), ClusterPlan.ToJson(cluster));
+        Parallel.ForEach(plan.Clusters, cluster =>
+        {
+            WriteAtomically(ClusterGraphPath(dir, cluster.Step, cluster.Index), graph.Subgraph(cluster.Quanta).ToJson());
+            WriteAtomically(ClusterPath(dir, cluster.Step, cluster.Index), ClusterPlan.ToJson(cluster));
+        });
         WriteAtomically(SummaryPath(dir), ClusterPlan.ToJson(plan.Summary));
     }
 

@@ -41,6 +41,16 @@ public class ClusterPlanTests
         }
         Assert.Equal(graph.Quanta.Count, plan.Summary.Steps.Sum(s => s.Quanta));
 
+        // A cluster's part of the graph: its quanta, and the quanta they depend on without their own dependencies.
+        var coadd = plan.ClustersOf("coadd")[0];
+        var part = graph.Subgraph(coadd.Quanta);
+        var upstream = graph[coadd.Quanta[0]].DependsOn;
+        Assert.Equal(upstream.Count + 1, part.Quanta.Count);
+        Assert.Equal(graph.Quanta.Select(q => q.Id).Where(id => id == coadd.Quanta[0] || upstream.Contains(id)), part.Quanta.Select(q => q.Id));
+        Assert.All(part.Quanta.Where(q => q.Step == "warp"), q => Assert.Empty(q.DependsOn));
+        Assert.Equal(graph[coadd.Quanta[0]], part[coadd.Quanta[0]]);
+        Assert.Throws<KeyNotFoundException>(() => graph.Subgraph(["isr/999999/R22_S11"]));
+
         // By visit: one ISR cluster per (group, visit).
         var byVisit = QuantumClusterer.Cluster(graph, new ClusterConfig { VisitsPerGroup = 2, IsrKey = IsrClusterKey.Visit });
         Assert.Equal(["group 0 visit 0", "group 0 visit 1", "group 1 visit 2", "group 1 visit 3"], byVisit.ClustersOf("isr").Select(c => c.Key));
@@ -81,6 +91,7 @@ public class ClusterPlanTests
 
         Assert.Equal(ClusterPlan.ToJson(plan.Summary), ClusterPlan.ToJson(PlanDirectory.ReadSummary(planDir)));
         Assert.Equal(graph.ToJson(), PlanDirectory.ReadGraph(planDir).ToJson());
+        Assert.Equal(graph.Subgraph(plan.Clusters[^1].Quanta).ToJson(), PlanDirectory.ReadClusterGraph(planDir, plan.Clusters[^1].Step, plan.Clusters[^1].Index).ToJson());
         foreach (var c in plan.Clusters)
         {
             var back = PlanDirectory.ReadCluster(planDir, c.Step, c.Index);
@@ -130,8 +141,9 @@ public class ClusterPlanTests
         foreach (var step in summary.Steps)
             for (int i = 0; i < step.Clusters; i++)
             {
+                // As a job does: the cluster and its part of the graph.
                 var cluster = PlanDirectory.ReadCluster(planDir, step.Name, i);
-                var result = ClusterRunner.Run(read, cluster, config);
+                var result = ClusterRunner.Run(PlanDirectory.ReadClusterGraph(planDir, step.Name, i), cluster, config);
                 Assert.Empty(result.AlreadyDone);
                 Assert.NotNull(result.Report);
                 Assert.True(File.Exists(new DataRepository(parts).ClusterReport(step.Name, i)));
