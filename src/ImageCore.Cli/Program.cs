@@ -21,6 +21,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     WarpCommand.Create(),
     CoaddCommand.Create(),
     RunCommand.Create(),
+    PlanCommand.Create(),
     DemoCommand.Create(),
     TopologyCommand.Create(),
     RehearseCommand.Create(),

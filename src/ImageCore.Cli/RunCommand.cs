@@ -8,7 +8,9 @@ using Spectre.Console;
 namespace ImageCore.Cli;
 
 /// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--affinity A] [--cache POLICY] [--calib-latency MS]
-/// [--calib-bandwidth MB/s] [--until STEP] [--isr-config FILE.json]</c>.</summary>
+/// [--calib-bandwidth MB/s] [--until STEP] [--isr-config FILE.json] [--plan PLANDIR --cluster STEP:INDEX|FILE]</c>. With a plan
+/// (<c>imagecore plan</c>), runs one cluster of it (one job of a batch array) and writes its report to
+/// <c>OUT/reports/STEP/NNNNN.json</c>.</summary>
 internal static class RunCommand
 {
     /// <summary>Exit code when the run finished but some quanta failed (their errors are in the report).</summary>
@@ -33,9 +35,11 @@ internal static class RunCommand
         var affinity = new Option<string>("--affinity") { Description = "worker placement: none (the OS decides), compact (fill one L3 domain after another), spread (round-robin across L3 domains), l3:K (at most K workers per L3 domain)", DefaultValueFactory = _ => "none" };
         var until = new Option<string>("--until") { Description = "last step to run: isr, warp or coadd", DefaultValueFactory = _ => "coadd" };
         var isrConfig = new Option<FileInfo?>("--isr-config") { Description = "IsrConfig as JSON for every ISR quantum, as imagecore isr --config reads it (steps to switch off, overscan settings, ...)" };
+        var planDir = new Option<DirectoryInfo?>("--plan") { Description = "a plan directory (imagecore plan): run one of its clusters, given by --cluster" };
+        var cluster = new Option<string?>("--cluster") { Description = "with --plan: the cluster to run, STEP:INDEX (isr:12) or a cluster file; quanta whose outputs exist and verify are not run again" };
         var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch")
         {
-            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until, isrConfig,
+            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until, isrConfig, planDir, cluster,
         };
         command.SetAction(parse =>
         {
@@ -54,12 +58,48 @@ internal static class RunCommand
                     Isr = parse.GetValue(isrConfig) is { } file ? IsrCommand.ReadConfig(file) : new IsrConfig(),
                 };
                 Validate(config);
+                if (parse.GetValue(planDir) is { } plan)
+                {
+                    code = RunCluster(plan.FullName, parse.GetValue(cluster) ?? throw new ArgumentException("--plan needs --cluster STEP:INDEX or a cluster file"),
+                                      parse.GetValue(data)!.FullName, parse.GetValue(output)!.FullName, config);
+                    return;
+                }
+                if (parse.GetValue(cluster) is not null) throw new ArgumentException("--cluster needs --plan PLANDIR");
                 code = WithProgress(cancel => Pipeline.Run(parse.GetValue(data)!.FullName, parse.GetValue(output)!.FullName, config, Progress(), cancel),
                                     Summarize);
             });
             return fatal != 0 ? fatal : code;
         });
         return command;
+    }
+
+    /// <summary>Runs one cluster of the plan in <paramref name="planDir"/>: <paramref name="clusterSpec"/> is STEP:INDEX or a
+    /// cluster file. The plan's data and output must be <paramref name="dataDir"/> and <paramref name="outDir"/>.</summary>
+    private static int RunCluster(string planDir, string clusterSpec, string dataDir, string outDir, PipelineConfig config)
+    {
+        QuantumCluster cluster;
+        int colon = clusterSpec.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(clusterSpec[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+            cluster = PlanDirectory.ReadCluster(planDir, clusterSpec[..colon], index);
+        else if (File.Exists(clusterSpec))
+            cluster = PlanDirectory.ReadCluster(clusterSpec);
+        else
+            throw new ArgumentException($"--cluster '{clusterSpec}' is neither STEP:INDEX nor a cluster file");
+        // The cluster's part of the graph, not the whole graph (hundreds of MB for a night).
+        var graph = PlanDirectory.ReadClusterGraph(planDir, cluster.Step, cluster.Index);
+        if (Path.GetFullPath(graph.Data) != Path.GetFullPath(dataDir) || Path.GetFullPath(graph.Output) != Path.GetFullPath(outDir))
+            throw new ArgumentException($"the plan in {planDir} reads {graph.Data} and writes {graph.Output}, not --data {dataDir} and --out {outDir}");
+        return WithProgress(cancel => ClusterRunner.Run(graph, cluster, config, Progress(), cancel), result =>
+        {
+            Console.WriteLine($"cluster {result.Cluster.Id} ({result.Cluster.Key}): {result.Cluster.Quanta.Count} quanta, {result.AlreadyDone.Count} already done");
+            if (result.Report is null)
+            {
+                Console.WriteLine("nothing to do");
+                return 0;
+            }
+            int exit = Summarize(result.Report, new DataRepository(graph.Output).ClusterReport(result.Cluster.Step, result.Cluster.Index));
+            return exit;
+        });
     }
 
     /// <summary>The settings the options of <c>run</c> and <c>demo</c> set directly, by the path the library's messages name them by.</summary>
@@ -95,7 +135,7 @@ internal static class RunCommand
         };
     }
 
-    private static PipelineStep ParseStep(string text) => text.Trim().ToLowerInvariant() switch
+    public static PipelineStep ParseStep(string text) => text.Trim().ToLowerInvariant() switch
     {
         "isr" => PipelineStep.Isr,
         "warp" => PipelineStep.Warp,
@@ -177,7 +217,10 @@ internal static class RunCommand
     public static IProgress<PipelineProgress> Progress() => new SyncProgress(p => _sink?.Invoke(p));
 
     /// <summary>Prints the steps and failures; exit code 0, or <see cref="SomeQuantaFailed"/>.</summary>
-    public static int Summarize(PipelineReport report)
+    public static int Summarize(PipelineReport report) => Summarize(report, new DataRepository(report.Output).ReportPath);
+
+    /// <summary>Prints the steps and failures and the report's path; exit code 0, or <see cref="SomeQuantaFailed"/>.</summary>
+    public static int Summarize(PipelineReport report, string reportPath)
     {
         foreach (var s in report.Steps)
             Console.WriteLine($"{s.Name}: {s.Succeeded}/{s.Quanta} succeeded, {s.Failed} failed, {s.Skipped} skipped, {s.Empty} empty, {s.WallSeconds:F1} s wall, {s.CpuSeconds:F1} s CPU");
@@ -189,7 +232,7 @@ internal static class RunCommand
         Console.WriteLine($"workers ({x.Placement}): " + string.Join(", ", x.Workers.Select(w =>
             $"#{w.Index}{(w.Pinned ? $" on CPU {w.PlannedCpu}" : "")} {w.Quanta} quanta, CPU/wall {(w.CpuOverWall is double u ? u.ToString("F2", System.Globalization.CultureInfo.InvariantCulture) : "?")}")));
         if (x.PinningWarning is not null) Console.Error.WriteLine($"imagecore: {x.PinningWarning}");
-        Console.WriteLine($"report: {new DataRepository(report.Output).ReportPath}");
+        Console.WriteLine($"report: {reportPath}");
         return report.Failures.Count > 0 ? SomeQuantaFailed : 0;
     }
 

@@ -11,7 +11,8 @@ namespace ImageCore.Execution;
 /// <item><c>postisr/VVVVVV/DET.fits</c>: post-ISR exposures, per (visit, detector);</item>
 /// <item><c>warp/TTTTT/PPP/VVVVVV.fits</c>: direct warps, per (tract, patch, visit);</item>
 /// <item><c>coadd/TTTTT/PPP.fits</c>: coadds, per (tract, patch);</item>
-/// <item><c>report.json</c>: the run's report.</item>
+/// <item><c>report.json</c>: the run's report;</item>
+/// <item><c>reports/STEP/NNNNN.json</c>: the report of each cluster run on its own (<see cref="ClusterRunner"/>).</item>
 /// </list>
 /// Visits are zero-padded to six digits, tracts to five, patches (their sequential index) to three; detectors go by
 /// name. A run reads one repository's inputs and writes another's outputs (they may be the same directory). Paths are
@@ -30,6 +31,9 @@ public sealed class DataRepository(string root)
     /// <summary>The coadds' directory under the root.</summary>
     public const string CoaddDirectoryName = "coadd";
 
+    /// <summary>The per-cluster reports' directory under the root.</summary>
+    public const string ClusterReportDirectoryName = "reports";
+
     /// <summary>The report's file name under the root.</summary>
     public const string ReportFileName = "report.json";
 
@@ -44,6 +48,14 @@ public sealed class DataRepository(string root)
 
     /// <summary><c>ROOT/report.json</c>.</summary>
     public string ReportPath => Path.Combine(Root, ReportFileName);
+
+    /// <summary><c>ROOT/reports/STEP/NNNNN.json</c>: the report of cluster <paramref name="index"/> of <paramref name="step"/>
+    /// (<see cref="ClusterRunner"/>).</summary>
+    public string ClusterReport(string step, int index)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return Path.Combine(Root, ClusterReportDirectoryName, step, index.ToString("00000", CultureInfo.InvariantCulture) + ".json");
+    }
 
     /// <summary><c>ROOT/raw/VVVVVV/DET.fits</c>.</summary>
     public string Raw(int visit, string detector) => InputLayout.Raw(Root, visit, detector);

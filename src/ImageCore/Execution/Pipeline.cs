@@ -41,7 +41,7 @@ public static class Pipeline
         config.Validate();
         var clock = RunClock.Start();
         var graph = QuantumGraphPlanner.Plan(new DataRepository(dataDir), new DataRepository(outDir), config);
-        return Execute(graph, config, null, progress, cancel, clock);
+        return Execute(graph, config, null, null, progress, cancel, clock);
     }
 
     /// <summary>
@@ -64,7 +64,19 @@ public static class Pipeline
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        return Execute(graph, config, quanta, progress, cancel, RunClock.Start());
+        return Execute(graph, config, quanta, null, progress, cancel, RunClock.Start());
+    }
+
+    /// <summary>As <see cref="Run(QuantumGraph, PipelineConfig, IReadOnlySet{string}?, IProgress{PipelineProgress}?, CancellationToken)"/>,
+    /// with the report written to <paramref name="reportPath"/> (its directory made) instead of the repository's
+    /// <c>report.json</c>.</summary>
+    internal static PipelineReport Run(QuantumGraph graph, PipelineConfig config, IReadOnlySet<string>? quanta, string reportPath,
+                                       IProgress<PipelineProgress>? progress, CancellationToken cancel)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return Execute(graph, config, quanta, reportPath, progress, cancel, RunClock.Start());
     }
 
     /// <summary>lsst_cells_v1 for data <paramref name="scale"/> times coarser than LSSTCam: the pixel scale multiplied and
@@ -75,7 +87,7 @@ public static class Pipeline
         return new SkyMapConfig().ForScale(scale);
     }
 
-    private static PipelineReport Execute(QuantumGraph graph, PipelineConfig config, IReadOnlySet<string>? selection, IProgress<PipelineProgress>? progress,
+    private static PipelineReport Execute(QuantumGraph graph, PipelineConfig config, IReadOnlySet<string>? selection, string? reportPath, IProgress<PipelineProgress>? progress,
                                           CancellationToken cancel, RunClock clock)
     {
         for (int i = 0; i < graph.Steps.Count; i++)
@@ -122,9 +134,12 @@ public static class Pipeline
         var result = report.Build(state, clock.Started, wall, clock.CpuSeconds,
             new ExecutionReport(TopologyReport.Of(topology), plan.ToString(), pool.PinningWarning,
                                 pool.Workers.Select(w => workers[w.Index].Report(w, wall)).ToList()));
-        string temp = Path.Combine(output.Root, $".{DataRepository.ReportFileName}.{Guid.NewGuid():N}.tmp");
+        string finalPath = reportPath ?? output.ReportPath;
+        string reportDir = Path.GetDirectoryName(Path.GetFullPath(finalPath))!;
+        Directory.CreateDirectory(reportDir);
+        string temp = Path.Combine(reportDir, $".{Path.GetFileName(finalPath)}.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temp, result.ToJson());
-        File.Move(temp, output.ReportPath, overwrite: true);
+        File.Move(temp, finalPath, overwrite: true);
         return result;
     }
 

@@ -18,6 +18,7 @@ public sealed class QuantumGraph
     public const int FormatVersion = 1;
 
     private readonly Dictionary<string, Quantum> _byId;
+    private readonly Dictionary<string, int> _position;
 
     /// <summary>A graph; checked as described under the exceptions.</summary>
     /// <param name="version">Must be <see cref="FormatVersion"/>.</param>
@@ -53,6 +54,7 @@ public sealed class QuantumGraph
         foreach (string? step in Steps)
             if (step is null || !stepIndex.TryAdd(step, stepIndex.Count)) throw new ArgumentException($"the quantum graph's steps must be distinct names (has {step ?? "null"} twice)");
         _byId = new Dictionary<string, Quantum>(Quanta.Count, StringComparer.Ordinal);
+        _position = new Dictionary<string, int>(Quanta.Count, StringComparer.Ordinal);
         int lastStep = 0;
         foreach (var q in Quanta)
         {
@@ -68,6 +70,7 @@ public sealed class QuantumGraph
                 if (stepIndex[upstream.Step] >= index) throw new ArgumentException($"quantum {q.Id} depends on {dep} of its own or a later step");
             }
             if (!_byId.TryAdd(q.Id, q)) throw new ArgumentException($"quantum id {q.Id} is repeated");
+            _position[q.Id] = _position.Count;
         }
         foreach (var u in Unplanned)
             if (u is null || u.Step is null || u.Name is null || u.Path is null || u.Message is null)
@@ -108,6 +111,29 @@ public sealed class QuantumGraph
 
     /// <summary>Whether a quantum has id <paramref name="id"/>.</summary>
     public bool Contains(string id) => _byId.ContainsKey(id);
+
+    /// <summary>
+    /// The part of the graph that running the quanta <paramref name="ids"/> needs: those quanta, and the quanta they depend
+    /// on with their own dependencies left out (a run of the part reads their outputs from disk, as a run of a selection
+    /// does), listed in this graph's order, with this graph's settings and no unplanned raws. A batch job reads this
+    /// instead of the whole graph (<see cref="PlanDirectory"/>).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">An id that is not in the graph.</exception>
+    public QuantumGraph Subgraph(IEnumerable<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var upstream = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string id in ids)
+        {
+            wanted.Add(this[id].Id);
+            foreach (string dep in _byId[id].DependsOn) upstream.Add(dep);
+        }
+        upstream.ExceptWith(wanted);
+        var part = wanted.Concat(upstream).OrderBy(id => _position[id])
+            .Select(id => upstream.Contains(id) ? _byId[id] with { DependsOn = [] } : _byId[id]).ToList();
+        return new QuantumGraph(Version, Data, Output, Scale, WarpBorder, Order, Steps, part, []);
+    }
 
     /// <summary>The graph as indented JSON (camelCase names; data-id keys a quantum does not have are left out).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, QuantumGraphJsonContext.Default.QuantumGraph);

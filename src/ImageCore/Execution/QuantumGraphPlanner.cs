@@ -3,6 +3,7 @@ using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Isr;
+using ImageCore.Simulation;
 using ImageCore.Warp;
 
 namespace ImageCore.Execution;
@@ -61,7 +62,45 @@ public static class QuantumGraphPlanner
         }
         var scales = planned.Select(r => r.Scale).Distinct().ToList();
         if (scales.Count > 1) throw new ArgumentException($"{data.RawRoot}: raws of different scales ({string.Join(", ", scales)}) cannot share one sky map");
-        int scale = scales.Count == 1 ? scales[0] : 1;
+        return Build(data, output, config, camera, planned, unplanned, scales.Count == 1 ? scales[0] : 1);
+    }
+
+    /// <summary>
+    /// Plans the run of <paramref name="config"/> over the raws <see cref="Simulator.Run"/> would write for
+    /// <paramref name="simulation"/> into <paramref name="data"/>, without any file: each (visit, detector) gets the
+    /// pointing the simulator draws for the visit and the WCS it would write into the raw's header (the same fit), so
+    /// the graph is the one <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's
+    /// numbers. For planning at scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes
+    /// nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad simulation or pipeline configuration.</exception>
+    public static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(simulation);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(config);
+        simulation.Validate();
+        config.Validate();
+        var camera = CameraModel.LsstCam;
+        var scaled = camera.Scaled(simulation.Scale);
+        var detectors = Simulator.SelectDetectors(scaled, simulation.Detectors);
+        var pointings = new Pointing[simulation.Visits];
+        for (int visit = 0; visit < pointings.Length; visit++) pointings[visit] = Simulator.VisitConditions(simulation, visit).Pointing;
+        var planned = new RawPlan[pointings.Length * detectors.Count];
+        Parallel.For(0, planned.Length, i =>
+        {
+            int visit = i / detectors.Count;
+            var det = detectors[i % detectors.Count];
+            planned[i] = new RawPlan(data.Raw(visit, det.Name), visit, det.Name, det.Id, simulation.Scale, det.BBox.Width, det.BBox.Height,
+                                     Optics.DetectorWcs(pointings[visit], scaled, det));
+        });
+        return Build(data, output, config, camera, [.. planned], [], simulation.Scale);
+    }
+
+    private static QuantumGraph Build(DataRepository data, DataRepository output, PipelineConfig config, CameraModel camera, List<RawPlan> planned,
+                                      List<UnplannedRaw> unplanned, int scale)
+    {
         int border = config.WarpBorder / scale;
 
         var steps = PipelineSteps.Through(config.Until);
@@ -93,9 +132,10 @@ public static class QuantumGraphPlanner
             }
 
             if (steps.Contains(PipelineSteps.Coadd))
-                foreach (var patch in warpPlan.Keys.Select(k => (k.Tract, k.Patch)).Distinct())
+                foreach (var patchWarps in warpPlan.Keys.GroupBy(k => (k.Tract, k.Patch)))   // the keys are sorted by tract, patch and visit
                 {
-                    var warps = warpPlan.Keys.Where(k => k.Tract == patch.Tract && k.Patch == patch.Patch).OrderBy(k => k.Visit).Select(k => perWarp[k]).ToList();
+                    var patch = patchWarps.Key;
+                    var warps = patchWarps.Select(k => perWarp[k]).ToList();
                     quanta.Add(new Quantum($"{PipelineSteps.Coadd}/{patch.Tract:00000}/{patch.Patch:000}", PipelineSteps.Coadd,
                                            new DataId(Tract: patch.Tract, Patch: patch.Patch), warps.Select(w => w.Outputs[0]).ToList(),
                                            [output.Coadd(patch.Tract, patch.Patch)], warps.Select(w => w.Id).ToList()));
@@ -108,22 +148,34 @@ public static class QuantumGraphPlanner
     /// sorted by tract, patch and visit.</summary>
     private static SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>> PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border)
     {
-        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
-        foreach (var raw in planned)
+        // Each raw's (tract, patch) list is independent of the others': found in parallel, merged in raw order.
+        var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
+        var reached = new List<(int Tract, int Patch)>[planned.Count];
+        Parallel.For(0, planned.Count, i =>
         {
+            var raw = planned[i];
+            var found = new List<(int Tract, int Patch)>();
             var points = raw.FootprintOnSky();
             var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
             foreach (var tract in tracts)
                 foreach (var patch in tract.FindPatches(points))
                 {
-                    var target = DirectWarp.Target(tract, patch, border);
+                    int seq = patch.Sequential(tract);
+                    var target = targets.GetOrAdd((tract.Id, seq), _ => DirectWarp.Target(tract, patch, border));
                     if (Warper.WarpedBBox(new Box2I(0, 0, raw.Width, raw.Height), raw.Wcs, target.Wcs).Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty)
                         continue;
-                    int seq = patch.Sequential(tract);
-                    if (!warpPlan.TryGetValue((tract.Id, seq, raw.Visit), out var list)) warpPlan[(tract.Id, seq, raw.Visit)] = list = [];
-                    list.Add(raw);
+                    found.Add((tract.Id, seq));
                 }
-        }
+            reached[i] = found;
+        });
+        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
+        for (int i = 0; i < planned.Count; i++)
+            foreach (var (tract, seq) in reached[i])
+            {
+                var raw = planned[i];
+                if (!warpPlan.TryGetValue((tract, seq, raw.Visit), out var list)) warpPlan[(tract, seq, raw.Visit)] = list = [];
+                list.Add(raw);
+            }
         return warpPlan;
     }
 

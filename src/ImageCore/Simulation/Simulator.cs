@@ -61,6 +61,18 @@ public static class Simulator
         return result.DistinctBy(d => d.Id).ToList();
     }
 
+    /// <summary>Where visit <paramref name="visit"/> of <paramref name="config"/> points (dithered about the field's centre)
+    /// and its seeing FWHM, arcseconds: drawn from the visit's own seed, so a plan without pixels
+    /// (<c>QuantumGraphPlanner.PlanSimulated</c>) gets the pointings the raws would have.</summary>
+    internal static (Pointing Pointing, double SeeingFwhmArcsec) VisitConditions(SimulationConfig config, int visit)
+    {
+        var v = new Noise(Seed(config.Seed, visit, -1, 1));
+        double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
+        double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
+        var pointing = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
+        return (pointing, config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform()));
+    }
+
     /// <summary>Writes the repository under <paramref name="outDir"/>.</summary>
     /// <exception cref="ArgumentException">Bad configuration.</exception>
     /// <exception cref="IOException">Writing failed (no partial file is left under a final name).</exception>
@@ -85,13 +97,7 @@ public static class Simulator
         var pointings = new Pointing[config.Visits];
         var seeings = new double[config.Visits];
         for (int visit = 0; visit < config.Visits; visit++)
-        {
-            var v = new Noise(Seed(config.Seed, visit, -1, 1));
-            double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
-            double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
-            pointings[visit] = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
-            seeings[visit] = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
-        }
+            (pointings[visit], seeings[visit]) = VisitConditions(config, visit);
         var sky = SkyCatalog(cam, detectors, pointings, config);
         Directory.CreateDirectory(Path.Combine(outDir, "truth"));
         string skyCatalogPath = Path.Combine(outDir, "truth", "catalog.csv");
