@@ -22,6 +22,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     CoaddCommand.Create(),
     RunCommand.Create(),
     PlanCommand.Create(),
+    SlurmCommand.Create(),
     DemoCommand.Create(),
     TopologyCommand.Create(),
     RehearseCommand.Create(),
