@@ -105,7 +105,6 @@ public static class CoaddTask
     }
 
     private static bool IsStructural(string keyword) =>
-        ExposureFits.IsStructuralKeyword(keyword)
-        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2" or "INHERIT"
+        ExposureFits.IsPlaneStructureKeyword(keyword) || keyword is "INHERIT"
         || keyword.StartsWith("INPUT", StringComparison.Ordinal) || keyword.StartsWith("WEIGHT", StringComparison.Ordinal);
 }

@@ -190,6 +190,12 @@ public static class ExposureFits
     /// DATASUM): left out when a header's cards become metadata.</summary>
     internal static bool IsStructuralKeyword(string keyword) => MetadataSkip.IsMatch(keyword);
 
+    /// <summary>Keywords of an image HDU's own structure and placement, which metadata taken from a plane's header (an
+    /// input's, when a warp or coadd copies it) must leave out: <see cref="IsStructuralKeyword"/>, the extension and
+    /// scaling keywords, EXTNAME/EXTTYPE and xy0 (LTV1/LTV2).</summary>
+    internal static bool IsPlaneStructureKeyword(string keyword) =>
+        IsStructuralKeyword(keyword) || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2";
+
     /// <summary>The primary celestial WCS keywords of a 2-axis image (CTYPE/CRPIX/CRVAL/CD/PC/CDELT/CROTA2, frame, poles, SIP).</summary>
     internal static bool IsCelestialWcsKeyword(string keyword) => WcsKeyword.IsMatch(keyword);
 

@@ -82,11 +82,7 @@ public static class DirectWarp
                 bool first = output is null;
                 if (first)
                 {
-                    output = new MaskedImage(target.Width, target.Height);
-                    foreach (var (plane, _) in input.MaskPlanes!.OrderBy(p => p.Value)) output.Mask.AddPlane(plane);
-                    output.Image.Pixels.Fill(float.NaN);
-                    output.Variance.Pixels.Fill(float.PositiveInfinity);
-                    output.Mask.Image.Pixels.Fill(output.Mask.GetBitMask("NO_DATA"));
+                    output = Warper.NoDataImage(grid, input.MaskPlanes!);
                     visitMetadata = input.Metadata;
                 }
                 long good;
@@ -205,7 +201,6 @@ public static class DirectWarp
     }
 
     private static bool IsPerDetectorOrStructural(string keyword) =>
-        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
-        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2"
-                   or "DETNAME" or "DETECTOR" or "DETSIZE" or "CCDSLOT" or "RAFTBAY";
+        ExposureFits.IsPlaneStructureKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
+        || keyword is "DETNAME" or "DETECTOR" or "DETSIZE" or "CCDSLOT" or "RAFTBAY";
 }

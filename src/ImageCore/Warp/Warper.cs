@@ -84,13 +84,9 @@ public static class Warper
         if (destBox.IsEmpty) throw new ArgumentException("the destination box is empty", nameof(destBox));
         var sourceWcs = source.Wcs ?? throw new ArgumentException($"{source.Metadata.Source}: the exposure has no WCS to warp with", nameof(source));
         cancel.ThrowIfCancellationRequested();
-        var result = new MaskedImage(destBox.Width, destBox.Height, destBox.Min);
+        var result = NoDataImage(destBox, source.Mask.Planes);
         try
         {
-            foreach (var (name, _) in source.Mask.Planes.OrderBy(p => p.Value)) result.Mask.AddPlane(name);
-            result.Image.Pixels.Fill(float.NaN);
-            result.Variance.Pixels.Fill(float.PositiveInfinity);
-            result.Mask.Image.Pixels.Fill(result.Mask.GetBitMask("NO_DATA"));
             var covered = WarpedBBox(source.BBox, sourceWcs, destWcs).Intersect(destBox);
             if (!covered.IsEmpty)
                 WarpInto(new WarpSource(source.MaskedImage), source.Mask.Planes, sourceWcs, destWcs, result, covered, config, maxDegreeOfParallelism, cancel: cancel);
@@ -101,6 +97,26 @@ public static class Warper
             result.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A warp's output before anything lands on it: <paramref name="box"/> all NaN, variance +inf and NO_DATA,
+    /// with the source's mask planes (in bit order) added to the defaults.</summary>
+    internal static MaskedImage NoDataImage(Box2I box, IReadOnlyDictionary<string, int> sourceMaskPlanes)
+    {
+        var image = new MaskedImage(box.Width, box.Height, box.Min);
+        try
+        {
+            foreach (var (name, _) in sourceMaskPlanes.OrderBy(p => p.Value)) image.Mask.AddPlane(name);
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+        image.Image.Pixels.Fill(float.NaN);
+        image.Variance.Pixels.Fill(float.PositiveInfinity);
+        image.Mask.Image.Pixels.Fill(image.Mask.GetBitMask("NO_DATA"));
+        return image;
     }
 
     /// <summary>The metadata of a warp: the source's cards but its structure and WCS, then the destination WCS and
@@ -118,8 +134,7 @@ public static class Warper
     }
 
     private static bool IsWcsOrStructural(string keyword) =>
-        ExposureFits.IsStructuralKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword)
-        || keyword is "XTENSION" or "PCOUNT" or "GCOUNT" or "BSCALE" or "BZERO" or "BLANK" or "EXTNAME" or "EXTTYPE" or "LTV1" or "LTV2";
+        ExposureFits.IsPlaneStructureKeyword(keyword) || ExposureFits.IsCelestialWcsKeyword(keyword);
 
     /// <summary>Warps <paramref name="source"/> onto <paramref name="destBox"/> of <paramref name="destWcs"/>.</summary>
     /// <param name="source">The image, mask and variance to warp.</param>
