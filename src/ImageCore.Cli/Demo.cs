@@ -10,7 +10,7 @@ namespace ImageCore.Cli;
 /// <c>imagecore demo</c>: simulates a small dataset (by default <see cref="DefaultSimulation"/>: six visits of the
 /// nine detectors of raft R22 at 1/8 scale), runs the whole <see cref="Pipeline"/> on it and writes asinh-stretched PNG
 /// previews (<see cref="PngPreview"/>) of a raw (its 16 segments as read out, overscans included), a post-ISR image,
-/// the direct warp with the most good pixels and the coadd with the most inputs. An application of the library, so it
+/// the same detector characterized (background subtracted, cosmic rays repaired), the direct warp with the most good pixels and the coadd with the most inputs. An application of the library, so it
 /// lives with the command (the library has no dependency on the simulator for running the pipeline).
 /// </summary>
 internal static class Demo
@@ -39,6 +39,7 @@ internal static class Demo
         foreach (var (kind, relative) in new[]
                  {
                      ("postisr", report.PostIsr.FirstOrDefault()),
+                     ("calexp", report.Calexps.FirstOrDefault()),
                      ("warp", MostPixels(run, report.Warps)),
                      ("coadd", MostInputs(run, report.Coadds)),
                  })

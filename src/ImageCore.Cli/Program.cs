@@ -17,6 +17,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     VerifyCommand.Create(),
     SimulateCommand.Create(),
     IsrCommand.Create(),
+    CharacterizeCommand.Create(),
     WcsCommand.Create(),
     WarpCommand.Create(),
     CoaddCommand.Create(),

@@ -19,7 +19,7 @@ internal static class RehearseCommand
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "directory for contention.json, contention.md and the SVG plots", DefaultValueFactory = _ => new DirectoryInfo("rehearsal") };
         var quick = new Option<bool>("--quick") { Description = "CI size: scale-8 inputs, one measured quantum per worker, no warm-up" };
-        var workloads = new Option<string>("--workloads") { Description = "comma-separated: isr, warp, coadd, stream", DefaultValueFactory = _ => "isr,warp,coadd,stream" };
+        var workloads = new Option<string>("--workloads") { Description = "comma-separated: isr, characterize, warp, coadd, stream", DefaultValueFactory = _ => "isr,warp,coadd,stream" };
         var placements = new Option<string>("--placements") { Description = "comma-separated: none, compact, spread, l3:K (each up to the workers this machine lets it place)", DefaultValueFactory = _ => "none,compact,spread,l3:1" };
         var maxWorkers = new Option<int>("--max-workers") { Description = "most workers (0: every allowed CPU)", DefaultValueFactory = _ => 0 };
         var workerCounts = new Option<string?>("--workers") { Description = "comma-separated worker counts (default: 1, 2, 4, ... and the most each placement can place)" };

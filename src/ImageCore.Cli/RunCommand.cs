@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using ImageCore.Characterize;
 using ImageCore.Coadd;
 using ImageCore.Execution;
 using ImageCore.Isr;
@@ -8,7 +9,7 @@ using Spectre.Console;
 namespace ImageCore.Cli;
 
 /// <summary><c>imagecore run --data DIR --out DIR [--threads N] [--statistic S] [--order O] [--affinity A] [--cache POLICY] [--calib-latency MS]
-/// [--calib-bandwidth MB/s] [--until STEP] [--isr-config FILE.json] [--plan PLANDIR --cluster STEP:INDEX|FILE]</c>. With a plan
+/// [--calib-bandwidth MB/s] [--until STEP] [--isr-config FILE.json] [--characterize-config FILE.json] [--plan PLANDIR --cluster STEP:INDEX|FILE]</c>. With a plan
 /// (<c>imagecore plan</c>), runs one cluster of it (one job of a batch array) and writes its report to
 /// <c>OUT/reports/STEP/NNNNN.json</c>.</summary>
 internal static class RunCommand
@@ -33,13 +34,14 @@ internal static class RunCommand
         var latency = new Option<double>("--calib-latency") { Description = "added latency per calibration read, milliseconds (a throttled store for rehearsals)", DefaultValueFactory = _ => 0 };
         var bandwidth = new Option<double>("--calib-bandwidth") { Description = "aggregate bandwidth of the calibration store, MB/s shared by all workers (0: unlimited)", DefaultValueFactory = _ => 0 };
         var affinity = new Option<string>("--affinity") { Description = "worker placement: none (the OS decides), compact (fill one L3 domain after another), spread (round-robin across L3 domains), l3:K (at most K workers per L3 domain)", DefaultValueFactory = _ => "none" };
-        var until = new Option<string>("--until") { Description = "last step to run: isr, warp or coadd", DefaultValueFactory = _ => "coadd" };
+        var until = new Option<string>("--until") { Description = "last step to run: isr, characterize, warp or coadd", DefaultValueFactory = _ => "coadd" };
         var isrConfig = new Option<FileInfo?>("--isr-config") { Description = "IsrConfig as JSON for every ISR quantum, as imagecore isr --config reads it (steps to switch off, overscan settings, ...)" };
+        var characterizeConfig = new Option<FileInfo?>("--characterize-config") { Description = "CharacterizeConfig as JSON for every characterize quantum, as imagecore characterize --config reads it (full-scale pixel sizes; scaled with the data)" };
         var planDir = new Option<DirectoryInfo?>("--plan") { Description = "a plan directory (imagecore plan): run one of its clusters, given by --cluster" };
         var cluster = new Option<string?>("--cluster") { Description = "with --plan: the cluster to run, STEP:INDEX (isr:12) or a cluster file; quanta whose outputs exist and verify are not run again" };
-        var command = new Command("run", "ISR every raw, warp each visit onto the patches it touches, coadd each patch")
+        var command = new Command("run", "ISR every raw, characterize it, warp each visit onto the patches it touches, coadd each patch")
         {
-            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until, isrConfig, planDir, cluster,
+            data, output, threads, statistic, order, affinity, cache, latency, bandwidth, until, isrConfig, characterizeConfig, planDir, cluster,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +58,7 @@ internal static class RunCommand
                     Until = ParseStep(parse.GetValue(until)!),
                     Coadd = new CoaddConfig { Statistic = CoaddCommand.ParseStatistic(parse.GetValue(statistic)) },
                     Isr = parse.GetValue(isrConfig) is { } file ? IsrCommand.ReadConfig(file) : new IsrConfig(),
+                    Characterize = parse.GetValue(characterizeConfig) is { } cfile ? CharacterizeCommand.ReadConfig(cfile) : new CharacterizeConfig(),
                 };
                 Validate(config);
                 if (parse.GetValue(planDir) is { } plan)
@@ -138,9 +141,10 @@ internal static class RunCommand
     public static PipelineStep ParseStep(string text) => text.Trim().ToLowerInvariant() switch
     {
         "isr" => PipelineStep.Isr,
+        "characterize" => PipelineStep.Characterize,
         "warp" => PipelineStep.Warp,
         "coadd" => PipelineStep.Coadd,
-        _ => throw new ArgumentException($"--until '{text}' is not one of: isr, warp, coadd"),
+        _ => throw new ArgumentException($"--until '{text}' is not one of: isr, characterize, warp, coadd"),
     };
 
     /// <summary>Runs <paramref name="body"/> with Ctrl-C (SIGINT) and SIGTERM wired to its cancellation token and the

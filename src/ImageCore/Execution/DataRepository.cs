@@ -9,6 +9,8 @@ namespace ImageCore.Execution;
 /// <item><c>raw/VVVVVV/DET.fits</c> and <c>calib/</c>: the inputs (<see cref="InputLayout"/>, which the simulator
 /// writes by; this type forwards to it);</item>
 /// <item><c>postisr/VVVVVV/DET.fits</c>: post-ISR exposures, per (visit, detector);</item>
+/// <item><c>calexp/VVVVVV/DET.fits</c>: characterized exposures (background-subtracted, cosmic rays repaired, with
+/// their PSF model and background), per (visit, detector);</item>
 /// <item><c>warp/TTTTT/PPP/VVVVVV.fits</c>: direct warps, per (tract, patch, visit);</item>
 /// <item><c>coadd/TTTTT/PPP.fits</c>: coadds, per (tract, patch);</item>
 /// <item><c>report.json</c>: the run's report;</item>
@@ -24,6 +26,9 @@ public sealed class DataRepository(string root)
 {
     /// <summary>The post-ISR exposures' directory under the root.</summary>
     public const string PostIsrDirectoryName = "postisr";
+
+    /// <summary>The characterized exposures' directory under the root (Rubin's calexp).</summary>
+    public const string CalexpDirectoryName = "calexp";
 
     /// <summary>The direct warps' directory under the root.</summary>
     public const string WarpDirectoryName = "warp";
@@ -65,6 +70,13 @@ public sealed class DataRepository(string root)
     {
         ArgumentNullException.ThrowIfNull(detector);
         return Path.Combine(Root, PostIsrDirectoryName, InputLayout.VisitName(visit), detector + ".fits");
+    }
+
+    /// <summary><c>ROOT/calexp/VVVVVV/DET.fits</c>.</summary>
+    public string Calexp(int visit, string detector)
+    {
+        ArgumentNullException.ThrowIfNull(detector);
+        return Path.Combine(Root, CalexpDirectoryName, InputLayout.VisitName(visit), detector + ".fits");
     }
 
     /// <summary><c>ROOT/warp/TTTTT/PPP/VVVVVV.fits</c>.</summary>

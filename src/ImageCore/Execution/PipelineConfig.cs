@@ -1,3 +1,4 @@
+using ImageCore.Characterize;
 using ImageCore.Coadd;
 using ImageCore.Isr;
 using ImageCore.Warp;
@@ -9,6 +10,9 @@ public enum PipelineStep
 {
     /// <summary>Instrument signature removal, one quantum per (visit, detector).</summary>
     Isr,
+
+    /// <summary>Characterization (background, cosmic rays, detection, PSF model), one quantum per (visit, detector).</summary>
+    Characterize,
 
     /// <summary>Direct warps, one quantum per (tract, patch, visit).</summary>
     Warp,
@@ -45,11 +49,15 @@ public sealed record PipelineConfig
     /// rehearsal); unthrottled by default.</summary>
     public ThrottledStoreConfig CalibrationStore { get; init; } = new();
 
-    /// <summary>The last step run: ISR only, ISR and warps, or everything (the default).</summary>
+    /// <summary>The last step run: ISR only, through characterization, through the warps, or everything (the default).</summary>
     public PipelineStep Until { get; init; } = PipelineStep.Coadd;
 
     /// <summary>ISR settings.</summary>
     public IsrConfig Isr { get; init; } = new();
+
+    /// <summary>Characterization settings, at full scale: a run on scaled simulations applies
+    /// <see cref="CharacterizeConfig.ForScale"/> with the data's scale.</summary>
+    public CharacterizeConfig Characterize { get; init; } = new();
 
     /// <summary>Warp settings (lanczos3, interpLength 10).</summary>
     public WarpConfig Warp { get; init; } = new();
@@ -71,13 +79,15 @@ public sealed record PipelineConfig
         ArgumentNullException.ThrowIfNull(Cache);
         ArgumentNullException.ThrowIfNull(CalibrationStore);
         if (Isr is null) throw new ConfigException("PipelineConfig.Isr", null, "is null; it must be a section (leave it out for the defaults)");
+        if (Characterize is null) throw new ConfigException("PipelineConfig.Characterize", null, "is null; it must be a section (leave it out for the defaults)");
         if (Warp is null) throw new ConfigException("PipelineConfig.Warp", null, "is null; it must be a section (leave it out for the defaults)");
         if (Coadd is null) throw new ConfigException("PipelineConfig.Coadd", null, "is null; it must be a section (leave it out for the defaults)");
         Cache.Validate();
-        if (!Enum.IsDefined(Until)) throw new ConfigException("PipelineConfig.Until", (int)Until, "must be Isr, Warp or Coadd");
+        if (!Enum.IsDefined(Until)) throw new ConfigException("PipelineConfig.Until", (int)Until, "must be Isr, Characterize, Warp or Coadd");
         CalibrationStore.Validate();
         if (WarpBorder < 0) throw new ConfigException("PipelineConfig.WarpBorder", WarpBorder, "must be >= 0");
         Isr.Validate();
+        Characterize.Validate();
         Warp.Validate();
         Coadd.Validate();
     }

@@ -91,6 +91,7 @@ public sealed record ExecutionReport(TopologyReport Topology, string Placement, 
 /// <param name="Steps">One entry per step, in order.</param>
 /// <param name="Failures">Every failed or skipped quantum.</param>
 /// <param name="PostIsr">Post-ISR exposures written.</param>
+/// <param name="Calexps">Characterized exposures written.</param>
 /// <param name="Warps">Direct warps written.</param>
 /// <param name="Coadds">Coadds written.</param>
 /// <param name="Order">The quantum order (<see cref="QuantumOrder"/>'s text form).</param>
@@ -98,7 +99,7 @@ public sealed record ExecutionReport(TopologyReport Topology, string Placement, 
 /// <param name="Execution">Topology, placement and workers.</param>
 public sealed record PipelineReport(string Data, string Output, int Threads, string Started, double WallSeconds, double CpuSeconds, string SkyMap,
     IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
 {
     /// <summary>The options the report is written and read with (camelCase names, indented), with source-generated
     /// metadata for the report's types (no reflection: usable in a native AOT build).</summary>

@@ -10,6 +10,9 @@ internal static class PipelineSteps
     /// <summary>Instrument signature removal.</summary>
     public const string Isr = "isr";
 
+    /// <summary>Characterization: background, cosmic rays, detection and the PSF model.</summary>
+    public const string Characterize = "characterize";
+
     /// <summary>Direct warps.</summary>
     public const string Warp = "warp";
 
@@ -20,6 +23,7 @@ internal static class PipelineSteps
     private static readonly (string Name, PipelineStep Step, Func<StepSetup, IStepRunner> Create)[] All =
     [
         (Isr, PipelineStep.Isr, setup => new IsrStepRunner(setup)),
+        (Characterize, PipelineStep.Characterize, setup => new CharacterizeStepRunner(setup)),
         (Warp, PipelineStep.Warp, setup => new WarpStepRunner(setup)),
         (Coadd, PipelineStep.Coadd, setup => new CoaddStepRunner(setup)),
     ];

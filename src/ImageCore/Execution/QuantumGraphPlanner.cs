@@ -15,8 +15,10 @@ namespace ImageCore.Execution;
 /// really reaches. The graph has, up to <see cref="PipelineConfig.Until"/>:
 /// <list type="number">
 /// <item><b>isr</b>, one quantum per raw, (visit, detector): the raw to <c>postisr/VVVVVV/DET.fits</c>.</item>
-/// <item><b>warp</b>, one quantum per (tract, patch, visit): the post-ISR exposures of the visit's detectors that reach the
-/// patch, by detector id, to <c>warp/TTTTT/PPP/VVVVVV.fits</c>; it depends on their ISR quanta.</item>
+/// <item><b>characterize</b>, one quantum per raw: its post-ISR exposure to <c>calexp/VVVVVV/DET.fits</c>; it depends on
+/// the raw's ISR quantum.</item>
+/// <item><b>warp</b>, one quantum per (tract, patch, visit): the characterized exposures of the visit's detectors that
+/// reach the patch, by detector id, to <c>warp/TTTTT/PPP/VVVVVV.fits</c>; it depends on their characterize quanta.</item>
 /// <item><b>coadd</b>, one quantum per (tract, patch): the patch's warps, by visit, to <c>coadd/TTTTT/PPP.fits</c>; it
 /// depends on their warp quanta.</item>
 /// </list>
@@ -116,6 +118,16 @@ public static class QuantumGraphPlanner
             quanta.Add(q);
             perDetector[raw] = q;
         }
+
+        if (steps.Contains(PipelineSteps.Characterize))
+            foreach (var raw in config.Order.Apply(planned, r => r.Visit, r => r.DetectorId))
+            {
+                var isr = perDetector[raw];
+                var q = new Quantum($"{PipelineSteps.Characterize}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Characterize,
+                                    isr.DataId, [isr.Outputs[0]], [output.Calexp(raw.Visit, raw.Detector)], [isr.Id]);
+                quanta.Add(q);
+                perDetector[raw] = q;
+            }
 
         if (steps.Contains(PipelineSteps.Warp))
         {

@@ -72,6 +72,15 @@ public sealed class Mask : IDisposable
         _planes[name] = bit;
     }
 
+    /// <summary>A deep copy: new pixels, the same plane names and bits, the same origin (the caller disposes it).</summary>
+    public Mask Clone()
+    {
+        var copy = new Mask(Image.Clone());
+        copy._planes.Clear();
+        foreach (var (name, bit) in _planes) copy._planes[name] = bit;
+        return copy;
+    }
+
     /// <summary>Removes every plane (before <see cref="SetPlane"/> restores a file's own set).</summary>
     public void ClearPlanes() => _planes.Clear();
 

@@ -44,6 +44,9 @@ public sealed class MaskedImage : IDisposable
         }
     }
 
+    /// <summary>A deep copy: new planes with the same pixels, mask planes and origin (the caller disposes it).</summary>
+    public MaskedImage Clone() => new(Image.Clone(), Mask.Clone(), Variance.Clone());
+
     /// <summary>Returns all planes to their pool.</summary>
     public void Dispose()
     {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace ImageCore.Isr;
@@ -21,45 +20,9 @@ public static class IsrConfigJson
     /// <exception cref="ConfigException">A null section or a value out of its range, named (<c>IsrConfig.Flat</c>).</exception>
     public static IsrConfig? Read(string json)
     {
-        ArgumentNullException.ThrowIfNull(json);
-        IsrConfig? config;
-        try
-        {
-            var given = JsonNode.Parse(json);
-            if (given is null) return null;
-            if (given is not JsonObject values) throw new JsonException("an ISR configuration is a JSON object");
-            var merged = JsonSerializer.SerializeToNode(new IsrConfig(), IsrConfigJsonContext.Default.IsrConfig)!.AsObject();
-            Merge(merged, values);
-            config = merged.Deserialize(IsrConfigJsonContext.Default.IsrConfig);
-        }
-        catch (ArgumentException e)
-        {
-            // JsonObject refuses a name given twice with an ArgumentException: a malformed file like any other.
-            throw new JsonException(e.Message, e);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new JsonException(e.Message, e);
-        }
+        var config = ConfigJson.Read(json, new IsrConfig(), IsrConfigJsonContext.Default.IsrConfig, "an ISR configuration");
         config?.Validate();
         return config;
-    }
-
-    /// <summary>Puts <paramref name="values"/> into <paramref name="defaults"/>: objects member by member, names
-    /// matched in any case, anything else replaced.</summary>
-    private static void Merge(JsonObject defaults, JsonObject values)
-    {
-        foreach (var (name, value) in values)
-        {
-            string? known = defaults.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
-            if (known is not null && defaults[known] is JsonObject inner && value is JsonObject innerValues)
-            {
-                Merge(inner, innerValues);
-                continue;
-            }
-            if (known is not null) defaults.Remove(known);
-            defaults[name] = value?.DeepClone();
-        }
     }
 }
 

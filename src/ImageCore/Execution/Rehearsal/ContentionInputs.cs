@@ -4,7 +4,7 @@ using ImageCore.Simulation;
 namespace ImageCore.Execution.Rehearsal;
 
 /// <summary>Makes the contention sweep's workloads once: one detector simulated at <see cref="ContentionConfig.Scale"/>
-/// under a work directory, its ISR, a direct warp of the ISR output, a coadd of copies of that warp, and the stream control.</summary>
+/// under a work directory, its ISR, its characterization, a direct warp of the ISR output, a coadd of copies of that warp, and the stream control.</summary>
 internal static class ContentionInputs
 {
     /// <summary>The workloads <paramref name="config"/> names, in its order (the caller disposes them).</summary>
@@ -20,13 +20,20 @@ internal static class ContentionInputs
         try
         {
             var wanted = config.Workloads.ToHashSet();
-            if (wanted.Overlaps(["isr", "warp", "coadd"]))
+            if (wanted.Overlaps(["isr", "characterize", "warp", "coadd"]))
             {
                 string data = Path.Combine(workDir, "data");
-                var sim = Simulator.Run(data, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = config.Scale, Seed = 19 });
+                // The seeing scales with the pixels, so that the PSF stays sampled as on the camera (characterize fits it).
+                var sim = Simulator.Run(data, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = config.Scale, Seed = 19, SeeingFwhmArcsec = 0.8 * config.Scale });
                 var isr = new IsrWorkload(sim.Raws[0], new DataRepository(data).CalibrationRoot, CameraModel.LsstCam);
                 made["isr"] = isr;
                 log?.Invoke($"isr: {isr.Description}");
+                if (wanted.Contains("characterize"))
+                {
+                    var characterize = new CharacterizeWorkload(isr.RunAndKeep(), config.Scale);
+                    made["characterize"] = characterize;
+                    log?.Invoke($"characterize: {characterize.Description}");
+                }
                 if (wanted.Overlaps(["warp", "coadd"]))
                 {
                     var warp = new WarpWorkload(isr.RunAndKeep(), new Astrometry.RingsSkyMap(Pipeline.SkyMapFor(CameraModel.LsstCam, config.Scale)),

@@ -7,7 +7,7 @@ namespace ImageCore.Execution.Rehearsal;
 /// </summary>
 internal interface IContentionWorkload : IDisposable
 {
-    /// <summary>Short name: <c>isr</c>, <c>warp</c>, <c>coadd</c>, <c>stream</c>.</summary>
+    /// <summary>Short name: <c>isr</c>, <c>characterize</c>, <c>warp</c>, <c>coadd</c>, <c>stream</c>.</summary>
     string Name { get; }
 
     /// <summary>What one quantum does, with its sizes.</summary>
