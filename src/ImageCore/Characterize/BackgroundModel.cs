@@ -116,10 +116,22 @@ public sealed class BackgroundModel
     }
 
     /// <summary>The centre of bin column <paramref name="binX"/>, parent x (a whole or half pixel).</summary>
-    public double GetBinCentreX(int binX) => BBox.MinX + _centresX[binX];
+    /// <exception cref="ArgumentOutOfRangeException">No such bin column.</exception>
+    public double GetBinCentreX(int binX)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(binX);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(binX, BinsX);
+        return BBox.MinX + _centresX[binX];
+    }
 
     /// <summary>The centre of bin row <paramref name="binY"/>, parent y (a whole or half pixel).</summary>
-    public double GetBinCentreY(int binY) => BBox.MinY + _centresY[binY];
+    /// <exception cref="ArgumentOutOfRangeException">No such bin row.</exception>
+    public double GetBinCentreY(int binY)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(binY);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(binY, BinsY);
+        return BBox.MinY + _centresY[binY];
+    }
 
     /// <summary>The model at pixel (<paramref name="x"/>, <paramref name="y"/>), parent coordinates, computed as
     /// <see cref="Evaluate"/> computes it (so equal to it bit for bit).</summary>

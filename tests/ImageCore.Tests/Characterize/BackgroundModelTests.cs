@@ -26,6 +26,15 @@ public class BackgroundModelTests
         Assert.Equal(8, model.BinsX);
         Assert.Equal(6, model.BinsY);
         Assert.Equal(0, model.FilledBins);
+        // 250 = 31 + 31 + 31 + 32 + 31 + 31 + 31 + 32 (floor(i 250 / 8)); centres at the mean of first and last pixel.
+        Assert.Equal(new Box2I(-7, 40, 31, 28), model.GetBinBox(0, 0));
+        Assert.Equal(new Box2I(-7 + 93, 40 + 56, 32, 29), model.GetBinBox(3, 2));
+        Assert.Equal(new Box2I(-7 + 218, 40 + 141, 32, 29), model.GetBinBox(7, 5));
+        Assert.Equal(-7 + 15.0, model.GetBinCentreX(0));
+        Assert.Equal(-7 + 93 + 15.5, model.GetBinCentreX(3));
+        Assert.Equal(40 + 13.5, model.GetBinCentreY(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GetBinCentreX(8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GetBinValue(0, 6));
         using var bg = model.GetImage();
         Assert.Equal(mi.BBox, bg.BBox);
         double worst = 0;
