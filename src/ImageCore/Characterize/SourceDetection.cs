@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using ImageCore.Images;
 using ImageCore.Memory;
 using ImageCore.Simd;
@@ -60,8 +63,10 @@ public static class SourceDetection
         var mask = image.Mask;
         int excluded = mask.GetBitMask([.. config.ExcludedPlanes]);
         int detected = mask.GetBitMask("DETECTED"), negative = mask.GetBitMask("DETECTED_NEGATIVE"), edge = mask.GetBitMask("EDGE");
-        int h = (int)(config.NSigmaForKernel * psfSigma + 0.5), grow = (int)(config.GrowSigmas * psfSigma + 0.5);
         int width = image.BBox.Width, height = image.BBox.Height;
+        // Neither reach needs to exceed the image: a larger one changes nothing but the cost.
+        int h = (int)Math.Min(config.NSigmaForKernel * psfSigma + 0.5, Math.Max(width, height));
+        int grow = (int)Math.Min(config.GrowSigmas * psfSigma + 0.5, width + height);
         float threshold = (float)config.Threshold;
 
         var positive = new List<FootprintSpan>();
@@ -130,7 +135,7 @@ public static class SourceDetection
             {
                 int y = first + r;   // local row of the image: interior row first - h + r is image row first + r
                 SkySubstitute(image.Image.Plane.GetRowSpan(y), image.Variance.Plane.GetRowSpan(y), image.Mask.Image.Plane.GetRowSpan(y),
-                              excludedBits, skyVariance, lineImage, lineVariance);
+                              excludedBits, skyVariance, lineImage, lineVariance, vector);
                 if (vector)
                 {
                     GaussianSmoothing.RowPass(lineImage, taps, rowsImage.GetRowSpan(r));
@@ -170,25 +175,69 @@ public static class SourceDetection
         foreach (var r in bandNegatives) negative.AddRange(r);
     }
 
-    /// <summary>One input row with excluded pixels replaced by the sky: value 0, variance <paramref name="skyVariance"/>.</summary>
+    /// <summary>One input row with excluded pixels replaced by the sky: value 0, variance <paramref name="skyVariance"/>;
+    /// vector loops (512 or 256 bits) and the scalar reference, which is also the tail.</summary>
     internal static void SkySubstitute(ReadOnlySpan<float> image, ReadOnlySpan<float> variance, ReadOnlySpan<int> mask, int excludedBits,
-                                       float skyVariance, Span<float> outImage, Span<float> outVariance)
+                                       float skyVariance, Span<float> outImage, Span<float> outVariance, bool vector = true)
     {
-        for (int x = 0; x < image.Length; x++)
+        int x = 0, n = image.Length;
+        ref float img = ref MemoryMarshal.GetReference(image);
+        ref float var = ref MemoryMarshal.GetReference(variance);
+        ref int msk = ref MemoryMarshal.GetReference(mask);
+        ref float oi = ref MemoryMarshal.GetReference(outImage);
+        ref float ov = ref MemoryMarshal.GetReference(outVariance);
+        if (vector && Vector512.IsHardwareAccelerated)
         {
-            float v = image[x], var = variance[x];
-            bool sky = (mask[x] & excludedBits) != 0 || !float.IsFinite(v) || !float.IsFinite(var);
-            outImage[x] = sky ? 0 : v;
-            outVariance[x] = sky ? skyVariance : var;
+            var bits = Vector512.Create(excludedBits);
+            var sky = Vector512.Create(skyVariance);
+            for (; x <= n - Vector512<float>.Count; x += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref img, (nuint)x);
+                var w = Vector512.LoadUnsafe(ref var, (nuint)x);
+                var good = Vector512.Equals(Vector512.LoadUnsafe(ref msk, (nuint)x) & bits, Vector512<int>.Zero).AsSingle()
+                           & Vector512.Equals(v - v, Vector512<float>.Zero) & Vector512.Equals(w - w, Vector512<float>.Zero);
+                Vector512.ConditionalSelect(good, v, Vector512<float>.Zero).StoreUnsafe(ref oi, (nuint)x);
+                Vector512.ConditionalSelect(good, w, sky).StoreUnsafe(ref ov, (nuint)x);
+            }
+        }
+        else if (vector && Vector256.IsHardwareAccelerated)
+        {
+            var bits = Vector256.Create(excludedBits);
+            var sky = Vector256.Create(skyVariance);
+            for (; x <= n - Vector256<float>.Count; x += Vector256<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref img, (nuint)x);
+                var w = Vector256.LoadUnsafe(ref var, (nuint)x);
+                var good = Vector256.Equals(Vector256.LoadUnsafe(ref msk, (nuint)x) & bits, Vector256<int>.Zero).AsSingle()
+                           & Vector256.Equals(v - v, Vector256<float>.Zero) & Vector256.Equals(w - w, Vector256<float>.Zero);
+                Vector256.ConditionalSelect(good, v, Vector256<float>.Zero).StoreUnsafe(ref oi, (nuint)x);
+                Vector256.ConditionalSelect(good, w, sky).StoreUnsafe(ref ov, (nuint)x);
+            }
+        }
+        for (; x < n; x++)
+        {
+            float v = image[x], w = variance[x];
+            bool skyPixel = (mask[x] & excludedBits) != 0 || !float.IsFinite(v) || !float.IsFinite(w);
+            outImage[x] = skyPixel ? 0 : v;
+            outVariance[x] = skyPixel ? skyVariance : w;
         }
     }
 
     /// <summary>Runs of one significance row (interior columns; local row <paramref name="y"/>) at or above the
-    /// threshold, and at or below minus it when <paramref name="negatives"/>.</summary>
+    /// threshold, and at or below minus it when <paramref name="negatives"/>. Stretches of 16 pixels with none of
+    /// either are skipped by one vector test.</summary>
     private static void CollectRuns(ReadOnlySpan<float> z, float threshold, int y, int x0, List<FootprintSpan> above, List<FootprintSpan> below, bool negatives)
     {
+        ref float zr = ref MemoryMarshal.GetReference(z);
+        var high = Vector512.Create(threshold);
+        var low = Vector512.Create(negatives ? -threshold : float.NegativeInfinity);
         for (int i = 0; i < z.Length; i++)
         {
+            if (Vector512.IsHardwareAccelerated && (i & 15) == 0 && i + 16 <= z.Length)
+            {
+                var v = Vector512.LoadUnsafe(ref zr, (nuint)i);
+                if (!Vector512.GreaterThanOrEqualAny(v, high) && !Vector512.LessThanOrEqualAny(v, low)) { i += 15; continue; }
+            }
             if (z[i] >= threshold)
             {
                 int start = i;
@@ -233,12 +282,13 @@ public static class SourceDetection
         for (int y = 0; y < plane.Height; y++)
         {
             var row = plane.GetRowSpan(y);
-            bool border = y < h || y >= plane.Height - h;
-            for (int x = 0; x < row.Length; x++)
+            TensorPrimitives.BitwiseAnd(row, clear, row);
+            if (y < h || y >= plane.Height - h) TensorPrimitives.BitwiseOr(row, edge, row);
+            else
             {
-                int m = row[x] & clear;
-                if (border || x < h || x >= row.Length - h) m |= edge;
-                row[x] = m;
+                int side = Math.Min(h, row.Length);
+                row[..side].Or(edge);
+                row[Math.Max(side, row.Length - h)..].Or(edge);
             }
         }
         foreach (var f in positive)

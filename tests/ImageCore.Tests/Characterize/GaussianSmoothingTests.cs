@@ -94,3 +94,34 @@ public class GaussianSmoothingTests
         Assert.Equal(expected, actual);
     }
 }
+
+public class SkySubstituteTests
+{
+    [Theory]
+    [InlineData(0), InlineData(1), InlineData(7), InlineData(8), InlineData(15), InlineData(16), InlineData(17), InlineData(40), InlineData(257)]
+    public void The_vector_loops_match_the_scalar_reference(int n)
+    {
+        var rng = new Random(n + 77);
+        float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 1e38f];
+        float[] image = new float[n], variance = new float[n];
+        int[] mask = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            image[i] = rng.Next(8) == 0 ? special[rng.Next(special.Length)] : (float)rng.NextDouble() * 100;
+            variance[i] = rng.Next(8) == 0 ? special[rng.Next(special.Length)] : (float)rng.NextDouble() * 10;
+            mask[i] = rng.Next(4) == 0 ? 1 << rng.Next(31) : 0;
+        }
+        int excluded = (1 << 8) | 1 | (1 << 30);
+        float[] ei = new float[n], ev = new float[n], ai = new float[n], av = new float[n];
+        SourceDetection.SkySubstitute(image, variance, mask, excluded, 4.5f, ei, ev, vector: false);
+        SourceDetection.SkySubstitute(image, variance, mask, excluded, 4.5f, ai, av, vector: true);
+        Assert.Equal(ei, ai);
+        Assert.Equal(ev, av);
+        for (int i = 0; i < n; i++)
+        {
+            bool sky = (mask[i] & excluded) != 0 || !float.IsFinite(image[i]) || !float.IsFinite(variance[i]);
+            Assert.Equal(sky ? 0f : image[i], ei[i]);
+            Assert.Equal(sky ? 4.5f : variance[i], ev[i]);
+        }
+    }
+}
