@@ -40,10 +40,14 @@ public sealed record CosmicRayConfig
     public IReadOnlyList<string> BadMaskPlanes { get; init; } = ["BAD", "SAT", "NO_DATA"];
 
     /// <summary>Pixels within this many pixels (Chebyshev distance) of a <see cref="BadMaskPlanes"/> pixel are not
-    /// candidates either. astroscrappy dilates its input mask by one pixel; the default here is 2 because ISR grows
-    /// SAT by one pixel and interpolates across it along rows, which leaves the real pixels just outside a saturated
-    /// core sharper than the PSF, and the partly filled pixel at the end of a bleed trail is sharp too.</summary>
-    public int GrowBadMask { get; init; } = 2;
+    /// candidates either (astroscrappy dilates its input mask by one pixel the same way).</summary>
+    public int GrowBadMask { get; init; } = 1;
+
+    /// <summary>Pixels within this many pixels of a SAT pixel are not candidates (when the mask has a SAT plane).
+    /// ISR grows SAT by one pixel and interpolates across it along rows, which leaves the real pixels just outside
+    /// a saturated core, and the partly filled pixel at the end of a bleed trail, sharper than the PSF; 2 keeps them
+    /// out while hits farther out on the wings are still found.</summary>
+    public int GrowSaturated { get; init; } = 2;
 
     /// <summary>Replace the flagged pixels' values and variances and set INTRP; when false only the CR plane is set
     /// and the pixels keep their values (meas_algorithms' <c>keepCRs</c>).</summary>
@@ -72,5 +76,7 @@ public sealed record CosmicRayConfig
                 throw new ConfigException("CosmicRayConfig.BadMaskPlanes", string.Join(",", BadMaskPlanes), "must not hold an empty plane name");
         if (GrowBadMask is < 0 or > 8)
             throw new ConfigException("CosmicRayConfig.GrowBadMask", GrowBadMask, "must be 0..8");
+        if (GrowSaturated is < 0 or > 8)
+            throw new ConfigException("CosmicRayConfig.GrowSaturated", GrowSaturated, "must be 0..8");
     }
 }

@@ -18,6 +18,9 @@ internal sealed unsafe class CosmicRayWork : IDisposable
     /// <summary>Flag bit: within <see cref="CosmicRays.Parameters.GrowBadMask"/> of a bad pixel: never a candidate.</summary>
     internal const byte NearBad = 2;
 
+    /// <summary>Flag bit: SAT (the source of the wider growth <see cref="CosmicRays.Parameters.GrowSaturated"/>).</summary>
+    internal const byte Saturated = 4;
+
     private readonly List<long> _pixels = [];
 
     private CosmicRayWork(int width, int height, CosmicRays.Parameters p)
@@ -60,12 +63,12 @@ internal sealed unsafe class CosmicRayWork : IDisposable
     public float BackgroundVariance { get; private set; }
 
     /// <summary>Copies the exposure into a new working state: flags, working image and noise map.</summary>
-    public static CosmicRayWork Create(MaskedImage image, int badBits, CosmicRays.Parameters p, CancellationToken cancel)
+    public static CosmicRayWork Create(MaskedImage image, int badBits, int satBits, CosmicRays.Parameters p, CancellationToken cancel)
     {
         var work = new CosmicRayWork(image.BBox.Width, image.BBox.Height, p);
         try
         {
-            work.Prepare(image, badBits, cancel);
+            work.Prepare(image, badBits, satBits, cancel);
             return work;
         }
         catch
@@ -75,7 +78,7 @@ internal sealed unsafe class CosmicRayWork : IDisposable
         }
     }
 
-    private void Prepare(MaskedImage mi, int badBits, CancellationToken cancel)
+    private void Prepare(MaskedImage mi, int badBits, int satBits, CancellationToken cancel)
     {
         int w = Width, h = Height;
         var img = mi.Image.Pixels;
@@ -96,7 +99,8 @@ internal sealed unsafe class CosmicRayWork : IDisposable
             {
                 float v = ir[x], s = vr[x];
                 bool bad = (mr[x] & badBits) != 0 || !float.IsFinite(v) || !float.IsFinite(s) || s < 0;
-                if (bad) fr[x] = OwnBad;
+                if ((mr[x] & satBits) != 0) fr[x] |= Saturated;
+                if (bad) fr[x] |= OwnBad;
                 else if (sample && x % colStep == 0)
                 {
                     values.Add(v);
@@ -107,7 +111,8 @@ internal sealed unsafe class CosmicRayWork : IDisposable
         Background = Median(values);
         BackgroundVariance = Median(variances);
         cancel.ThrowIfCancellationRequested();
-        GrowFlags(p: Parameters.GrowBadMask);
+        GrowFlags(OwnBad, Parameters.GrowBadMask);
+        GrowFlags(Saturated, Parameters.GrowSaturated);
         // The working image.
         float bkg = Background, bvar = BackgroundVariance;
         for (int y = 0; y < h; y++)
@@ -127,8 +132,9 @@ internal sealed unsafe class CosmicRayWork : IDisposable
         return OrderStatistics.Select(span, span.Length / 2);
     }
 
-    /// <summary>Sets <see cref="NearBad"/> on every pixel within <paramref name="p"/> (Chebyshev) of an own-bad pixel.</summary>
-    private void GrowFlags(int p)
+    /// <summary>Sets <see cref="NearBad"/> on every pixel within <paramref name="p"/> (Chebyshev) of a pixel with
+    /// <paramref name="source"/>.</summary>
+    private void GrowFlags(byte source, int p)
     {
         if (p == 0) return;
         int w = Width, h = Height;
@@ -141,8 +147,11 @@ internal sealed unsafe class CosmicRayWork : IDisposable
             int x = fr.IndexOfAnyExcept((byte)0);
             while (x >= 0)
             {
-                int a = Math.Max(0, x - p), b = Math.Min(w - 1, x + p);
-                rr[a..(b + 1)].Fill(1);
+                if ((fr[x] & source) != 0)
+                {
+                    int a = Math.Max(0, x - p), b = Math.Min(w - 1, x + p);
+                    rr[a..(b + 1)].Fill(1);
+                }
                 int next = fr[(x + 1)..].IndexOfAnyExcept((byte)0);
                 x = next < 0 ? -1 : x + 1 + next;
             }

@@ -22,7 +22,8 @@ namespace ImageCore.Characterize;
 /// iteration adds nothing or <see cref="CosmicRayConfig.MaxIterations"/> is reached.</item>
 /// </list>
 /// Beyond the image edges every filter sees the edge pixels repeated. Pixels of <see cref="CosmicRayConfig.BadMaskPlanes"/>,
-/// those within <see cref="CosmicRayConfig.GrowBadMask"/> of one, and non-finite pixels are never flagged. The work is
+/// those within <see cref="CosmicRayConfig.GrowBadMask"/> of one or within <see cref="CosmicRayConfig.GrowSaturated"/>
+/// of a SAT pixel, and non-finite pixels are never flagged. The work is
 /// done in tiles; after the first iteration only tiles near the pixels that changed are recomputed, which gives the
 /// same result as recomputing everything (nothing else changed). The noise map is computed once from the input
 /// variance (astroscrappy recomputes it from its cleaned variance each time; the separable median ignores the few
@@ -74,12 +75,13 @@ public static class CosmicRays
         int crBit = 1 << image.Mask.AddPlane("CR"), intrpBit = 1 << image.Mask.AddPlane("INTRP");
         var p = new Parameters((float)config.SigmaClip, (float)(config.SigmaFraction * config.SigmaClip), (float)config.ObjectLimit,
             config.MinSeedSignificance > 0 ? (float)config.MinSeedSignificance : float.NegativeInfinity,
-            config.MaxIterations, config.MaxPixels, config.GrowBadMask, maxDegreeOfParallelism);
-        using var work = CosmicRayWork.Create(image, badBits, p, cancel);
+            config.MaxIterations, config.MaxPixels, config.GrowBadMask, config.GrowSaturated, maxDegreeOfParallelism);
+        int satBits = image.Mask.Planes.TryGetValue("SAT", out int satBit) ? 1 << satBit : 0;
+        using var work = CosmicRayWork.Create(image, badBits, satBits, p, cancel);
         var (pixels, iterations) = work.Detect(cancel);
         return work.Apply(image, pixels, iterations, crBit, intrpBit, config.Replace);
     }
 
     /// <summary>The numeric parameters, as the kernels use them.</summary>
-    internal readonly record struct Parameters(float SigmaClip, float GrowLimit, float ObjectLimit, float SeedSigma, int MaxIterations, long MaxPixels, int GrowBadMask, int Threads);
+    internal readonly record struct Parameters(float SigmaClip, float GrowLimit, float ObjectLimit, float SeedSigma, int MaxIterations, long MaxPixels, int GrowBadMask, int GrowSaturated, int Threads);
 }
