@@ -1,3 +1,8 @@
 using BenchmarkDotNet.Running;
+using ImageCore.Benchmarks.Characterize;
 
+// `cosmic-rays IN.fits OUT.fits`: one exposure through CosmicRays.FindAndRepair on one thread, timed, for the
+// astroscrappy comparison (benchmarks/peers/cosmic_rays.py); anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "cosmic-rays") return CosmicRayRun.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
