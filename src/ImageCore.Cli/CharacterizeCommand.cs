@@ -39,7 +39,7 @@ internal static class CharacterizeCommand
             var result = CharacterizeTask.Run(exposure, cfg.ForScale(scale), n);
             CharacterizeTask.Write(outFile.FullName, exposure, result.Background);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{outFile.Name}: background {result.Background.Mean:F1}, {result.CosmicRays.Hits} cosmic rays ({result.CosmicRays.Pixels} px), PSF FWHM {result.PsfFwhm:F3} px from {result.Psf.StarsUsed} stars, {result.Detections.Footprints.Count} sources"));
+                $"{outFile.Name}: background {CharacterizeTask.MeanOf(result.Background):F1}, {result.CosmicRays.Hits} cosmic rays ({result.CosmicRays.Pixels} px), PSF FWHM {result.PsfFwhm:F3} px from {result.Psf.Fit.StarsUsed} stars, {result.Detections.Footprints.Count} sources"));
         }));
         return command;
     }

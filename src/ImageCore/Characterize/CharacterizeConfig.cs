@@ -21,11 +21,8 @@ public sealed record CharacterizeConfig
     /// psf_detection uses 10 sigma).</summary>
     public DetectionConfig PsfDetection { get; init; } = new() { Threshold = 10 };
 
-    /// <summary>Selection of PSF stars among the candidates.</summary>
-    public PsfStarSelectorConfig PsfStars { get; init; } = new();
-
-    /// <summary>The PSF model fitted to the stars.</summary>
-    public PsfDeterminerConfig Psf { get; init; } = new();
+    /// <summary>The PSF model: star selection among the candidates and the fit.</summary>
+    public MeasurePsfConfig Psf { get; init; } = new();
 
     /// <summary>The final detection with the measured PSF, which sets DETECTED (5 sigma).</summary>
     public DetectionConfig Detection { get; init; } = new();
@@ -49,7 +46,6 @@ public sealed record CharacterizeConfig
         ConfigChecks.NotNull(Background, p + nameof(Background)).Validate(p + nameof(Background));
         ConfigChecks.NotNull(CosmicRays, p + nameof(CosmicRays)).Validate(p + nameof(CosmicRays));
         ConfigChecks.NotNull(PsfDetection, p + nameof(PsfDetection)).Validate(p + nameof(PsfDetection));
-        ConfigChecks.NotNull(PsfStars, p + nameof(PsfStars)).Validate(p + nameof(PsfStars));
         ConfigChecks.NotNull(Psf, p + nameof(Psf)).Validate(p + nameof(Psf));
         ConfigChecks.NotNull(Detection, p + nameof(Detection)).Validate(p + nameof(Detection));
     }

@@ -33,8 +33,8 @@ public static class CharacterizeTask
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
         var image = exposure.MaskedImage;
 
-        var background = BackgroundModel.Measure(image, config.Background, cancel);
-        background.SubtractFrom(image);
+        var background = BackgroundModel.Measure(image, config.Background, maxDegreeOfParallelism, cancel);
+        background.SubtractFrom(image, maxDegreeOfParallelism);
         cancel.ThrowIfCancellationRequested();
 
         var cosmicRays = CosmicRays.FindAndRepair(image, config.CosmicRays, maxDegreeOfParallelism, cancel);
@@ -43,7 +43,7 @@ public static class CharacterizeTask
         var candidates = SourceDetection.Detect(image, config.InitialPsfFwhm / FwhmPerSigma, config.PsfDetection, maxDegreeOfParallelism, cancel);
         cancel.ThrowIfCancellationRequested();
 
-        var psf = PsfDeterminer.Measure(exposure, candidates.Footprints, config.PsfStars, config.Psf);
+        var psf = MeasurePsfTask.Run(exposure, candidates.Footprints, config.Psf, config.InitialPsfFwhm / FwhmPerSigma, cancel);
         exposure.Psf = psf.Psf;
         var box = exposure.BBox;
         double centreX = box.MinX + (box.Width - 1) / 2.0, centreY = box.MinY + (box.Height - 1) / 2.0;
@@ -53,13 +53,23 @@ public static class CharacterizeTask
         var detections = SourceDetection.Detect(image, fwhm / FwhmPerSigma, config.Detection, maxDegreeOfParallelism, cancel);
 
         var header = exposure.Metadata;
-        header.Set("BGMEAN", background.Mean, "mean sky background subtracted, image units");
+        header.Set("BGMEAN", MeanOf(background), "mean of the background bins subtracted, image units");
         header.Set("NCRHITS", cosmicRays.Hits, "cosmic rays found and repaired");
         header.Set("NCRPIX", cosmicRays.Pixels, "pixels flagged CR");
         header.Set("PSFFWHM", fwhm, "PSF model FWHM at the image centre, pixels");
-        header.Set("NPSFSTAR", psf.StarsUsed, "stars the PSF model was fitted to");
+        header.Set("NPSFSTAR", psf.Fit.StarsUsed, "stars the PSF model was fitted to");
         header.Set("NDETECT", detections.Footprints.Count, "sources detected with the PSF model");
         return new CharacterizeResult(background, cosmicRays, candidates.Footprints.Count, psf, fwhm, detections);
+    }
+
+    /// <summary>The mean of the model's bin values.</summary>
+    public static double MeanOf(BackgroundModel background)
+    {
+        ArgumentNullException.ThrowIfNull(background);
+        double sum = 0;
+        var values = background.GetBinValues();
+        foreach (float v in values) sum += v;
+        return sum / values.Length;
     }
 
     /// <summary>Writes a characterized exposure to <paramref name="path"/> (a temporary name renamed when complete): the
@@ -83,8 +93,8 @@ public static class CharacterizeTask
 /// <param name="Background">The subtracted background model.</param>
 /// <param name="CosmicRays">The cosmic rays found and repaired.</param>
 /// <param name="PsfCandidates">Sources detected with the initial PSF (the PSF candidates' footprints).</param>
-/// <param name="Psf">The PSF measurement (model, stars used and rejected).</param>
+/// <param name="Psf">The PSF measurement (model, star selection and fit).</param>
 /// <param name="PsfFwhm">The model's FWHM at the image centre, pixels.</param>
 /// <param name="Detections">The final detection with the measured PSF.</param>
-public sealed record CharacterizeResult(BackgroundModel Background, CosmicRayResult CosmicRays, int PsfCandidates, PsfMeasurement Psf, double PsfFwhm,
+public sealed record CharacterizeResult(BackgroundModel Background, CosmicRayResult CosmicRays, int PsfCandidates, MeasurePsfResult Psf, double PsfFwhm,
                                         DetectionResult Detections);

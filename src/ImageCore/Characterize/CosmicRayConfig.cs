@@ -55,28 +55,32 @@ public sealed record CosmicRayConfig
 
     /// <summary>Checks every field.</summary>
     /// <exception cref="ConfigException">A field is out of range; the message names it.</exception>
-    public void Validate()
+    public void Validate() => Validate(nameof(CosmicRayConfig));
+
+    /// <summary><see cref="Validate()"/> with the settings named under <paramref name="path"/>
+    /// (<c>CharacterizeConfig.CosmicRays</c>).</summary>
+    internal void Validate(string path)
     {
         if (!(SigmaClip > 0) || double.IsInfinity(SigmaClip))
-            throw new ConfigException("CosmicRayConfig.SigmaClip", SigmaClip, "must be finite and > 0");
+            throw new ConfigException(path + ".SigmaClip", SigmaClip, "must be finite and > 0");
         if (!(SigmaFraction > 0 && SigmaFraction <= 1))
-            throw new ConfigException("CosmicRayConfig.SigmaFraction", SigmaFraction, "must be in (0, 1]");
+            throw new ConfigException(path + ".SigmaFraction", SigmaFraction, "must be in (0, 1]");
         if (!(ObjectLimit > 0) || double.IsInfinity(ObjectLimit))
-            throw new ConfigException("CosmicRayConfig.ObjectLimit", ObjectLimit, "must be finite and > 0");
+            throw new ConfigException(path + ".ObjectLimit", ObjectLimit, "must be finite and > 0");
         if (!(MinSeedSignificance >= 0) || double.IsInfinity(MinSeedSignificance))
-            throw new ConfigException("CosmicRayConfig.MinSeedSignificance", MinSeedSignificance, "must be finite and >= 0");
+            throw new ConfigException(path + ".MinSeedSignificance", MinSeedSignificance, "must be finite and >= 0");
         if (MaxIterations is < 1 or > 100)
-            throw new ConfigException("CosmicRayConfig.MaxIterations", MaxIterations, "must be 1..100");
+            throw new ConfigException(path + ".MaxIterations", MaxIterations, "must be 1..100");
         if (MaxPixels < 0)
-            throw new ConfigException("CosmicRayConfig.MaxPixels", MaxPixels, "must be >= 0");
+            throw new ConfigException(path + ".MaxPixels", MaxPixels, "must be >= 0");
         if (BadMaskPlanes is null)
-            throw new ConfigException("CosmicRayConfig.BadMaskPlanes", null, "must not be null");
+            throw new ConfigException(path + ".BadMaskPlanes", null, "must not be null");
         foreach (string plane in BadMaskPlanes)
             if (string.IsNullOrWhiteSpace(plane))
-                throw new ConfigException("CosmicRayConfig.BadMaskPlanes", string.Join(",", BadMaskPlanes), "must not hold an empty plane name");
+                throw new ConfigException(path + ".BadMaskPlanes", string.Join(",", BadMaskPlanes), "must not hold an empty plane name");
         if (GrowBadMask is < 0 or > 8)
-            throw new ConfigException("CosmicRayConfig.GrowBadMask", GrowBadMask, "must be 0..8");
+            throw new ConfigException(path + ".GrowBadMask", GrowBadMask, "must be 0..8");
         if (GrowSaturated is < 0 or > 8)
-            throw new ConfigException("CosmicRayConfig.GrowSaturated", GrowSaturated, "must be 0..8");
+            throw new ConfigException(path + ".GrowSaturated", GrowSaturated, "must be 0..8");
     }
 }
