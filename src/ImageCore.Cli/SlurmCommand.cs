@@ -51,7 +51,7 @@ internal static class SlurmCommand
 
     private static void PrintStatus(SlurmCampaignStatus status, bool clusters)
     {
-        var table = new Table().AddColumns("step", "clusters", "done", "running", "pending", "failed", "cancelled", "not submitted");
+        var table = new Table().AddColumns("step", "clusters", "done", "running", "pending", "failed", "cancelled", "unsubmitted");
         foreach (var s in status.Steps)
             table.AddRow(s.Step, N(s.Clusters), N(s.Done), N(s.Running), N(s.Pending), N(s.Failed), N(s.Cancelled), N(s.NotSubmitted));
         AnsiConsole.Write(table);
