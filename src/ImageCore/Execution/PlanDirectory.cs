@@ -108,7 +108,7 @@ public static class PlanDirectory
     private static void WriteAtomically(string path, Action<Stream> write)
     {
         string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 14))
             write(stream);
         File.Move(temp, path, overwrite: true);
     }
