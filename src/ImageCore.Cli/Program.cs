@@ -24,6 +24,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     RunCommand.Create(),
     PlanCommand.Create(),
     SlurmCommand.Create(),
+    ReportCommand.Create(),
     DemoCommand.Create(),
     TopologyCommand.Create(),
     RehearseCommand.Create(),

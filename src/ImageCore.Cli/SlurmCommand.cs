@@ -1,15 +1,102 @@
 using System.CommandLine;
-using System.Diagnostics;
 using ImageCore.Execution;
+using Spectre.Console;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore slurm submit --plan DIR --data DIR --out DIR [--partition P] [--cpus-per-task N] [--mem-per-cpu MB]
+/// <summary><c>imagecore slurm submit|status|cancel|resubmit</c>. <c>submit --plan DIR --data DIR --out DIR [--partition P] [--cpus-per-task N] [--mem-per-cpu MB]
 /// [--max-parallel N] [--max-array-size N] [--imagecore PATH] [--dry-run]</c>: submits a plan's clusters as Slurm job arrays
-/// (<see cref="SlurmScripts"/>).</summary>
+/// (<see cref="SlurmScripts"/>); <c>status</c>, <c>cancel</c> and <c>resubmit --plan DIR</c> act on the campaign it recorded
+/// (<see cref="SlurmCampaign"/>).</summary>
 internal static class SlurmCommand
 {
-    public static Command Create() => new("slurm", "run a plan (imagecore plan) on a Slurm cluster as job arrays") { CreateSubmit() };
+    /// <summary>Exit code of <c>slurm status</c> when no cluster is pending or running and some are not done (failed,
+    /// cancelled, not submitted): the campaign needs <c>slurm resubmit</c>.</summary>
+    public const int NotDone = 2;
+
+    /// <summary>Exit code of <c>slurm status</c> while clusters are pending or running.</summary>
+    public const int InProgress = 3;
+
+    public static Command Create() => new("slurm", "run a plan (imagecore plan) on a Slurm cluster as job arrays")
+    {
+        CreateSubmit(), CreateStatus(), CreateCancel(), CreateResubmit(),
+    };
+
+    private static Option<DirectoryInfo> PlanOption() =>
+        new("--plan") { Description = "the plan directory (imagecore plan) whose campaign imagecore slurm submit recorded in PLAN/slurm/jobs.json", Required = true };
+
+    private static Command CreateStatus()
+    {
+        var planDir = PlanOption();
+        var json = new Option<bool>("--json") { Description = "print one JSON object: per step the counts, per cluster its state, source and task" };
+        var all = new Option<bool>("--clusters") { Description = "also list every cluster that is not done, with its task and where its state comes from" };
+        var command = new Command("status", "per step, clusters done / running / pending / failed / cancelled / not submitted, from the per-cluster reports and Slurm (squeue -r -t all, then the jobcomp file); exit 0 when every cluster is done, 3 while some are pending or running, 2 when the rest need imagecore slurm resubmit")
+        {
+            planDir, json, all,
+        };
+        command.SetAction(parse =>
+        {
+            int code = 0;
+            int fatal = CliErrors.Run(() =>
+            {
+                var status = SlurmCampaign.Status(parse.GetValue(planDir)!.FullName, new SlurmClient());
+                if (parse.GetValue(json)) Console.WriteLine(status.ToJson());
+                else PrintStatus(status, parse.GetValue(all));
+                code = status.Complete ? 0 : status.Active ? InProgress : NotDone;
+            });
+            return fatal != 0 ? fatal : code;
+        });
+        return command;
+    }
+
+    private static void PrintStatus(SlurmCampaignStatus status, bool clusters)
+    {
+        var table = new Table().AddColumns("step", "clusters", "done", "running", "pending", "failed", "cancelled", "unsubmitted");
+        foreach (var s in status.Steps)
+            table.AddRow(s.Step, N(s.Clusters), N(s.Done), N(s.Running), N(s.Pending), N(s.Failed), N(s.Cancelled), N(s.NotSubmitted));
+        AnsiConsole.Write(table);
+        if (clusters)
+            foreach (var c in status.Clusters.Where(c => c.State != SlurmClusterState.Done))
+                AnsiConsole.MarkupLineInterpolated($"{c.Step} {c.Index}: {c.State} (from {c.Source}{(c.JobId is null ? "" : ", task " + c.JobId)}{(c.SlurmState is null ? "" : ", Slurm " + c.SlurmState)})");
+        foreach (string source in status.Sources) AnsiConsole.MarkupLineInterpolated($"[grey]read: {source}[/]");
+        AnsiConsole.WriteLine(status.Complete ? "every cluster is done" : status.Active ? "in progress" : "not done: imagecore slurm resubmit submits the clusters that are not done");
+
+        static string N(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Command CreateCancel()
+    {
+        var planDir = PlanOption();
+        var command = new Command("cancel", "scancel every job of the campaign (first submission and resubmissions) that still has a pending or running task; prints what it cancelled")
+        {
+            planDir,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var cancelled = SlurmCampaign.Cancel(parse.GetValue(planDir)!.FullName, new SlurmClient());
+            foreach (var job in cancelled)
+                Console.WriteLine($"cancelled job {job.JobId}: {job.Step} clusters {string.Join(',', job.Clusters)} (submission {job.Submission})");
+            Console.WriteLine(cancelled.Count == 0 ? "nothing to cancel: no job of the campaign is pending or running" : $"cancelled {cancelled.Count} jobs");
+        }));
+        return command;
+    }
+
+    private static Command CreateResubmit()
+    {
+        var planDir = PlanOption();
+        var command = new Command("resubmit", "submit again the clusters that are not done (failed, cancelled, gone), step by step: one array per step and chunk with only those indexes (sbatch --array=LIST), each after the arrays resubmitted for earlier steps (afterok); appended to PLAN/slurm/jobs.json. Refused while clusters are pending or running")
+        {
+            planDir,
+        };
+        command.SetAction(parse => CliErrors.Run(() =>
+        {
+            var added = SlurmCampaign.Resubmit(parse.GetValue(planDir)!.FullName, new SlurmClient());
+            foreach (var job in added)
+                Console.WriteLine($"{job.Step} clusters {string.Join(',', job.Clusters)}: job {job.JobId}{(job.DependsOn.Count > 0 ? " (afterok:" + string.Join(':', job.DependsOn) + ")" : "")}");
+            Console.WriteLine(added.Count == 0 ? "nothing to resubmit: every cluster is done" : $"resubmitted {added.Count} arrays (submission {added[0].Submission})");
+        }));
+        return command;
+    }
 
     private static Command CreateSubmit()
     {
@@ -58,6 +145,8 @@ internal static class SlurmCommand
                 foreach (var job in jobs) Console.WriteLine(SlurmScripts.DryRunLine(job));
                 return;
             }
+            if (SlurmJobsFile.Read(plan).Count > 0)
+                throw new InvalidOperationException($"a campaign was already submitted from {plan} ({SlurmScripts.JobsPath(plan)}); use imagecore slurm status, cancel and resubmit on it, or remove that file to start another");
             Submit(plan, jobs);
         }));
         return command;
@@ -67,41 +156,18 @@ internal static class SlurmCommand
     {
         Directory.CreateDirectory(SlurmScripts.LogDirectory(plan));
         foreach (var job in jobs) File.WriteAllText(job.ScriptPath, job.Script);
+        var client = new SlurmClient();
         var ids = new Dictionary<SlurmArrayJob, string>(ReferenceEqualityComparer.Instance);
         var submitted = new List<string>();
         foreach (var job in jobs)
         {
             var args = SlurmScripts.SbatchArguments(job, [.. job.DependsOn.Select(d => ids[d])]);
-            string id = SlurmScripts.ParseJobId(Sbatch(args));
+            string id = client.Submit(args);
             ids[job] = id;
             submitted.Add(id);
             SlurmScripts.WriteJobs(plan, jobs, submitted);   // after every submission, so a failure leaves the submitted ones recorded
             Console.WriteLine($"{job.Step} clusters {job.Offset}-{job.Offset + job.Count - 1}: job {id}{(job.DependsOn.Count > 0 ? " (afterok:" + string.Join(':', job.DependsOn.Select(d => ids[d])) + ")" : "")}");
         }
         Console.WriteLine($"jobs: {SlurmScripts.JobsPath(plan)}");
-    }
-
-    private static string Sbatch(IReadOnlyList<string> args)
-    {
-        var start = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) start.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new IOException("sbatch did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new IOException($"cannot run sbatch: {e.Message} (is Slurm installed and SLURM_CONF set?)", e);
-        }
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new IOException($"sbatch {string.Join(' ', args)} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
-            return stdout;
-        }
     }
 }

@@ -7,9 +7,9 @@ namespace ImageCore.Execution;
 /// exist and verify (<see cref="FitsVerifier"/>: structure, CHECKSUM and DATASUM, with no error or warning) are done and
 /// left alone; the others run through <see cref="Pipeline"/> with the graph's other quanta read from disk, and their
 /// report is written to <see cref="DataRepository.ClusterReport"/> (temporary name, renamed), not to the repository's
-/// <c>report.json</c>. An output that fails verification is written again. A rerun of a finished cluster therefore runs
-/// nothing and writes nothing, except where a quantum writes no output by design (a warp with no good pixel in its
-/// patch), which is run again and again writes nothing.
+/// <c>report.json</c>. An output that fails verification is written again. A quantum that ran and had nothing to write (a warp
+/// with no good pixel in its patch, a coadd whose warps were all empty) left its <see cref="DataRepository.EmptyMarker"/>
+/// and is done too. A rerun of a finished cluster therefore runs nothing and writes nothing.
 /// </summary>
 public static class ClusterRunner
 {
@@ -29,7 +29,7 @@ public static class ClusterRunner
         {
             cancel.ThrowIfCancellationRequested();
             if (!graph.Contains(id)) throw new ArgumentException($"cluster {cluster.Id}: quantum {id} is not in the quantum graph");
-            if (graph[id].Outputs.All(IsVerified)) done.Add(id);
+            if (graph[id].Outputs.All(IsVerified) || DataRepository.RanEmpty(graph[id])) done.Add(id);
             else todo.Add(id);
         }
         if (todo.Count == 0) return new ClusterRunResult(cluster, done, null);

@@ -86,6 +86,46 @@ public sealed class DataRepository(string root)
     /// <summary><c>ROOT/coadd/TTTTT/PPP.fits</c>.</summary>
     public string Coadd(int tract, int patch) => Path.Combine(Root, CoaddDirectoryName, TractName(tract), PatchName(patch) + ".fits");
 
+    /// <summary>The suffix of an empty quantum's marker (<see cref="EmptyMarker"/>).</summary>
+    public const string EmptyMarkerSuffix = ".empty";
+
+    /// <summary><c>OUTPUT.empty</c>: written in place of <paramref name="output"/> by a quantum that ran and had nothing to
+    /// write (a warp with no good pixel in its patch, a coadd whose warps were all empty; Rubin's NoWorkFound), so that a
+    /// later run in another process (a batch job of the next step, a rerun) knows the output is absent by design.</summary>
+    public static string EmptyMarker(string output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        return output + EmptyMarkerSuffix;
+    }
+
+    /// <summary>True when every output of <paramref name="quantum"/> is absent and has its <see cref="EmptyMarker"/>: the
+    /// quantum ran, in this process or another, and had nothing to write.</summary>
+    public static bool RanEmpty(Quantum quantum)
+    {
+        ArgumentNullException.ThrowIfNull(quantum);
+        return quantum.Outputs.Count > 0 && quantum.Outputs.All(o => !File.Exists(o) && File.Exists(EmptyMarker(o)));
+    }
+
+    /// <summary>Records that <paramref name="quantum"/> ran and had nothing to write (<see cref="EmptyMarker"/>, one line
+    /// saying why, written under a temporary name and renamed).</summary>
+    internal static void MarkEmpty(Quantum quantum, string why)
+    {
+        foreach (string output in quantum.Outputs)
+        {
+            string marker = EmptyMarker(output);
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            string temp = marker + $".{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temp, why + "\n");
+            File.Move(temp, marker, overwrite: true);
+        }
+    }
+
+    /// <summary>Removes the <see cref="EmptyMarker"/>s of <paramref name="quantum"/>'s outputs (it wrote them this time).</summary>
+    internal static void ClearEmpty(Quantum quantum)
+    {
+        foreach (string output in quantum.Outputs) File.Delete(EmptyMarker(output));
+    }
+
     /// <summary><paramref name="path"/> relative to the root, as the report lists outputs (<c>postisr/000003/R22_S11.fits</c>).</summary>
     public string Relative(string path) => Path.GetRelativePath(Root, path);
 

@@ -9,7 +9,7 @@ namespace ImageCore.Execution;
 /// could not be planned. Steps run in <see cref="Steps"/> order and a quantum depends only on quanta of earlier steps,
 /// so any subset can be run (<see cref="Pipeline.Run(QuantumGraph, PipelineConfig, IReadOnlySet{string}?, IProgress{PipelineProgress}?, CancellationToken)"/>)
 /// once the inputs of its quanta exist. Within a step the quanta are listed in the order they are taken
-/// (<see cref="Order"/>). Serialised with <see cref="ToJson"/> and read back with <see cref="FromJson"/>, through
+/// (<see cref="Order"/>). Serialised with <see cref="ToJson"/> and read back with <see cref="FromJson(string)"/>, through
 /// source-generated metadata (no reflection: usable in a native AOT build). Immutable; checked when made.
 /// </summary>
 public sealed class QuantumGraph
@@ -137,6 +137,31 @@ public sealed class QuantumGraph
 
     /// <summary>The graph as indented JSON (camelCase names; data-id keys a quantum does not have are left out).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, QuantumGraphJsonContext.Default.QuantumGraph);
+
+    /// <summary>Writes the graph's JSON to <paramref name="stream"/> as it is made (no string of the whole graph): compact
+    /// (no white space), or indented as <see cref="ToJson"/>. <see cref="FromJson(string)"/> and
+    /// <see cref="FromJson(Stream)"/> read either.</summary>
+    public void WriteJson(Stream stream, bool indented)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, SkipValidation = true });
+        JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
+    }
+
+    /// <summary>The graph the JSON in <paramref name="stream"/> holds (<see cref="WriteJson"/>, <see cref="ToJson"/>).</summary>
+    /// <exception cref="JsonException">As <see cref="FromJson(string)"/>.</exception>
+    public static QuantumGraph FromJson(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        try
+        {
+            return JsonSerializer.Deserialize(stream, QuantumGraphJsonContext.Default.QuantumGraph) ?? throw new JsonException("the quantum graph is null");
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException("not a usable quantum graph: " + e.Message, e);
+        }
+    }
 
     /// <summary>The graph <paramref name="json"/> holds, as <see cref="ToJson"/> writes it.</summary>
     /// <exception cref="JsonException">Not JSON, a missing or mistyped field, or a graph that fails the constructor's checks

@@ -30,6 +30,11 @@ internal sealed class QuantumRunState(QuantumGraph graph, IReadOnlySet<string>? 
     public IEnumerable<Quantum> Succeeded(string step) =>
         Graph.Quanta.Where(q => q.Step == step && OutcomeOf(q.Id) == QuantumOutcome.Succeeded);
 
+    /// <summary>True when <paramref name="quantum"/> ran and had nothing to write: in this run, or in an earlier one that this
+    /// run did not redo (<see cref="DataRepository.RanEmpty"/>).</summary>
+    public bool IsEmpty(Quantum quantum) =>
+        OutcomeOf(quantum.Id) is { } outcome ? outcome == QuantumOutcome.Empty : DataRepository.RanEmpty(quantum);
+
     /// <summary>Why the outputs of <paramref name="upstream"/> are not there to read, or null when they are: it succeeded in
     /// this run, or this run did not run it and every output exists (an earlier run made them).</summary>
     public string? Missing(Quantum upstream)
@@ -41,6 +46,7 @@ internal sealed class QuantumRunState(QuantumGraph graph, IReadOnlySet<string>? 
             QuantumOutcome.Failed => $"{upstream.DataId} failed {upstream.Step.ToUpperInvariant()}",
             QuantumOutcome.Skipped => $"{upstream.DataId} was skipped in {upstream.Step}",
             QuantumOutcome.Empty => $"{upstream.DataId} had nothing to write in {upstream.Step}",
+            _ when DataRepository.RanEmpty(upstream) => $"{upstream.DataId} had nothing to write in {upstream.Step}",
             _ => upstream.Outputs.FirstOrDefault(o => !File.Exists(o)) is { } absent ? $"{upstream.DataId} was not run here and {absent} does not exist" : null,
         };
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace ImageCore.Execution;
 
@@ -98,8 +97,9 @@ public static class SlurmScripts
         return id;
     }
 
-    /// <summary>Writes <c>PLAN/slurm/jobs.json</c>: one entry per submitted array (step, chunk, offset, count, script, job
-    /// id), so that later commands find the jobs. Written under a temporary name and renamed.</summary>
+    /// <summary>Writes <c>PLAN/slurm/jobs.json</c> (<see cref="SlurmJobsFile"/>) for a first submission: one entry per
+    /// submitted array (step, chunk, offset, count, script, job id, every index, the job ids it waits for), so that later
+    /// commands find the jobs. Written under a temporary name and renamed.</summary>
     /// <exception cref="ArgumentException">Not one id per job.</exception>
     /// <exception cref="IOException">Writing failed.</exception>
     public static void WriteJobs(string planDir, IReadOnlyList<SlurmArrayJob> jobs, IReadOnlyList<string> jobIds)
@@ -108,32 +108,20 @@ public static class SlurmScripts
         ArgumentNullException.ThrowIfNull(jobs);
         ArgumentNullException.ThrowIfNull(jobIds);
         if (jobIds.Count > jobs.Count) throw new ArgumentException($"{jobIds.Count} job ids for {jobs.Count} jobs");
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        var records = new List<SlurmJobRecord>();
+        for (int i = 0; i < jobIds.Count; i++)
         {
-            w.WriteStartObject();
-            w.WriteNumber("version", 1);
-            w.WriteStartArray("jobs");
-            for (int i = 0; i < jobIds.Count; i++)
-            {
-                var job = jobs[i];
-                w.WriteStartObject();
-                w.WriteString("step", job.Step);
-                w.WriteNumber("chunk", job.Chunk);
-                w.WriteNumber("offset", job.Offset);
-                w.WriteNumber("count", job.Count);
-                w.WriteString("script", job.ScriptPath);
-                w.WriteString("jobId", jobIds[i]);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
+            var job = jobs[i];
+            var deps = job.DependsOn.Select(d => IndexOf(jobs, d) is int k and >= 0 && k < jobIds.Count ? jobIds[k] : "").ToList();
+            records.Add(new SlurmJobRecord(job.Step, job.Chunk, job.Offset, job.Count, job.ScriptPath, jobIds[i], [.. Enumerable.Range(0, job.Count)], 0, deps));
         }
-        string path = JobsPath(planDir);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = path + $".{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, buffer.ToArray());
-        File.Move(temp, path, overwrite: true);
+        SlurmJobsFile.Write(planDir, records);
+    }
+
+    private static int IndexOf(IReadOnlyList<SlurmArrayJob> jobs, SlurmArrayJob job)
+    {
+        for (int i = 0; i < jobs.Count; i++) if (ReferenceEquals(jobs[i], job)) return i;
+        return -1;
     }
 
     /// <summary><paramref name="text"/> as one single-quoted shell word.</summary>

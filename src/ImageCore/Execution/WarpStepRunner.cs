@@ -7,7 +7,8 @@ namespace ImageCore.Execution;
 /// The <c>warp</c> step: one visit's post-ISR exposures onto one patch (<see cref="DirectWarp.Run"/>, the patch's outer box
 /// grown by the graph's warp border), later detectors overwriting earlier ones. Not run when an input was not made
 /// upstream or a raw of the visit could not be planned (a warp never silently lacks a detector); a warp with no good
-/// pixel inside the patch's outer box is not written and counts as empty (Rubin's NoWorkFound).
+/// pixel inside the patch's outer box is not written and counts as empty (Rubin's NoWorkFound); its
+/// <see cref="DataRepository.EmptyMarker"/> says so to later runs.
 /// </summary>
 internal sealed class WarpStepRunner(StepSetup setup) : IStepRunner
 {
@@ -31,7 +32,13 @@ internal sealed class WarpStepRunner(StepSetup setup) : IStepRunner
             int border = graph.WarpBorder;
             var outer = new Box2I(border, border, patchInfo.Outer.Width, patchInfo.Outer.Height);
             var result = DirectWarp.Run(visit, tract, patch, exposures, DirectWarp.Target(tractInfo, patchInfo, border), setup.Config.Warp, output, 1, outer, setup.Cancel);
-            return result.GoodPixels == 0 ? new QuantumResult(QuantumOutcome.Empty, exposures, "no good pixel in the patch") : QuantumResult.Done(exposures);
+            if (result.GoodPixels == 0)
+            {
+                DataRepository.MarkEmpty(quantum, "no good pixel in the patch");
+                return new QuantumResult(QuantumOutcome.Empty, exposures, "no good pixel in the patch");
+            }
+            DataRepository.ClearEmpty(quantum);
+            return QuantumResult.Done(exposures);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

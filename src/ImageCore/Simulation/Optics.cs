@@ -71,7 +71,8 @@ internal static class Optics
             }
         // CD: the linear part, fitted together with the distortion so that SIP holds only orders 2 and 3.
         var terms = Terms(1, SipOrder);
-        double[] cx = LeastSquares(u, v, xi, terms), cy = LeastSquares(u, v, eta, terms);
+        var fit = NormalFactor.OfGrid(w, h, u, v, terms).Solve([xi, eta]);   // the grid's design matrix, shared by every fit of this size
+        double[] cx = fit[0], cy = fit[1];
         var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
         double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
         // SIP A/B: the higher terms mapped back to pixels through CD^-1.
@@ -97,7 +98,8 @@ internal static class Optics
             (du[k], dv[k]) = (u[k] - up[k], v[k] - vp[k]);
         }
         var inverseTerms = Terms(1, SipOrder);
-        double[] cap = LeastSquares(up, vp, du, inverseTerms), cbp = LeastSquares(up, vp, dv, inverseTerms);
+        var inverse = LeastSquares(up, vp, [du, dv], inverseTerms);
+        double[] cap = inverse[0], cbp = inverse[1];
         var ap = new double[SipOrder + 1, SipOrder + 1];
         var bp = new double[SipOrder + 1, SipOrder + 1];
         for (int t = 0; t < inverseTerms.Length; t++)
@@ -140,46 +142,102 @@ internal static class Optics
         return [.. list];
     }
 
-    /// <summary>Least-squares coefficients of <paramref name="terms"/> for z ~ sum c u^p v^q (normal equations in
-    /// u and v scaled to [-1, 1], Gaussian elimination with partial pivoting; the systems are at most 9 x 9).</summary>
-    private static double[] LeastSquares(double[] u, double[] v, double[] z, (int P, int Q)[] terms)
+    /// <summary>Least-squares coefficients of <paramref name="terms"/> for each z of <paramref name="zs"/>, z ~ sum c u^p v^q
+    /// (normal equations in u and v scaled to [-1, 1], Gaussian elimination with partial pivoting; the systems are at most
+    /// 9 x 9).</summary>
+    private static double[][] LeastSquares(double[] u, double[] v, double[][] zs, (int P, int Q)[] terms) =>
+        NormalFactor.Of(u, v, terms).Solve(zs);
+
+    /// <summary>The design matrix's part of a least-squares fit, by detector size: the first fit's grid offsets depend only
+    /// on the detector's size, so every visit's fit of a detector (and every detector of that size) shares it.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int W, int H), NormalFactor> GridFactors = new();
+
+    /// <summary>
+    /// The normal equations of a fit with the right-hand sides left out: each point's term values, and the elimination's
+    /// pivots and multipliers (they come from the matrix part only). <see cref="Solve"/> replays on a right-hand side
+    /// exactly the operations the elimination of the augmented matrix did on its last column, so a fit through a shared
+    /// factor is bit for bit the fit of the augmented matrix.
+    /// </summary>
+    private sealed class NormalFactor
     {
-        double scale = 0;
-        for (int k = 0; k < u.Length; k++) scale = Math.Max(scale, Math.Max(Math.Abs(u[k]), Math.Abs(v[k])));
-        if (scale == 0) scale = 1;
-        int m = terms.Length, order = 0;
-        foreach (var (p, q) in terms) order = Math.Max(order, Math.Max(p, q));
-        var a = new double[m, m + 1];
-        var row = new double[m];
-        // The powers of each point, computed once for all terms: the same Math.Pow values (pow(x, 0) = 1 and
-        // pow(x, 1) = x exactly), so the fit is bit for bit what a Math.Pow per term gave, at a fraction of the calls.
-        Span<double> pu = stackalloc double[order + 1], pv = stackalloc double[order + 1];
-        for (int k = 0; k < u.Length; k++)
+        private readonly double _scale;
+        private readonly (int P, int Q)[] _terms;
+        private readonly double[][] _rows;
+        private readonly int[] _pivots;
+        private readonly double[,] _multipliers;
+        private readonly double[] _diagonal;
+
+        private NormalFactor(double scale, (int P, int Q)[] terms, double[][] rows, int[] pivots, double[,] multipliers, double[] diagonal) =>
+            (_scale, _terms, _rows, _pivots, _multipliers, _diagonal) = (scale, terms, rows, pivots, multipliers, diagonal);
+
+        public static NormalFactor Of(double[] u, double[] v, (int P, int Q)[] terms)
         {
-            double su = u[k] / scale, sv = v[k] / scale;
-            for (int e = 0; e <= order; e++)
-                (pu[e], pv[e]) = e switch { 0 => (1.0, 1.0), 1 => (su, sv), _ => (Math.Pow(su, e), Math.Pow(sv, e)) };
-            for (int t = 0; t < m; t++) row[t] = pu[terms[t].P] * pv[terms[t].Q];
-            for (int i = 0; i < m; i++)
+            double scale = 0;
+            for (int k = 0; k < u.Length; k++) scale = Math.Max(scale, Math.Max(Math.Abs(u[k]), Math.Abs(v[k])));
+            if (scale == 0) scale = 1;
+            int m = terms.Length, order = 0;
+            foreach (var (p, q) in terms) order = Math.Max(order, Math.Max(p, q));
+            var a = new double[m, m];
+            var rows = new double[u.Length][];
+            // The powers of each point, computed once for all terms: the same Math.Pow values (pow(x, 0) = 1 and
+            // pow(x, 1) = x exactly), so the fit is bit for bit what a Math.Pow per term gave, at a fraction of the calls.
+            Span<double> pu = stackalloc double[order + 1], pv = stackalloc double[order + 1];
+            for (int k = 0; k < u.Length; k++)
             {
-                for (int j = 0; j < m; j++) a[i, j] += row[i] * row[j];
-                a[i, m] += row[i] * z[k];
+                double su = u[k] / scale, sv = v[k] / scale;
+                for (int e = 0; e <= order; e++)
+                    (pu[e], pv[e]) = e switch { 0 => (1.0, 1.0), 1 => (su, sv), _ => (Math.Pow(su, e), Math.Pow(sv, e)) };
+                var row = rows[k] = new double[m];
+                for (int t = 0; t < m; t++) row[t] = pu[terms[t].P] * pv[terms[t].Q];
+                for (int i = 0; i < m; i++)
+                    for (int j = 0; j < m; j++) a[i, j] += row[i] * row[j];
             }
+            var pivots = new int[m];
+            var multipliers = new double[m, m];
+            for (int c = 0; c < m; c++)
+            {
+                int pivot = c;
+                for (int r = c + 1; r < m; r++) if (Math.Abs(a[r, c]) > Math.Abs(a[pivot, c])) pivot = r;
+                pivots[c] = pivot;
+                for (int k = 0; k < m; k++) (a[c, k], a[pivot, k]) = (a[pivot, k], a[c, k]);
+                for (int r = 0; r < m; r++)
+                {
+                    if (r == c) continue;
+                    double f = multipliers[c, r] = a[r, c] / a[c, c];
+                    for (int k = c; k < m; k++) a[r, k] -= f * a[c, k];
+                }
+            }
+            var diagonal = new double[m];
+            for (int i = 0; i < m; i++) diagonal[i] = a[i, i];
+            return new NormalFactor(scale, terms, rows, pivots, multipliers, diagonal);
         }
-        for (int c = 0; c < m; c++)
+
+        public static NormalFactor OfGrid(int width, int height, double[] u, double[] v, (int P, int Q)[] terms) =>
+            GridFactors.GetOrAdd((width, height), _ => Of(u, v, terms));
+
+        public double[][] Solve(double[][] zs)
         {
-            int pivot = c;
-            for (int r = c + 1; r < m; r++) if (Math.Abs(a[r, c]) > Math.Abs(a[pivot, c])) pivot = r;
-            for (int k = 0; k <= m; k++) (a[c, k], a[pivot, k]) = (a[pivot, k], a[c, k]);
-            for (int r = 0; r < m; r++)
+            int m = _terms.Length;
+            var x = new double[zs.Length][];
+            var b = new double[m];
+            for (int r = 0; r < zs.Length; r++)
             {
-                if (r == c) continue;
-                double f = a[r, c] / a[c, c];
-                for (int k = c; k <= m; k++) a[r, k] -= f * a[c, k];
+                var z = zs[r];
+                Array.Clear(b);
+                for (int k = 0; k < _rows.Length; k++)
+                {
+                    var row = _rows[k];
+                    for (int i = 0; i < m; i++) b[i] += row[i] * z[k];
+                }
+                for (int c = 0; c < m; c++)
+                {
+                    (b[c], b[_pivots[c]]) = (b[_pivots[c]], b[c]);
+                    for (int i = 0; i < m; i++) if (i != c) b[i] -= _multipliers[c, i] * b[c];
+                }
+                x[r] = new double[m];
+                for (int i = 0; i < m; i++) x[r][i] = b[i] / _diagonal[i] / Math.Pow(_scale, _terms[i].P + _terms[i].Q);
             }
+            return x;
         }
-        var x = new double[m];
-        for (int i = 0; i < m; i++) x[i] = a[i, m] / a[i, i] / Math.Pow(scale, terms[i].P + terms[i].Q);
-        return x;
     }
 }

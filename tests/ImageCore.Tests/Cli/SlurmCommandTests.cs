@@ -27,4 +27,28 @@ public class SlurmCommandTests
         Assert.Equal(1, code);
         Assert.Contains("--out", stderr);
     }
+
+    [Fact]
+    public void Report_merge_of_a_plan_nothing_ran_for_counts_no_report_and_slurm_commands_say_what_they_need()
+    {
+        using var dir = new TempDir();
+        string data = dir.File("data"), output = dir.File("out"), plan = dir.File("plan");
+        var (code, _, stderr) = InfoCommandTests.Imagecore($"plan --data \"{data}\" --out \"{output}\" --plan \"{plan}\" --dry-run --visits 3 --detectors R22_S11");
+        Assert.True(code == 0, stderr);
+        (code, string stdout, stderr) = InfoCommandTests.Imagecore($"report merge --plan \"{plan}\" --out \"{dir.File("merged.json")}\"");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("isr: 0/1 cluster reports", stdout);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("merged.json")));
+        Assert.Equal(0, json.RootElement.GetProperty("reports").GetInt32());
+
+        (code, _, stderr) = InfoCommandTests.Imagecore($"report merge --plan \"{dir.File("nothing")}\"");
+        Assert.Equal(1, code);
+        Assert.Contains("plan.json", stderr);
+        foreach (string sub in new[] { "status", "cancel", "resubmit" })
+        {
+            (code, stdout, _) = InfoCommandTests.Imagecore($"slurm {sub} --help");
+            Assert.Equal(0, code);
+            Assert.Contains("--plan", stdout);
+        }
+    }
 }
