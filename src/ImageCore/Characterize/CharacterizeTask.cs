@@ -1,5 +1,6 @@
 using ImageCore.Fits;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Characterize;
 

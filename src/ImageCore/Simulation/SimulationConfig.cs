@@ -30,7 +30,7 @@ public sealed record SimulationConfig
     /// <summary>Dark current, e-/s per full-size pixel.</summary>
     public double DarkCurrent { get; init; } = 0.02;
 
-    /// <summary>Stars per full-size detector.</summary>
+    /// <summary>Stars per full-size detector (a detector at 1/scale size gets this divided by the scale).</summary>
     public int StarsPerDetector { get; init; } = 2000;
 
     /// <summary>Galaxies per full-size detector.</summary>
