@@ -28,6 +28,14 @@ public sealed record CosmicRayConfig
     /// (plain L.A.Cosmic).</summary>
     public double MinSeedSignificance { get; init; } = 4.5;
 
+    /// <summary>FWHM of the PSF in pixels, or 0 (the default) when unknown. When set, a candidate must also be sharper
+    /// than this Gaussian PSF allows in at least one direction, as in meas_algorithms' condition 3: with c the
+    /// pixel, b its 9 x 9 median background and m the mean of its two neighbours along a row, column or diagonal,
+    /// <c>0.35 r (c - b - 2N) &gt; (m - b) + sqrt(2) N</c> for some direction, r the PSF's neighbour-to-centre ratio
+    /// there. This protects the cores of undersampled stars (FWHM of 2 pixels and less), which L.A.Cosmic's
+    /// fine-structure test alone does not.</summary>
+    public double PsfFwhm { get; init; }
+
     /// <summary>Detect-and-clean iterations at most (astroscrappy <c>niter</c>); the loop stops early when an
     /// iteration finds no new pixel.</summary>
     public int MaxIterations { get; init; } = 4;
@@ -69,6 +77,8 @@ public sealed record CosmicRayConfig
             throw new ConfigException(path + ".ObjectLimit", ObjectLimit, "must be finite and > 0");
         if (!(MinSeedSignificance >= 0) || double.IsInfinity(MinSeedSignificance))
             throw new ConfigException(path + ".MinSeedSignificance", MinSeedSignificance, "must be finite and >= 0");
+        if (!(PsfFwhm >= 0) || double.IsInfinity(PsfFwhm))
+            throw new ConfigException(path + ".PsfFwhm", PsfFwhm, "must be finite and >= 0 (0: unknown)");
         if (MaxIterations is < 1 or > 100)
             throw new ConfigException(path + ".MaxIterations", MaxIterations, "must be 1..100");
         if (MaxPixels < 0)

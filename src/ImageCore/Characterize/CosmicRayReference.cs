@@ -79,6 +79,8 @@ internal static class CosmicRayReference
 
         float sigclip = (float)config.SigmaClip, grow = (float)(config.SigmaFraction * config.SigmaClip), objlim = (float)config.ObjectLimit;
         float seed = config.MinSeedSignificance > 0 ? (float)config.MinSeedSignificance : float.NegativeInfinity;
+        var p = new CosmicRays.Parameters(sigclip, grow, objlim, seed, CosmicRays.PsfThreshold(config.PsfFwhm, 1), CosmicRays.PsfThreshold(config.PsfFwhm, 2),
+            config.MaxIterations, config.MaxPixels, config.GrowBadMask, config.GrowSaturated, 1);
         var flagged = new bool[h, w];
         int iteration = 0;
         long count = 0;
@@ -137,7 +139,10 @@ internal static class CosmicRayReference
                     }
                     float m = m5[y + E, x + E], n = Nz(x, y), v = sp[y + E, x + E];
                     float f = MathF.Max((m - Median(col)) / n, 0.01f);
-                    cand[y + E, x + E] = v > sigclip && v > objlim * f && Cl(x, y) - m > seed * n;
+                    float b = Median(col);
+                    cand[y + E, x + E] = v > sigclip && v > objlim * f && Cl(x, y) - m > seed * n
+                        && CosmicRays.SharperThanPsf(p, Cl(x, y), b, n, (Cl(x - 1, y) + Cl(x + 1, y)) * 0.5f, (Cl(x, y - 1) + Cl(x, y + 1)) * 0.5f,
+                            (Cl(x - 1, y - 1) + Cl(x + 1, y + 1)) * 0.5f, (Cl(x + 1, y - 1) + Cl(x - 1, y + 1)) * 0.5f);
                 }
             var g1 = Grow(cand, sp, sigclip, -1, h + 1, -1, w + 1);
             var g2 = Grow(g1, sp, grow, 0, h, 0, w);

@@ -65,7 +65,18 @@ internal sealed class CosmicRayTile : IDisposable
         for (int ly = 6; ly < he - 6; ly++)
         {
             int o = ly * we + 6, n = we - 12;
-            CosmicRayKernels.Candidates(cl.Slice(o, n), sp.Slice(o, n), m5.Slice(o, n), m9.Slice(o, n), nz.Slice(o, n), p.SigmaClip, p.ObjectLimit, p.SeedSigma, cd.Slice(o, n));
+            var row = cd.Slice(o, n);
+            CosmicRayKernels.Candidates(cl.Slice(o, n), sp.Slice(o, n), m5.Slice(o, n), m9.Slice(o, n), nz.Slice(o, n), p.SigmaClip, p.ObjectLimit, p.SeedSigma, row);
+            if (p.PsfSide == 0f) continue;
+            for (int i = row.IndexOf(1f); i >= 0;)
+            {
+                int k = o + i;
+                if (!CosmicRays.SharperThanPsf(p, cl[k], m9[k], nz[k], (cl[k - 1] + cl[k + 1]) * 0.5f, (cl[k - we] + cl[k + we]) * 0.5f,
+                        (cl[k - we - 1] + cl[k + we + 1]) * 0.5f, (cl[k - we + 1] + cl[k + we - 1]) * 0.5f))
+                    row[i] = 0f;
+                int next = row[(i + 1)..].IndexOf(1f);
+                i = next < 0 ? -1 : i + 1 + next;
+            }
         }
 
         // Grow: 3 x 3 dilation kept where s' > sigclip (core +- 1), again where s' > sigfrac * sigclip (core).

@@ -86,8 +86,9 @@ internal sealed unsafe class CosmicRayWork : IDisposable
         var msk = mi.Mask.Image.Pixels;
         // Own-bad flags and the sample for the medians.
         int rowStep = Math.Max(1, h / 256), colStep = 3;
-        var values = new List<float>();
-        var variances = new List<float>();
+        int capacity = (h / rowStep + 1) * (w / colStep + 1);
+        var values = new List<float>(capacity);
+        var variances = new List<float>(capacity);
         for (int y = 0; y < h; y++)
         {
             var ir = img.GetRowSpan(y);
@@ -159,13 +160,11 @@ internal sealed unsafe class CosmicRayWork : IDisposable
         for (int y = 0; y < h; y++)
         {
             var rr = rows.GetRowSpan(y);
-            int x = rr.IndexOfAnyExcept((byte)0);
-            if (x < 0) continue;
-            for (int yy = Math.Max(0, y - p); yy <= Math.Min(h - 1, y + p); yy++)
+            for (int x = rr.IndexOfAnyExcept((byte)0); x >= 0;)
             {
-                var fr = Flags.GetRowSpan(yy);
-                for (int xx = x; xx < w; xx++)
-                    if (rr[xx] != 0) fr[xx] |= NearBad;
+                for (int yy = Math.Max(0, y - p); yy <= Math.Min(h - 1, y + p); yy++) Flags.GetRowSpan(yy)[x] |= NearBad;
+                int next = rr[(x + 1)..].IndexOfAnyExcept((byte)0);
+                x = next < 0 ? -1 : x + 1 + next;
             }
         }
     }

@@ -14,7 +14,8 @@ namespace ImageCore.Characterize;
 /// <item>Candidates: s' &gt; <see cref="CosmicRayConfig.SigmaClip"/> and s' &gt; <see cref="CosmicRayConfig.ObjectLimit"/>
 /// times the fine-structure contrast F = max((m5 - m9) / N, 0.01), m5 the 5 x 5 separable median of c and m9 the
 /// 9 x 9 separable median of m5 (a point source's core is sharp in s' but also in F; a hit only in s'); and, an
-/// addition to L.A.Cosmic, c - m5 &gt; <see cref="CosmicRayConfig.MinSeedSignificance"/> x N.</item>
+/// addition to L.A.Cosmic, c - m5 &gt; <see cref="CosmicRayConfig.MinSeedSignificance"/> x N; and, when
+/// <see cref="CosmicRayConfig.PsfFwhm"/> is given, sharper than that PSF in some direction.</item>
 /// <item>Grow twice by the 3 x 3 neighbours: first keeping pixels with s' &gt; SigmaClip, then s' &gt;
 /// <see cref="CosmicRayConfig.SigmaFraction"/> x SigmaClip.</item>
 /// <item>Replace every flagged pixel of c by the mean of the pixels in its 5 x 5 box that are neither flagged nor
@@ -75,6 +76,7 @@ public static class CosmicRays
         int crBit = 1 << image.Mask.AddPlane("CR"), intrpBit = 1 << image.Mask.AddPlane("INTRP");
         var p = new Parameters((float)config.SigmaClip, (float)(config.SigmaFraction * config.SigmaClip), (float)config.ObjectLimit,
             config.MinSeedSignificance > 0 ? (float)config.MinSeedSignificance : float.NegativeInfinity,
+            PsfThreshold(config.PsfFwhm, 1), PsfThreshold(config.PsfFwhm, 2),
             config.MaxIterations, config.MaxPixels, config.GrowBadMask, config.GrowSaturated, maxDegreeOfParallelism);
         int satBits = image.Mask.Planes.TryGetValue("SAT", out int satBit) ? 1 << satBit : 0;
         using var work = CosmicRayWork.Create(image, badBits, satBits, p, cancel);
@@ -82,6 +84,26 @@ public static class CosmicRays
         return work.Apply(image, pixels, iterations, crBit, intrpBit, config.Replace);
     }
 
+    /// <summary>meas_algorithms' condition-3 factor (cond3_fac2) times a Gaussian PSF's value at squared distance
+    /// <paramref name="d2"/> over its centre; 0 when the FWHM is unknown (the test is off).</summary>
+    internal static float PsfThreshold(double fwhm, int d2)
+    {
+        if (fwhm <= 0) return 0f;
+        double sigma = fwhm / (2 * Math.Sqrt(2 * Math.Log(2)));
+        return (float)(0.35 * Math.Exp(-d2 / (2 * sigma * sigma)));
+    }
+
+    /// <summary>Whether pixel value <paramref name="c"/> over background <paramref name="b"/> with noise
+    /// <paramref name="n"/> is sharper than the PSF in some direction (the means of its two neighbours along the row,
+    /// column and diagonals given); true when the test is off.</summary>
+    internal static bool SharperThanPsf(in Parameters p, float c, float b, float n, float row, float column, float diagonal, float antidiagonal)
+    {
+        if (p.PsfSide == 0f) return true;
+        float peak = c - b - 2f * n, margin = 1.4142135f * n;
+        return p.PsfSide * peak > row - b + margin || p.PsfSide * peak > column - b + margin
+            || p.PsfDiagonal * peak > diagonal - b + margin || p.PsfDiagonal * peak > antidiagonal - b + margin;
+    }
+
     /// <summary>The numeric parameters, as the kernels use them.</summary>
-    internal readonly record struct Parameters(float SigmaClip, float GrowLimit, float ObjectLimit, float SeedSigma, int MaxIterations, long MaxPixels, int GrowBadMask, int GrowSaturated, int Threads);
+    internal readonly record struct Parameters(float SigmaClip, float GrowLimit, float ObjectLimit, float SeedSigma, float PsfSide, float PsfDiagonal, int MaxIterations, long MaxPixels, int GrowBadMask, int GrowSaturated, int Threads);
 }

@@ -104,7 +104,27 @@ public class CosmicRayTests
     public static TheoryData<double> Fwhms => [2.5, 3.0, 4.0, 5.0];
 
     [Theory, MemberData(nameof(Fwhms))]
-    public void Stars_are_not_flagged(double fwhm)
+    public void Stars_are_not_flagged(double fwhm) => StarsAreNotFlagged(fwhm, new CosmicRayConfig());
+
+    [Theory]
+    [InlineData(1.6)]
+    [InlineData(2.0)]
+    public void Undersampled_stars_are_not_flagged_when_the_PSF_is_given(double fwhm) => StarsAreNotFlagged(fwhm, new CosmicRayConfig { PsfFwhm = fwhm });
+
+    [Fact]
+    public void Hits_are_still_found_when_the_PSF_is_given()
+    {
+        var hits = new List<(int X, int Y)>();
+        using var mi = Frame(120, 100, 4, e => Star(e, 60.2, 50.7, 40_000, 2.0), e =>
+        {
+            for (int i = 0; i < 6; i++) hits.AddRange(Track(e, 10 + 17 * i, 20, 0.4 * i, 1 + i, 700 + 3000 * i));
+            hits.AddRange(Track(e, 64, 50, 0, 1, 3000));   // beside the undersampled star
+        });
+        Run(mi, new CosmicRayConfig { PsfFwhm = 2.0 });
+        foreach (var (x, y) in hits) Assert.True(IsCr(mi, x, y), $"hit pixel ({x}, {y}) not flagged");
+    }
+
+    private static void StarsAreNotFlagged(double fwhm, CosmicRayConfig config)
     {
         var centres = new List<(double X, double Y)>();
         double[] peaks = [2e3, 1e4, 3e4, 8e4];
@@ -117,7 +137,7 @@ public class CosmicRayTests
                 centres.Add((x, y));
             }
         });
-        Run(mi);
+        Run(mi, config);
         var flagged = Flagged(mi);
         var onStars = flagged.Where(p => centres.Any(c => Math.Abs(c.X - p.X) <= 2 * fwhm && Math.Abs(c.Y - p.Y) <= 2 * fwhm)).ToList();
         Assert.True(onStars.Count == 0, $"FWHM {fwhm}: {onStars.Count} star pixels flagged: {string.Join(" ", onStars)}");
@@ -191,12 +211,12 @@ public class CosmicRayTests
         return mi;
     }
 
-    public static TheoryData<int, bool> ReferenceCases => new() { { 11, true }, { 12, false }, { 13, true } };
+    public static TheoryData<int, bool, double> ReferenceCases => new() { { 11, true, 0 }, { 12, false, 0 }, { 13, true, 3.0 } };
 
     [Theory, MemberData(nameof(ReferenceCases))]
-    public void Tiles_vector_kernels_and_threads_equal_the_naive_reference(int seed, bool seedTest)
+    public void Tiles_vector_kernels_and_threads_equal_the_naive_reference(int seed, bool seedTest, double psfFwhm)
     {
-        var config = new CosmicRayConfig { MinSeedSignificance = seedTest ? 4.5 : 0, GrowSaturated = seedTest ? 2 : 1 };
+        var config = new CosmicRayConfig { MinSeedSignificance = seedTest ? 4.5 : 0, GrowSaturated = seedTest ? 2 : 1, PsfFwhm = psfFwhm };
         using var mi = Busy(seed);
         var (flagged, clean, iterations) = CosmicRayReference.Find(mi, config);
         using var two = Busy(seed);
@@ -281,6 +301,7 @@ public class CosmicRayTests
         Assert.Equal("CosmicRayConfig.SigmaFraction", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { SigmaFraction = 1.5 })).Setting);
         Assert.Equal("CosmicRayConfig.ObjectLimit", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { ObjectLimit = double.NaN })).Setting);
         Assert.Equal("CosmicRayConfig.MinSeedSignificance", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { MinSeedSignificance = -1 })).Setting);
+        Assert.Equal("CosmicRayConfig.PsfFwhm", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { PsfFwhm = -2 })).Setting);
         Assert.Equal("CosmicRayConfig.MaxIterations", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { MaxIterations = 0 })).Setting);
         Assert.Equal("CosmicRayConfig.GrowSaturated", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { GrowSaturated = 9 })).Setting);
         Assert.Equal("CosmicRayConfig.BadMaskPlanes", Assert.Throws<ConfigException>(() => Run(mi, new CosmicRayConfig { BadMaskPlanes = ["NOPE"] })).Setting);
