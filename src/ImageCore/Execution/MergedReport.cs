@@ -39,6 +39,7 @@ public sealed record MergedStepReport(string Name, int Clusters, int Reports, in
 /// <param name="Steps">Per step, in the plan's order.</param>
 /// <param name="Failures">Every failed or skipped quantum of every report, by step and quantum.</param>
 /// <param name="PostIsr">Post-ISR exposures written, sorted.</param>
+/// <param name="Calexps">Characterized exposures written, sorted.</param>
 /// <param name="Warps">Direct warps written, sorted.</param>
 /// <param name="Coadds">Coadds written, sorted.</param>
 /// <param name="CalibrationHits">Calibration cache hits, summed.</param>
@@ -46,7 +47,7 @@ public sealed record MergedStepReport(string Name, int Clusters, int Reports, in
 /// <param name="CalibrationBytesRead">Bytes the calibration stores read, summed.</param>
 public sealed record MergedReport(string Plan, string Data, string Output, int Reports, string FirstStarted, string LastEnded, double SpanSeconds,
     double WallSeconds, double CpuSeconds, IReadOnlyList<MergedStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, long CalibrationHits, long CalibrationMisses,
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, long CalibrationHits, long CalibrationMisses,
     long CalibrationBytesRead)
 {
     /// <summary>The report as indented JSON (camelCase names).</summary>
@@ -101,13 +102,14 @@ public sealed record MergedReport(string Plan, string Data, string Output, int R
             .ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList();
         return new MergedReport(Path.GetFullPath(planDir), summary.Data, summary.Output, reports.Count, first, last,
             starts.Count == 0 ? 0 : (ends.Max() - starts.Min()).TotalSeconds, reports.Sum(r => r.WallSeconds), reports.Sum(r => r.CpuSeconds), steps, failures,
-            All(r => r.PostIsr), All(r => r.Warps), All(r => r.Coadds), reports.Sum(r => r.Calibrations.Hits), reports.Sum(r => r.Calibrations.Misses),
+            All(r => r.PostIsr), All(r => r.Calexps), All(r => r.Warps), All(r => r.Coadds), reports.Sum(r => r.Calibrations.Hits), reports.Sum(r => r.Calibrations.Misses),
             reports.Sum(r => r.Calibrations.StoreBytesRead));
     }
 
     private static IReadOnlyList<string> OutputsOf(PipelineReport report, string step) => step switch
     {
         PipelineSteps.Isr => report.PostIsr,
+        PipelineSteps.Characterize => report.Calexps,
         PipelineSteps.Warp => report.Warps,
         PipelineSteps.Coadd => report.Coadds,
         _ => [],
