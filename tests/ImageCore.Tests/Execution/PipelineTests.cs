@@ -43,7 +43,7 @@ public sealed class PipelineTests(PipelineRunFixture run, ITestOutputHelper outp
     {
         var report = run.Report;
         Assert.Empty(report.Failures);
-        Assert.Equal(["isr", "warp", "coadd"], report.Steps.Select(s => s.Name));
+        Assert.Equal(["isr", "characterize", "warp", "coadd"], report.Steps.Select(s => s.Name));
         var isr = report.Steps[0];
         Assert.Equal(6 * 9, isr.Quanta);
         Assert.Equal(54, isr.Succeeded);
@@ -53,15 +53,18 @@ public sealed class PipelineTests(PipelineRunFixture run, ITestOutputHelper outp
         Assert.All(report.PostIsr, p => Assert.Matches(@"^postisr/\d{6}/R22_S\d\d\.fits$", p));
         Assert.All(report.Warps, p => Assert.Matches(@"^warp/\d{5}/\d{3}/\d{6}\.fits$", p));
         Assert.All(report.Coadds, p => Assert.Matches(@"^coadd/\d{5}/\d{3}\.fits$", p));
-        Assert.Equal(report.Steps[1].Succeeded, report.Warps.Count);
-        Assert.Equal(report.Steps[2].Succeeded, report.Coadds.Count);
+        Assert.Equal(54, report.Steps[1].Succeeded);
+        Assert.Equal(54, report.Calexps.Count);
+        Assert.All(report.Calexps, p => Assert.Matches(@"^calexp/\d{6}/R22_S\d\d\.fits$", p));
+        Assert.Equal(report.Steps[2].Succeeded, report.Warps.Count);
+        Assert.Equal(report.Steps[3].Succeeded, report.Coadds.Count);
         Assert.True(report.Coadds.Count >= 4);
-        foreach (string p in report.PostIsr.Concat(report.Warps).Concat(report.Coadds)) Assert.True(File.Exists(Path.Combine(run.Out, p)), p);
+        foreach (string p in report.PostIsr.Concat(report.Calexps).Concat(report.Warps).Concat(report.Coadds)) Assert.True(File.Exists(Path.Combine(run.Out, p)), p);
         Assert.Empty(Directory.GetFiles(run.Out, "*.tmp", SearchOption.AllDirectories));
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Out, "report.json")));
         var root = json.RootElement;
-        Assert.Equal(3, root.GetProperty("steps").GetArrayLength());
+        Assert.Equal(4, root.GetProperty("steps").GetArrayLength());
         Assert.Equal("isr", root.GetProperty("steps")[0].GetProperty("name").GetString());
         Assert.Equal(54, root.GetProperty("steps")[0].GetProperty("succeeded").GetInt32());
         Assert.Equal(report.Coadds.Count, root.GetProperty("coadds").GetArrayLength());

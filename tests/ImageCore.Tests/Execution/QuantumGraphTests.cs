@@ -18,7 +18,7 @@ public class QuantumGraphTests
         var graph = QuantumGraphPlanner.Plan(new DataRepository(data), new DataRepository(output), new PipelineConfig { Threads = 2 });
         var repo = new DataRepository(output);
 
-        Assert.Equal(["isr", "warp", "coadd"], graph.Steps);
+        Assert.Equal(["isr", "characterize", "warp", "coadd"], graph.Steps);
         Assert.Equal(8, graph.Scale);
         Assert.Equal(256 / 8, graph.WarpBorder);
         Assert.Equal("visit", graph.Order);
@@ -30,6 +30,13 @@ public class QuantumGraphTests
         Assert.Equal("visit 0 detector R22_S11", isr[0].DataId.ToString());
         Assert.Empty(isr[0].DependsOn);
 
+        var characterize = graph.Quanta.Where(q => q.Step == "characterize").ToList();
+        Assert.Equal(["characterize/000000/R22_S11", "characterize/000000/R22_S12", "characterize/000001/R22_S11", "characterize/000001/R22_S12"],
+                     characterize.Select(q => q.Id));
+        Assert.Equal(isr[0].Outputs, characterize[0].Inputs);
+        Assert.Equal([repo.Calexp(0, "R22_S11")], characterize[0].Outputs);
+        Assert.Equal([isr[0].Id], characterize[0].DependsOn);
+
         var warps = graph.Quanta.Where(q => q.Step == "warp").ToList();
         Assert.NotEmpty(warps);
         foreach (var w in warps)
@@ -38,7 +45,8 @@ public class QuantumGraphTests
             Assert.Equal(repo.Warp(id.Tract!.Value, id.Patch!.Value, id.Visit!.Value), Assert.Single(w.Outputs));
             Assert.Equal($"warp/{id.Tract:00000}/{id.Patch:000}/{id.Visit:000000}", w.Id);
             Assert.All(w.DependsOn, d => Assert.Equal(id.Visit, graph[d].DataId.Visit));
-            // Inputs: the post-ISR exposures of the quanta it depends on, by detector id.
+            // Inputs: the characterized exposures of the quanta it depends on, by detector id.
+            Assert.All(w.DependsOn, d => Assert.Equal("characterize", graph[d].Step));
             Assert.Equal(w.DependsOn.Select(d => graph[d]).OrderBy(q => q.DataId.Detector).Select(q => q.Outputs[0]), w.Inputs);
         }
         var coadds = graph.Quanta.Where(q => q.Step == "coadd").ToList();
@@ -102,11 +110,11 @@ public class QuantumGraphTests
             Assert.Empty(report.Failures);
             // An earlier run's empty warps are known here by their markers (OUTPUT.empty): a patch whose warps were all
             // empty gets an empty coadd, as in the whole run, not a skipped one.
-            if (step == "coadd") Assert.Equal(reference.Steps[2].Empty, report.Steps[0].Empty);
+            if (step == "coadd") Assert.Equal(reference.Steps[3].Empty, report.Steps[0].Empty);
         }
         string[] Files(string root) => Directory.GetFiles(root, "*.fits", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(Files(whole), Files(parts));
-        Assert.Equal(reference.PostIsr.Count + reference.Warps.Count + reference.Coadds.Count, Files(whole).Length);
+        Assert.Equal(reference.PostIsr.Count + reference.Calexps.Count + reference.Warps.Count + reference.Coadds.Count, Files(whole).Length);
         foreach (string f in Files(whole)) Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(parts, f))), f);
 
         // A warp whose upstream exposure is not there is skipped, naming it.
