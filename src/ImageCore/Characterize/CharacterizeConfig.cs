@@ -22,7 +22,7 @@ public sealed record CharacterizeConfig
     public DetectionConfig PsfDetection { get; init; } = new() { Threshold = 10 };
 
     /// <summary>The PSF model: star selection among the candidates and the fit.</summary>
-    public MeasurePsfConfig Psf { get; init; } = new();
+    public PsfDeterminerConfig Psf { get; init; } = new();
 
     /// <summary>The final detection with the measured PSF, which sets DETECTED (5 sigma).</summary>
     public DetectionConfig Detection { get; init; } = new();

@@ -1,6 +1,5 @@
 using ImageCore.Fits;
 using ImageCore.Images;
-using ImageCore.Psf;
 
 namespace ImageCore.Characterize;
 
@@ -44,7 +43,7 @@ public static class CharacterizeTask
         var candidates = SourceDetection.Detect(image, config.InitialPsfFwhm / FwhmPerSigma, config.PsfDetection, maxDegreeOfParallelism, cancel);
         cancel.ThrowIfCancellationRequested();
 
-        var psf = MeasurePsfTask.Run(exposure, candidates.Footprints, config.Psf, config.InitialPsfFwhm / FwhmPerSigma, cancel);
+        var psf = PsfDeterminer.Measure(exposure, candidates.Footprints, config.Psf, config.InitialPsfFwhm / FwhmPerSigma, cancel);
         exposure.Psf = psf.Psf;
         var box = exposure.BBox;
         double centreX = box.MinX + (box.Width - 1) / 2.0, centreY = box.MinY + (box.Height - 1) / 2.0;
@@ -97,5 +96,5 @@ public static class CharacterizeTask
 /// <param name="Psf">The PSF measurement (model, star selection and fit).</param>
 /// <param name="PsfFwhm">The model's FWHM at the image centre, pixels.</param>
 /// <param name="Detections">The final detection with the measured PSF.</param>
-public sealed record CharacterizeResult(BackgroundModel Background, CosmicRayResult CosmicRays, int PsfCandidates, MeasurePsfResult Psf, double PsfFwhm,
+public sealed record CharacterizeResult(BackgroundModel Background, CosmicRayResult CosmicRays, int PsfCandidates, PsfDeterminerResult Psf, double PsfFwhm,
                                         DetectionResult Detections);

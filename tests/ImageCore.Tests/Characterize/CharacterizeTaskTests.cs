@@ -4,7 +4,6 @@ using ImageCore.Characterize;
 using ImageCore.Fits;
 using ImageCore.Images;
 using ImageCore.Isr;
-using ImageCore.Psf;
 using ImageCore.Simulation;
 using ImageCore.Tests.Support;
 
