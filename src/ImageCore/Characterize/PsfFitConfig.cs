@@ -1,7 +1,7 @@
 namespace ImageCore.Characterize;
 
 /// <summary>
-/// How the measured PSF (<see cref="ImageCore.Psf.PixelPolynomialPsf"/>) is fitted to the PSF stars, as PSFEx does it:
+/// How the measured PSF (<see cref="ImageCore.Psf.PixelBasisPsf"/>) is fitted to the PSF stars, as PSFEx does it:
 /// each star's stamp re-centred on its centroid by a sub-pixel Lanczos shift, divided by its flux, and every kernel
 /// pixel fitted as a polynomial of order <see cref="SpatialOrder"/> in the position by weighted least squares; star
 /// fluxes re-measured with the model, pixels and stars that do not fit rejected, <see cref="Iterations"/> times.
@@ -57,5 +57,5 @@ public sealed record PsfFitConfig
     }
 
     /// <summary>Stars needed for a polynomial of order <paramref name="order"/>.</summary>
-    public int StarsNeeded(int order) => StarsPerTerm * ImageCore.Psf.PixelPolynomialPsf.TermCount(order);
+    public int StarsNeeded(int order) => StarsPerTerm * ImageCore.Psf.PixelBasisPsf.TermCount(order);
 }

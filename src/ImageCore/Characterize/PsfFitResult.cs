@@ -16,4 +16,4 @@ public sealed record PsfStarFit(PsfCandidate Candidate, double Flux, double ChiS
 /// <param name="SpatialOrder">The order fitted (below the configured one when stars were few).</param>
 /// <param name="StarsUsed">Stars in the final fit.</param>
 /// <param name="MedianChiSquare">Median chi-square per pixel of the stars used.</param>
-public sealed record PsfFitResult(PixelPolynomialPsf Psf, IReadOnlyList<PsfStarFit> Stars, int SpatialOrder, int StarsUsed, double MedianChiSquare);
+public sealed record PsfFitResult(PixelBasisPsf Psf, IReadOnlyList<PsfStarFit> Stars, int SpatialOrder, int StarsUsed, double MedianChiSquare);

@@ -6,7 +6,7 @@ using ImageCore.Psf;
 namespace ImageCore.Characterize;
 
 /// <summary>
-/// Fits a <see cref="PixelPolynomialPsf"/> to PSF stars (PSFEx's approach; <see cref="PsfFitConfig"/>). Each star's
+/// Fits a <see cref="PixelBasisPsf"/> to PSF stars (PSFEx's approach; <see cref="PsfFitConfig"/>). Each star's
 /// stamp is re-centred on its centroid (<see cref="StampShift"/>) and divided by its flux; every kernel pixel p is then
 /// a polynomial in the star positions, c_p(u, v), fitted by weighted least squares over the stars, with weights
 /// F^2 / (B + F M(p)) (the stamp's sky and read-noise variance B from the variance plane, plus the star's own Poisson
@@ -35,7 +35,7 @@ public static class PsfFitter
         config.Validate();
         if (config.LanczosOrder > selection.Border)
             throw new ArgumentException($"PsfFitConfig.LanczosOrder ({config.LanczosOrder}) reaches beyond the stamps' border ({selection.Border} pixels); "
-                                        + "raise PsfStarSelectionConfig.Border", nameof(config));
+                                        + "raise PsfStarSelectorConfig.Border", nameof(config));
         string name = PsfMeasurementException.Describe(exposure);
         var stars = selection.Candidates;
         int n = stars.Count;
@@ -58,7 +58,7 @@ public static class PsfFitter
             }
         }
 
-        int k = selection.KernelSize, half = k / 2, np = k * k, nt = PixelPolynomialPsf.TermCount(order), a = config.LanczosOrder;
+        int k = selection.KernelSize, half = k / 2, np = k * k, nt = PixelBasisPsf.TermCount(order), a = config.LanczosOrder;
         var image = (ReadOnlySpan2D<float>)exposure.Image.Pixels;
         var variance = (ReadOnlySpan2D<float>)exposure.Variance.Pixels;
         var data = new double[n][];
@@ -82,10 +82,10 @@ public static class PsfFitter
                 foreach (float value in variance.GetRowSpan(y - box.MinY).Slice(cx - half - a - box.MinX, k + 2 * a)) scratch[i++] = value;
             sky[s] = Math.Max(OrderStatistics.SelectQuantile(scratch, 0.5), 1e-30);
             terms[s] = new double[nt];
-            var (u, v) = PixelPolynomialPsf.Normalize(box, c.X, c.Y);
-            PixelPolynomialPsf.EvaluateTerms(order, u, v, terms[s]);
+            var (u, v) = PixelBasisPsf.Normalize(box, c.X, c.Y);
+            PixelBasisPsf.EvaluateTerms(order, u, v, terms[s]);
             flux[s] = c.Flux;
-            model[s] = Gaussian(k, c.Shape.TraceRadius);
+            model[s] = Gaussian(k, c.Moments.TraceRadius);
             used[s] = true;
             clipped[s] = new bool[np];
         }
@@ -162,8 +162,8 @@ public static class PsfFitter
 
         var basis = new float[nt * np];
         for (int i = 0; i < basis.Length; i++) basis[i] = (float)coefficients[i];
-        PixelPolynomialPsf psf;
-        try { psf = new PixelPolynomialPsf(k, order, box, basis); }
+        PixelBasisPsf psf;
+        try { psf = new PixelBasisPsf(k, order, box, basis); }
         catch (ArgumentException e) { throw new PsfMeasurementException(name, "the fitted PSF is not finite: " + e.Message, selection.Counts); }
         CheckModel(psf, name, selection.Counts);
         var fits = new PsfStarFit[n];
@@ -188,7 +188,7 @@ public static class PsfFitter
 
     /// <summary>The model must give a positive, finite kernel peaking within a pixel of the centre at the region's centre
     /// and corners.</summary>
-    private static void CheckModel(PixelPolynomialPsf psf, string name, PsfStarSelectionCounts counts)
+    private static void CheckModel(PixelBasisPsf psf, string name, PsfStarSelectionCounts counts)
     {
         var r = psf.Region;
         int k = psf.KernelSize, c = k / 2;

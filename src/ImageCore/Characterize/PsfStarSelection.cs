@@ -2,16 +2,16 @@ namespace ImageCore.Characterize;
 
 /// <summary>How many footprints each cut of the PSF star selection removed, in the order the cuts run.</summary>
 /// <param name="Footprints">Footprints offered.</param>
-/// <param name="Blended">More peaks than <see cref="PsfStarSelectionConfig.MaxPeaks"/> (or none).</param>
+/// <param name="Blended">More peaks than <see cref="PsfStarSelectorConfig.MaxPeaks"/> (or none).</param>
 /// <param name="Masked">A pixel of the footprint or of the star's stamp has a bad mask plane (saturated stars among them).</param>
 /// <param name="Unmeasured">Adaptive moments did not converge, or the centroid left the peak by more than 2 pixels.</param>
-/// <param name="Faint">Signal-to-noise below <see cref="PsfStarSelectionConfig.MinSignalToNoise"/>.</param>
-/// <param name="WrongSize">Width outside <see cref="PsfStarSelectionConfig.MinWidth"/>..<see cref="PsfStarSelectionConfig.MaxWidth"/>.</param>
-/// <param name="Elongated">Ellipticity above <see cref="PsfStarSelectionConfig.MaxEllipticity"/>.</param>
+/// <param name="Faint">Signal-to-noise below <see cref="PsfStarSelectorConfig.MinSignalToNoise"/>.</param>
+/// <param name="WrongSize">Width outside <see cref="PsfStarSelectorConfig.MinWidth"/>..<see cref="PsfStarSelectorConfig.MaxWidth"/>.</param>
+/// <param name="Elongated">Ellipticity above <see cref="PsfStarSelectorConfig.MaxEllipticity"/>.</param>
 /// <param name="OffLocus">Outside the stellar locus (galaxies, blends).</param>
 /// <param name="Edge">The stamp leaves the image.</param>
 /// <param name="Crowded">Another footprint reaches into the stamp.</param>
-/// <param name="OverLimit">Beyond <see cref="PsfStarSelectionConfig.MaxCandidates"/>.</param>
+/// <param name="OverLimit">Beyond <see cref="PsfStarSelectorConfig.MaxCandidates"/>.</param>
 /// <param name="Selected">Candidates kept.</param>
 public sealed record PsfStarSelectionCounts(int Footprints, int Blended, int Masked, int Unmeasured, int Faint, int WrongSize, int Elongated,
                                             int OffLocus, int Edge, int Crowded, int OverLimit, int Selected)

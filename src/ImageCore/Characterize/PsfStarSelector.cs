@@ -7,10 +7,10 @@ namespace ImageCore.Characterize;
 
 /// <summary>
 /// Chooses PSF stars among the detections of a background-subtracted exposure (meas_algorithms' objectSizeStarSelector
-/// with measurePsf's candidate cuts; <see cref="PsfStarSelectionConfig"/>): single-peak footprints without bad mask
+/// with measurePsf's candidate cuts; <see cref="PsfStarSelectorConfig"/>): single-peak footprints without bad mask
 /// planes, measured by adaptive moments from the peak, bright enough, of a plausible size and round; the stellar locus
 /// found by k-means over their widths; then stamps of the kernel size plus a border that lie inside the image, are clean
-/// and hold no other footprint; the brightest <see cref="PsfStarSelectionConfig.MaxCandidates"/> kept.
+/// and hold no other footprint; the brightest <see cref="PsfStarSelectorConfig.MaxCandidates"/> kept.
 /// </summary>
 public static class PsfStarSelector
 {
@@ -19,11 +19,11 @@ public static class PsfStarSelector
     /// <param name="footprints">Detections in parent coordinates.</param>
     /// <param name="config">Checked here.</param>
     /// <param name="initialSigma">Starting width of the adaptive moments, pixels; null for the exposure's PSF at the
-    /// image centre if it has one, else <see cref="PsfStarSelectionConfig.InitialSigma"/>.</param>
+    /// image centre if it has one, else <see cref="PsfStarSelectorConfig.InitialSigma"/>.</param>
     /// <param name="cancel">Checked every 256 footprints.</param>
     /// <returns>The candidates (possibly none) and the count each cut removed.</returns>
     /// <exception cref="ConfigException">A configuration value out of range.</exception>
-    public static PsfStarSelection Select(Exposure exposure, IReadOnlyList<Footprint> footprints, PsfStarSelectionConfig config,
+    public static PsfStarSelection Select(Exposure exposure, IReadOnlyList<Footprint> footprints, PsfStarSelectorConfig config,
                                           double? initialSigma = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(exposure);
@@ -32,7 +32,7 @@ public static class PsfStarSelector
         config.Validate();
         var box = exposure.BBox;
         double sigma0 = initialSigma ?? (exposure.Psf is { } psf
-            ? psf.ComputeShape(box.MinX + (box.Width - 1) / 2.0, box.MinY + (box.Height - 1) / 2.0).TraceRadius
+            ? psf.ComputeMoments(box.MinX + (box.Width - 1) / 2.0, box.MinY + (box.Height - 1) / 2.0).TraceRadius
             : config.InitialSigma);
         if (!(sigma0 > 0) || !double.IsFinite(sigma0)) sigma0 = config.InitialSigma;
         int bad = BadBits(exposure.Mask, config.BadMaskPlanes);
@@ -53,10 +53,10 @@ public static class PsfStarSelector
             var m = AdaptiveMoments.Measure(image, peak.X - x0, peak.Y - y0, sigma0, variance);
             if (!m.Converged || Math.Abs(m.X - (peak.X - x0)) > 2 || Math.Abs(m.Y - (peak.Y - y0)) > 2) { unmeasured++; continue; }
             if (!(m.SignalToNoise >= config.MinSignalToNoise)) { faint++; continue; }
-            double width = m.Shape.TraceRadius;
+            double width = m.Moments.TraceRadius;
             if (!(width >= config.MinWidth && width <= config.MaxWidth)) { wrongSize++; continue; }
-            if (!(m.Shape.Ellipticity <= config.MaxEllipticity)) { elongated++; continue; }
-            measured.Add(new PsfCandidate(m.X + x0, m.Y + y0, m.Flux, m.SignalToNoise, m.Shape, fp));
+            if (!(m.Moments.Ellipticity <= config.MaxEllipticity)) { elongated++; continue; }
+            measured.Add(new PsfCandidate(m.X + x0, m.Y + y0, m.Flux, m.SignalToNoise, m.Moments, fp));
         }
 
         var stars = StellarLocus(measured, config, out double locusWidth);
@@ -84,7 +84,7 @@ public static class PsfStarSelector
     }
 
     /// <summary>The members of the stellar locus (the narrowest width cluster after clipping), and its median width.</summary>
-    internal static List<PsfCandidate> StellarLocus(List<PsfCandidate> sources, PsfStarSelectionConfig config, out double median)
+    internal static List<PsfCandidate> StellarLocus(List<PsfCandidate> sources, PsfStarSelectorConfig config, out double median)
     {
         median = double.NaN;
         if (sources.Count == 0) return [];

@@ -5,7 +5,7 @@ namespace ImageCore.Psf;
 /// <summary>What <see cref="AdaptiveMoments.Measure"/> found: the centroid, the moments, the Gaussian-weighted flux.</summary>
 /// <param name="X">Centroid column, in the coordinates of the measured view (pixel centres at integers).</param>
 /// <param name="Y">Centroid row, likewise.</param>
-/// <param name="Shape">The adaptive second moments, pixels^2 (for a Gaussian source, its own moments).</param>
+/// <param name="Moments">The adaptive second moments, pixels^2 (for a Gaussian source, its own moments).</param>
 /// <param name="Flux">The Gaussian-weighted flux normalised so that a Gaussian source gives its total flux
 /// (2 sum(w I) with the converged weight w), image units.</param>
 /// <param name="FluxVariance">Its variance (4 sum(w^2 V)); NaN when no variance was given.</param>
@@ -13,7 +13,7 @@ namespace ImageCore.Psf;
 /// <param name="Converged">True when moments and centroid settled (relative change below 1e-6, centroid shift below
 /// 1e-4 pixel); false when the iterations ran out or the moments stopped being positive definite (then the other
 /// fields hold the last usable estimate).</param>
-public readonly record struct AdaptiveMomentsResult(double X, double Y, PsfShape Shape, double Flux, double FluxVariance, int Iterations, bool Converged)
+public readonly record struct AdaptiveMomentsResult(double X, double Y, PsfMoments Moments, double Flux, double FluxVariance, int Iterations, bool Converged)
 {
     /// <summary>Flux over its standard deviation; NaN without a variance.</summary>
     public double SignalToNoise => Flux / Math.Sqrt(FluxVariance);
@@ -109,6 +109,6 @@ public static class AdaptiveMoments
         return Result(maxIterations, false);
 
         AdaptiveMomentsResult Result(int iterations, bool converged) =>
-            new(xc, yc, new PsfShape(mxx, myy, mxy), flux, fluxVariance, iterations, converged);
+            new(xc, yc, new PsfMoments(mxx, myy, mxy), flux, fluxVariance, iterations, converged);
     }
 }

@@ -48,11 +48,15 @@ public sealed class DoubleGaussianPsf : IPsf
 
     /// <inheritdoc/>
     /// <remarks>Adaptive moments of the kernel image, as afw's DoubleGaussianPsf (through ImagePsf).</remarks>
-    public PsfShape ComputeShape(double x, double y)
+    public PsfMoments ComputeMoments(double x, double y)
     {
-        using var kernel = this.ComputeKernelImage(x, y);
-        return PsfExtensions.KernelImageShape(kernel.AsSpan2D());
+        return PsfExtensions.KernelImageMoments(new ReadOnlySpan2D<float>(this.ComputeKernelImage(x, y)));
     }
+
+    /// <inheritdoc/>
+    /// <remarks>2 sqrt(2 ln 2) times the determinant radius of <see cref="ComputeMoments"/> (the kernel samples the
+    /// profile, so no pixel is removed).</remarks>
+    public double ComputeFwhm(double x, double y) => ComputeMoments(x, y).Fwhm;
 
     /// <inheritdoc/>
     public override string ToString() => $"DoubleGaussianPsf({KernelSize}x{KernelSize}, sigma1 {Sigma1:G6}, sigma2 {Sigma2:G6}, b {B:G6})";

@@ -35,7 +35,11 @@ public sealed class GaussianPsf : IPsf
 
     /// <inheritdoc/>
     /// <remarks>Exact: (sigma^2, sigma^2, 0), as afw's SingleGaussianPsf.</remarks>
-    public PsfShape ComputeShape(double x, double y) => new(Sigma * Sigma, Sigma * Sigma, 0);
+    public PsfMoments ComputeMoments(double x, double y) => new(Sigma * Sigma, Sigma * Sigma, 0);
+
+    /// <inheritdoc/>
+    /// <remarks>2 sqrt(2 ln 2) sigma.</remarks>
+    public double ComputeFwhm(double x, double y) => PsfMoments.FwhmPerSigma * Sigma;
 
     /// <inheritdoc/>
     public override string ToString() => $"GaussianPsf({KernelSize}x{KernelSize}, sigma {Sigma:G6})";

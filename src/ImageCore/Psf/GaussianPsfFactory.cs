@@ -54,7 +54,7 @@ public sealed record GaussianPsfFactory
         double f = fwhm ?? DefaultFwhm;
         if (!(f > 0) || !double.IsFinite(f)) throw new ArgumentOutOfRangeException(nameof(fwhm), $"FWHM {f} must be finite and > 0");
         int size = Size ?? Math.Clamp((int)(SizeFactor * f) / 2 * 2 + 1, MinSize ?? 1, MaxSize ?? 1001);
-        return (size, f / PsfShape.FwhmPerSigma);
+        return (size, f / PsfMoments.FwhmPerSigma);
     }
 
     /// <summary>The model PSF of core FWHM <paramref name="fwhm"/> (pixels; <see cref="DefaultFwhm"/> when null).</summary>

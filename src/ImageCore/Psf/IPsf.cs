@@ -1,5 +1,4 @@
 using CommunityToolkit.HighPerformance;
-using ImageCore.Memory;
 
 namespace ImageCore.Psf;
 
@@ -25,41 +24,33 @@ public interface IPsf
 
     /// <summary>The second moments of the PSF at (<paramref name="x"/>, <paramref name="y"/>), pixels^2: adaptive moments
     /// of the kernel image (as afw's computeShape), or the exact moments where the model has them.</summary>
-    PsfShape ComputeShape(double x, double y);
+    PsfMoments ComputeMoments(double x, double y);
+
+    /// <summary>The FWHM of the PSF at (<paramref name="x"/>, <paramref name="y"/>), pixels, of the profile before the
+    /// pixels integrate it: a star imaged through a round Gaussian of sigma s has FWHM 2 sqrt(2 ln 2) s = 2.3548 s, although
+    /// its pixels' moments are s^2 + 1/12. A model whose kernel is such a pixelised image (<see cref="PixelBasisPsf"/>)
+    /// removes the pixel's 1/12 pixel^2 from its moments first (<see cref="PsfMoments.WithoutPixel"/>); one whose kernel
+    /// samples a profile at the pixel centres (<see cref="GaussianPsf"/>, <see cref="DoubleGaussianPsf"/>) gives the
+    /// profile's.</summary>
+    double ComputeFwhm(double x, double y);
 }
 
 /// <summary>What every <see cref="IPsf"/> gives from its kernel image.</summary>
 public static class PsfExtensions
 {
-    /// <summary>The kernel image at (<paramref name="x"/>, <paramref name="y"/>) as a new plane (the caller disposes it).</summary>
-    public static Plane<float> ComputeKernelImage(this IPsf psf, double x, double y)
+    /// <summary>The kernel image at (<paramref name="x"/>, <paramref name="y"/>) as a new array, [row, column].</summary>
+    public static float[,] ComputeKernelImage(this IPsf psf, double x, double y)
     {
         ArgumentNullException.ThrowIfNull(psf);
-        var plane = new Plane<float>(psf.KernelSize, psf.KernelSize);
-        try
-        {
-            psf.ComputeKernelImage(x, y, plane.AsSpan2D());
-            return plane;
-        }
-        catch
-        {
-            plane.Dispose();
-            throw;
-        }
+        var kernel = new float[psf.KernelSize, psf.KernelSize];
+        psf.ComputeKernelImage(x, y, new Span2D<float>(kernel));
+        return kernel;
     }
 
-    /// <summary>The FWHM at (<paramref name="x"/>, <paramref name="y"/>), pixels: <see cref="PsfShape.Fwhm"/> of
-    /// <see cref="IPsf.ComputeShape"/>.</summary>
-    public static double ComputeFwhm(this IPsf psf, double x, double y)
-    {
-        ArgumentNullException.ThrowIfNull(psf);
-        return psf.ComputeShape(x, y).Fwhm;
-    }
-
-    /// <summary>The adaptive moments of a kernel image (<see cref="IPsf.ComputeShape"/> for models without exact
+    /// <summary>The adaptive moments of a kernel image (<see cref="IPsf.ComputeMoments"/> for models without exact
     /// moments): started at the centre pixel with the width of the image's unweighted moments.</summary>
     /// <exception cref="InvalidOperationException">The kernel image has no positive moments.</exception>
-    public static PsfShape KernelImageShape(ReadOnlySpan2D<float> kernel)
+    public static PsfMoments KernelImageMoments(ReadOnlySpan2D<float> kernel)
     {
         double sum = 0, sxx = 0, syy = 0;
         int c = kernel.Width / 2, r = kernel.Height / 2;
@@ -75,8 +66,8 @@ public static class PsfExtensions
         }
         double start = sum > 0 && sxx + syy > 0 ? Math.Sqrt(0.5 * (sxx + syy) / sum) : 1;
         var m = AdaptiveMoments.Measure(kernel, c, r, Math.Clamp(start, 0.3, Math.Max(1, kernel.Width / 2.0)));
-        if (!(m.Shape.Ixx > 0 && m.Shape.Iyy > 0)) throw new InvalidOperationException("the kernel image has no positive second moments");
-        return m.Shape;
+        if (!(m.Moments.Ixx > 0 && m.Moments.Iyy > 0)) throw new InvalidOperationException("the kernel image has no positive second moments");
+        return m.Moments;
     }
 
     /// <summary>Throws unless <paramref name="destination"/> is <paramref name="size"/> square.</summary>

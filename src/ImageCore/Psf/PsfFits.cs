@@ -9,10 +9,10 @@ namespace ImageCore.Psf;
 /// plane and astropy opens as a cube (<c>fits.open(f)['PSF'].data</c>, shape (planes, size, size)); docs/psf.md
 /// describes the convention. <c>PSFTYPE</c> says which model it is:
 /// <list type="bullet">
-/// <item><c>PIXPOLY</c> (<see cref="PixelPolynomialPsf"/>): one float32 plane per basis image; <c>POLYORD</c> the spatial
+/// <item><c>PIXELBASIS</c> (<see cref="PixelBasisPsf"/>): one float32 plane per basis image; <c>POLYORD</c> the spatial
 /// order, <c>REGMINX</c>/<c>REGMINY</c>/<c>REGMAXX</c>/<c>REGMAXY</c> the region (parent pixels, inclusive),
 /// <c>XPOWn</c>/<c>YPOWn</c> the powers of u and v of plane n (1-based); the kernel at (x, y) is
-/// sum_n u^XPOWn v^YPOWn plane_n normalised to sum 1, with u, v as <see cref="PixelPolynomialPsf.Normalize(Box2I, double, double)"/>.</item>
+/// sum_n u^XPOWn v^YPOWn plane_n normalised to sum 1, with u, v as <see cref="PixelBasisPsf.Normalize(Box2I, double, double)"/>.</item>
 /// <item><c>GAUSSIAN</c> (<see cref="GaussianPsf"/>): <c>SIGMA</c>; <c>DOUBLEGAUSSIAN</c> (<see cref="DoubleGaussianPsf"/>):
 /// <c>SIGMA1</c>, <c>SIGMA2</c>, <c>B</c>. Their one plane is the kernel image, for viewers; the keywords define the
 /// model.</item>
@@ -28,7 +28,7 @@ public static class PsfFits
     /// <summary>Writes <paramref name="psf"/> as the next HDU of <paramref name="writer"/> (an IMAGE extension, or the
     /// primary HDU of an empty writer).</summary>
     /// <param name="writer">An open writer.</param>
-    /// <param name="psf">A <see cref="PixelPolynomialPsf"/>, <see cref="GaussianPsf"/> or <see cref="DoubleGaussianPsf"/>.</param>
+    /// <param name="psf">A <see cref="PixelBasisPsf"/>, <see cref="GaussianPsf"/> or <see cref="DoubleGaussianPsf"/>.</param>
     /// <param name="center">The position whose FWHM goes into <c>PSFFWHM</c> (a pixel-polynomial model's region centre
     /// when null; (0, 0) for the others).</param>
     /// <exception cref="NotSupportedException">Another <see cref="IPsf"/> implementation: it has no FITS form.</exception>
@@ -45,10 +45,10 @@ public static class PsfFits
         (double X, double Y) at = center ?? (0, 0);
         switch (psf)
         {
-            case PixelPolynomialPsf p:
+            case PixelBasisPsf p:
                 var r = p.Region;
                 at = center ?? (r.MinX + (r.Width - 1) / 2.0, r.MinY + (r.Height - 1) / 2.0);
-                h.Add(FitsCard.String("PSFTYPE", "PIXPOLY", "pixel basis, polynomial in position"));
+                h.Add(FitsCard.String("PSFTYPE", "PIXELBASIS", "pixel basis, polynomial in position"));
                 h.Add(FitsCard.Integer("POLYORD", p.SpatialOrder, "spatial polynomial order"));
                 h.Add(FitsCard.Integer("REGMINX", r.MinX, "region first column (u = -1), parent pixels"));
                 h.Add(FitsCard.Integer("REGMINY", r.MinY, "region first row (v = -1), parent pixels"));
@@ -56,7 +56,7 @@ public static class PsfFits
                 h.Add(FitsCard.Integer("REGMAXY", r.MaxY, "region last row (v = +1), parent pixels"));
                 for (int t = 0; t < p.Terms; t++)
                 {
-                    var (pu, qv) = PixelPolynomialPsf.Term(t);
+                    var (pu, qv) = PixelBasisPsf.Term(t);
                     h.Add(FitsCard.Integer($"XPOW{t + 1}", pu, $"plane {t + 1}: power of u"));
                     h.Add(FitsCard.Integer($"YPOW{t + 1}", qv, $"plane {t + 1}: power of v"));
                 }
@@ -80,7 +80,7 @@ public static class PsfFits
                 cube = KernelPlane(psf, at);
                 break;
             default:
-                throw new NotSupportedException($"{psf.GetType().Name} has no FITS form (PixelPolynomialPsf, GaussianPsf and DoubleGaussianPsf have)");
+                throw new NotSupportedException($"{psf.GetType().Name} has no FITS form (PixelBasisPsf, GaussianPsf and DoubleGaussianPsf have)");
         }
         h.Add(FitsCard.Real("PSFFWHM", psf.ComputeFwhm(at.X, at.Y), $"FWHM (pixels) at ({at.X:0.#}, {at.Y:0.#})"));
         int planes = cube.Length / (k * k);
@@ -118,14 +118,14 @@ public static class PsfFits
                     double b = h.GetDouble("B");
                     if (!(b >= 0) || !double.IsFinite(b)) throw Error(file, hdu, "B", $"B = {b} must be finite and >= 0");
                     return new DoubleGaussianPsf(k, Positive(file, hdu, "SIGMA1"), Positive(file, hdu, "SIGMA2"), b);
-                case "PIXPOLY":
+                case "PIXELBASIS":
                     int order = h.GetInt32("POLYORD");
                     if (order is < 0 or > 10) throw Error(file, hdu, "POLYORD", $"spatial order {order} must be 0..10");
-                    int terms = PixelPolynomialPsf.TermCount(order);
+                    int terms = PixelBasisPsf.TermCount(order);
                     if (hdu.Axes[2] != terms) throw Error(file, hdu, "NAXIS3", $"spatial order {order} has {terms} planes, not {hdu.Axes[2]}");
                     for (int t = 0; t < terms; t++)
                     {
-                        var (p, q) = PixelPolynomialPsf.Term(t);
+                        var (p, q) = PixelBasisPsf.Term(t);
                         if (h.GetInt32($"XPOW{t + 1}") != p || h.GetInt32($"YPOW{t + 1}") != q)
                             throw Error(file, hdu, $"XPOW{t + 1}", $"plane {t + 1} must be u^{p} v^{q} (XPOW{t + 1} = {p}, YPOW{t + 1} = {q})");
                     }
@@ -137,10 +137,10 @@ public static class PsfFits
                         plane.AsSpan2D().CopyTo(cube);
                         foreach (float v in cube)
                             if (!float.IsFinite(v)) throw Error(file, hdu, "PSFTYPE", "the basis holds a value that is not finite");
-                        return new PixelPolynomialPsf(k, order, Box2I.FromCorners(minX, minY, maxX, maxY), cube);
+                        return new PixelBasisPsf(k, order, Box2I.FromCorners(minX, minY, maxX, maxY), cube);
                     }
                 default:
-                    throw Error(file, hdu, "PSFTYPE", $"unknown PSF type '{type}' (PIXPOLY, GAUSSIAN, DOUBLEGAUSSIAN)");
+                    throw Error(file, hdu, "PSFTYPE", $"unknown PSF type '{type}' (PIXELBASIS, GAUSSIAN, DOUBLEGAUSSIAN)");
             }
         }
         catch (ArgumentException e)

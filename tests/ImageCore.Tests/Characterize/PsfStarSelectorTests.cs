@@ -46,7 +46,7 @@ public class PsfStarSelectorTests
     {
         using var e = SceneExposure();
         var footprints = ThresholdDetection.SubtractBackgroundAndDetect(e);
-        var selection = PsfStarSelector.Select(e, footprints, new PsfStarSelectionConfig());
+        var selection = PsfStarSelector.Select(e, footprints, new PsfStarSelectorConfig());
         var c = selection.Counts;
         // The locus clip at 2 sigma (objectSizeStarSelector's) passes over a few percent of the stars by design.
         Assert.InRange(selection.Candidates.Count, 58, 64);
@@ -77,8 +77,8 @@ public class PsfStarSelectorTests
     {
         using var e = SceneExposure();
         var footprints = ThresholdDetection.SubtractBackgroundAndDetect(e);
-        var all = PsfStarSelector.Select(e, footprints, new PsfStarSelectionConfig { KernelSize = 15 });
-        var selection = PsfStarSelector.Select(e, footprints, new PsfStarSelectionConfig { MaxCandidates = 10, KernelSize = 15 });
+        var all = PsfStarSelector.Select(e, footprints, new PsfStarSelectorConfig { KernelSize = 15 });
+        var selection = PsfStarSelector.Select(e, footprints, new PsfStarSelectorConfig { MaxCandidates = 10, KernelSize = 15 });
         Assert.Equal(10, selection.Candidates.Count);
         Assert.Equal(all.Candidates.Count - 10, selection.Counts.OverLimit);
         Assert.Equal(15, selection.KernelSize);
@@ -90,18 +90,18 @@ public class PsfStarSelectorTests
     public void Settings_out_of_range_are_named()
     {
         using var e = SceneExposure();
-        Assert.Contains("PsfStarSelectionConfig.KernelSize", Assert.Throws<ConfigException>(() => PsfStarSelector.Select(e, [], new PsfStarSelectionConfig { KernelSize = 20 })).Message);
-        Assert.Contains("X.MinWidth", Assert.Throws<ConfigException>(() => new PsfStarSelectionConfig { MinWidth = 12 }.Validate("X")).Message);
-        Assert.Contains("MeasurePsfConfig.StarSelection.BadMaskPlanes", Assert.Throws<ConfigException>(() => new MeasurePsfConfig { StarSelection = new() { BadMaskPlanes = null! } }.Validate()).Message);
-        Assert.Contains("MeasurePsfConfig.Fit.LanczosOrder", Assert.Throws<ConfigException>(() => new MeasurePsfConfig { StarSelection = new() { Border = 3 } }.Validate()).Message);
-        Assert.Contains("C.Fit", Assert.Throws<ConfigException>(() => new MeasurePsfConfig { Fit = null! }.Validate("C")).Message);
+        Assert.Contains("PsfStarSelectorConfig.KernelSize", Assert.Throws<ConfigException>(() => PsfStarSelector.Select(e, [], new PsfStarSelectorConfig { KernelSize = 20 })).Message);
+        Assert.Contains("X.MinWidth", Assert.Throws<ConfigException>(() => new PsfStarSelectorConfig { MinWidth = 12 }.Validate("X")).Message);
+        Assert.Contains("PsfDeterminerConfig.StarSelection.BadMaskPlanes", Assert.Throws<ConfigException>(() => new PsfDeterminerConfig { StarSelection = new() { BadMaskPlanes = null! } }.Validate()).Message);
+        Assert.Contains("PsfDeterminerConfig.Fit.LanczosOrder", Assert.Throws<ConfigException>(() => new PsfDeterminerConfig { StarSelection = new() { Border = 3 } }.Validate()).Message);
+        Assert.Contains("C.Fit", Assert.Throws<ConfigException>(() => new PsfDeterminerConfig { Fit = null! }.Validate("C")).Message);
     }
 
     [Fact]
     public void No_footprints_select_nothing()
     {
         using var e = SceneExposure();
-        var selection = PsfStarSelector.Select(e, [], new PsfStarSelectionConfig());
+        var selection = PsfStarSelector.Select(e, [], new PsfStarSelectorConfig());
         Assert.Empty(selection.Candidates);
         Assert.True(double.IsNaN(selection.LocusWidth));
         Assert.Equal(new PsfStarSelectionCounts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), selection.Counts);

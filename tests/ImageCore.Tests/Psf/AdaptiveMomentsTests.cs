@@ -32,9 +32,9 @@ public class AdaptiveMomentsTests
         Assert.True(m.Converged);
         Assert.Equal(xc, m.X, 4);
         Assert.Equal(yc, m.Y, 4);
-        Assert.Equal(ixx, m.Shape.Ixx, 3);
-        Assert.Equal(iyy, m.Shape.Iyy, 3);
-        Assert.Equal(ixy, m.Shape.Ixy, 3);
+        Assert.Equal(ixx, m.Moments.Ixx, 3);
+        Assert.Equal(iyy, m.Moments.Iyy, 3);
+        Assert.Equal(ixy, m.Moments.Ixy, 3);
         Assert.Equal(1e4, m.Flux, 0);
         // Sum of w^2 over the weight is pi sqrt(det M) for a unit-height Gaussian weight w; its variance 4 x 4 x that.
         double expected = 4 * 4 * Math.PI * Math.Sqrt(ixx * iyy - ixy * ixy);
@@ -56,13 +56,13 @@ public class AdaptiveMomentsTests
     [Fact]
     public void Shape_quantities_follow_their_definitions()
     {
-        var s = new PsfShape(5, 3, 1);
+        var s = new PsfMoments(5, 3, 1);
         Assert.Equal(Math.Pow(14, 0.25), s.DeterminantRadius, 12);
         Assert.Equal(2, s.TraceRadius, 12);
         Assert.Equal(0.25, s.E1, 12);
         Assert.Equal(0.25, s.E2, 12);
         Assert.Equal(Math.Sqrt(0.125), s.Ellipticity, 12);
         Assert.Equal(2.3548200450309493 * Math.Pow(14, 0.25), s.Fwhm, 12);
-        Assert.True(double.IsNaN(new PsfShape(1, 1, 2).DeterminantRadius));
+        Assert.True(double.IsNaN(new PsfMoments(1, 1, 2).DeterminantRadius));
     }
 }

@@ -12,9 +12,9 @@ namespace ImageCore.Tests.Psf;
 public class PsfFitsTests
 {
     /// <summary>A spatially varying model with every coefficient distinct, over a box with a non-zero origin.</summary>
-    internal static PixelPolynomialPsf Polynomial()
+    internal static PixelBasisPsf Polynomial()
     {
-        int k = 15, terms = PixelPolynomialPsf.TermCount(2);
+        int k = 15, terms = PixelBasisPsf.TermCount(2);
         var g = new float[k, k];
         new GaussianPsf(k, 1.8).ComputeKernelImage(0, 0, new Span2D<float>(g));
         var basis = new float[terms * k * k];
@@ -22,7 +22,7 @@ public class PsfFitsTests
         for (int t = 0; t < terms; t++)
             for (int i = 0; i < k * k; i++)
                 basis[t * k * k + i] = t == 0 ? g[i / k, i % k] : (float)(0.002 * (rng.NextDouble() - 0.5) * g[i / k, i % k] * 50);
-        return new PixelPolynomialPsf(k, 2, new Box2I(10, 20, 4072, 4000), basis);
+        return new PixelBasisPsf(k, 2, new Box2I(10, 20, 4072, 4000), basis);
     }
 
     public static TheoryData<string> Models => ["pixpoly", "gaussian", "doublegaussian"];
@@ -61,9 +61,9 @@ public class PsfFitsTests
         {
             Assert.Equal(5, f.Hdus.Count);
             Assert.Equal(PsfFits.ExtName, f[4].ExtName);
-            Assert.Equal([(long)psf.KernelSize, psf.KernelSize, psf is PixelPolynomialPsf p ? p.Terms : 1], f[4].Axes);
-            Assert.Equal(psf.ComputeFwhm(psf is PixelPolynomialPsf q ? q.Region.MinX + (q.Region.Width - 1) / 2.0 : 0,
-                                         psf is PixelPolynomialPsf r ? r.Region.MinY + (r.Region.Height - 1) / 2.0 : 0), f[4].Header.GetDouble("PSFFWHM"), 9);
+            Assert.Equal([(long)psf.KernelSize, psf.KernelSize, psf is PixelBasisPsf p ? p.Terms : 1], f[4].Axes);
+            Assert.Equal(psf.ComputeFwhm(psf is PixelBasisPsf q ? q.Region.MinX + (q.Region.Width - 1) / 2.0 : 0,
+                                         psf is PixelBasisPsf r ? r.Region.MinY + (r.Region.Height - 1) / 2.0 : 0), f[4].Header.GetDouble("PSFFWHM"), 9);
         }
         using var back = ExposureFits.Read(path);
         Assert.NotNull(back.Psf);
@@ -72,7 +72,7 @@ public class PsfFitsTests
         foreach (var (x, y) in Positions)
         {
             Assert.Equal(Kernel(psf, x, y), Kernel(back.Psf, x, y));
-            Assert.Equal(psf.ComputeShape(x, y), back.Psf.ComputeShape(x, y));
+            Assert.Equal(psf.ComputeMoments(x, y), back.Psf.ComputeMoments(x, y));
         }
         Peers.AssertFitsverifyClean(path);
     }
@@ -104,7 +104,8 @@ public class PsfFitsTests
     {
         public int KernelSize => 3;
         public void ComputeKernelImage(double x, double y, Span2D<float> destination) => destination.Fill(1f / 9);
-        public PsfShape ComputeShape(double x, double y) => new(1, 1, 0);
+        public PsfMoments ComputeMoments(double x, double y) => new(1, 1, 0);
+        public double ComputeFwhm(double x, double y) => 2.35;
     }
 
     /// <summary>Writes the PSF extension of <paramref name="psf"/> with its header edited, and reads it back.</summary>

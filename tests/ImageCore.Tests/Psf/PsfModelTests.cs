@@ -34,10 +34,10 @@ public class PsfModelTests
                 Assert.Equal(k[j, i], k[i, j]);
             }
         Assert.Equal(Math.Exp(-1 / (2 * sigma * sigma)), k[c, c + 1] / k[c, c], 5);
-        Assert.Equal(new PsfShape(sigma * sigma, sigma * sigma, 0), psf.ComputeShape(100, 200));
+        Assert.Equal(new PsfMoments(sigma * sigma, sigma * sigma, 0), psf.ComputeMoments(100, 200));
         Assert.Equal(2.3548200450309493 * sigma, psf.ComputeFwhm(5, 5), 12);
         // The kernel image's own adaptive moments agree with the exact ones for a well-sampled Gaussian.
-        if (sigma >= 1.5) Assert.Equal(sigma, PsfExtensions.KernelImageShape(new ReadOnlySpan2D<float>(k)).DeterminantRadius, 3);
+        if (sigma >= 1.5) Assert.Equal(sigma, PsfExtensions.KernelImageMoments(new ReadOnlySpan2D<float>(k)).DeterminantRadius, 3);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class PsfModelTests
         double Profile(int dx, int dy) => Math.Exp(-(dx * dx + dy * dy) / (2 * 1.5 * 1.5)) + 0.1 * Math.Exp(-(dx * dx + dy * dy) / (2 * 3.75 * 3.75));
         foreach (var (dx, dy) in new[] { (1, 0), (3, 2), (6, 6), (0, 9) })
             Assert.Equal(Profile(dx, dy) / Profile(0, 0), k[15 + dy, 15 + dx] / k[15, 15], 5);
-        var shape = psf.ComputeShape(0, 0);
+        var shape = psf.ComputeMoments(0, 0);
         Assert.InRange(shape.DeterminantRadius, 1.5, 3.75);
         Assert.Equal(0, shape.E1, 6);
         Assert.Equal(0, shape.E2, 6);
@@ -98,15 +98,15 @@ public class PsfModelTests
     [Fact]
     public void Polynomial_terms_run_by_degree()
     {
-        Assert.Equal([(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (3, 0), (2, 1)], Enumerable.Range(0, 8).Select(PixelPolynomialPsf.Term));
-        Assert.Equal([1, 3, 6, 10], new[] { 0, 1, 2, 3 }.Select(PixelPolynomialPsf.TermCount));
+        Assert.Equal([(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2), (3, 0), (2, 1)], Enumerable.Range(0, 8).Select(PixelBasisPsf.Term));
+        Assert.Equal([1, 3, 6, 10], new[] { 0, 1, 2, 3 }.Select(PixelBasisPsf.TermCount));
         Span<double> t = stackalloc double[6];
-        PixelPolynomialPsf.EvaluateTerms(2, 0.5, -2, t);
+        PixelBasisPsf.EvaluateTerms(2, 0.5, -2, t);
         Assert.Equal([1, 0.5, -2, 0.25, -1, 4], t.ToArray());
     }
 
     /// <summary>A model whose constant term is a Gaussian of sigma 2 and whose u term makes the kernel wider to the right.</summary>
-    private static (PixelPolynomialPsf Psf, float[] G2, float[] G3) Varying()
+    private static (PixelBasisPsf Psf, float[] G2, float[] G3) Varying()
     {
         int k = 25;
         var g2 = Kernel(new GaussianPsf(k, 2)).Cast<float>().ToArray();
@@ -117,7 +117,7 @@ public class PsfModelTests
             basis[i] = 0.5f * (g2[i] + g3[i]);            // u = 0: the mean of the two
             basis[k * k + i] = 0.5f * (g3[i] - g2[i]);    // u = +1: g3; u = -1: g2
         }
-        return (new PixelPolynomialPsf(k, 1, new Box2I(100, 50, 2001, 1001), basis), g2, g3);
+        return (new PixelBasisPsf(k, 1, new Box2I(100, 50, 2001, 1001), basis), g2, g3);
     }
 
     [Fact]
@@ -137,21 +137,21 @@ public class PsfModelTests
             Assert.Equal(g3[i], right[i], 6);
         }
         Assert.Equal(right, beyond);
-        Assert.Equal(2.0, psf.ComputeShape(100, 300).DeterminantRadius, 3);
-        Assert.Equal(3.0, psf.ComputeShape(2100, 700).DeterminantRadius, 3);
+        Assert.Equal(2.0, psf.ComputeMoments(100, 300).DeterminantRadius, 3);
+        Assert.Equal(3.0, psf.ComputeMoments(2100, 700).DeterminantRadius, 3);
         Assert.Equal(1, Sum(Kernel(psf, 1500, 700)), 5);
     }
 
     [Fact]
     public void A_pixel_polynomial_psf_refuses_a_basis_that_does_not_fit()
     {
-        Assert.Throws<ArgumentException>(() => new PixelPolynomialPsf(5, 2, new Box2I(0, 0, 10, 10), new float[5 * 25]));
-        Assert.Throws<ArgumentException>(() => new PixelPolynomialPsf(5, 0, new Box2I(0, 0, 0, 10), new float[25]));
+        Assert.Throws<ArgumentException>(() => new PixelBasisPsf(5, 2, new Box2I(0, 0, 10, 10), new float[5 * 25]));
+        Assert.Throws<ArgumentException>(() => new PixelBasisPsf(5, 0, new Box2I(0, 0, 0, 10), new float[25]));
         var nan = new float[25];
         nan[3] = float.NaN;
-        Assert.Throws<ArgumentException>(() => new PixelPolynomialPsf(5, 0, new Box2I(0, 0, 10, 10), nan));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new PixelPolynomialPsf(4, 0, new Box2I(0, 0, 10, 10), new float[16]));
+        Assert.Throws<ArgumentException>(() => new PixelBasisPsf(5, 0, new Box2I(0, 0, 10, 10), nan));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PixelBasisPsf(4, 0, new Box2I(0, 0, 10, 10), new float[16]));
         // A basis that sums to zero has no kernel.
-        Assert.Throws<InvalidOperationException>(() => new PixelPolynomialPsf(5, 0, new Box2I(0, 0, 10, 10), new float[25]).ComputeKernelImage(1, 1));
+        Assert.Throws<InvalidOperationException>(() => new PixelBasisPsf(5, 0, new Box2I(0, 0, 10, 10), new float[25]).ComputeKernelImage(1, 1));
     }
 }

@@ -3,7 +3,7 @@
 and numpy from the convention alone (docs/psf.md), for ImageCore's interop test.
 
 Prints one JSON object: {"type": PSFTYPE, "size": NAXIS1, "kernels": [[row, row, ...], ...]}, one kernel per (X, Y),
-each normalised to sum 1. Only PSFTYPE = 'PIXPOLY' is evaluated from its cube; for GAUSSIAN and DOUBLEGAUSSIAN the
+each normalised to sum 1. Only PSFTYPE = 'PIXELBASIS' is evaluated from its cube; for GAUSSIAN and DOUBLEGAUSSIAN the
 profile is evaluated from the keywords at the pixel centres.
 """
 import json
@@ -24,7 +24,7 @@ def main():
         r2 = (xx - c) ** 2 + (yy - c) ** 2
         kernels = []
         for x, y in zip(coords[0::2], coords[1::2]):
-            if h["PSFTYPE"] == "PIXPOLY":
+            if h["PSFTYPE"] == "PIXELBASIS":
                 hx = max((h["REGMAXX"] - h["REGMINX"]) / 2.0, 0.5)
                 hy = max((h["REGMAXY"] - h["REGMINY"]) / 2.0, 0.5)
                 u = np.clip((x - (h["REGMINX"] + h["REGMAXX"]) / 2.0) / hx, -1, 1)

@@ -11,7 +11,7 @@ namespace ImageCore.Psf;
 /// never extrapolates. The terms run by total degree, then by the power of v: 1, u, v, u^2, u v, v^2, ...
 /// (<see cref="Term"/>); <see cref="SpatialOrder"/> 0 is a constant PSF.
 /// </summary>
-public sealed class PixelPolynomialPsf : IPsf
+public sealed class PixelBasisPsf : IPsf
 {
     private readonly float[] _basis;
 
@@ -22,7 +22,7 @@ public sealed class PixelPolynomialPsf : IPsf
     /// <param name="basis"><see cref="TermCount(int)"/> kernel images of kernelSize^2 pixels, one after the other, each
     /// row by row (the layout of the FITS cube); copied.</param>
     /// <exception cref="ArgumentException">Sizes that do not agree, an empty region, or a value that is not finite.</exception>
-    public PixelPolynomialPsf(int kernelSize, int spatialOrder, Box2I region, ReadOnlySpan<float> basis)
+    public PixelBasisPsf(int kernelSize, int spatialOrder, Box2I region, ReadOnlySpan<float> basis)
     {
         GaussianPsf.CheckSize(kernelSize);
         if (spatialOrder is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(spatialOrder), $"spatial order {spatialOrder} must be 0..10");
@@ -126,12 +126,16 @@ public sealed class PixelPolynomialPsf : IPsf
 
     /// <inheritdoc/>
     /// <remarks>Adaptive moments of the kernel image.</remarks>
-    public PsfShape ComputeShape(double x, double y)
+    public PsfMoments ComputeMoments(double x, double y)
     {
-        using var kernel = this.ComputeKernelImage(x, y);
-        return PsfExtensions.KernelImageShape(kernel.AsSpan2D());
+        return PsfExtensions.KernelImageMoments(new ReadOnlySpan2D<float>(this.ComputeKernelImage(x, y)));
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"PixelPolynomialPsf({KernelSize}x{KernelSize}, order {SpatialOrder}, region {Region})";
+    /// <remarks>The kernel is a pixelised image (fitted to stars), so the pixel is removed from its moments first:
+    /// <c>ComputeMoments(x, y).WithoutPixel().Fwhm</c>.</remarks>
+    public double ComputeFwhm(double x, double y) => ComputeMoments(x, y).WithoutPixel().Fwhm;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"PixelBasisPsf({KernelSize}x{KernelSize}, order {SpatialOrder}, region {Region})";
 }

@@ -6,4 +6,4 @@ namespace ImageCore.Characterize;
 /// <param name="Psf">The model (set it as the exposure's <c>Psf</c> to keep it).</param>
 /// <param name="Selection">The PSF stars and what each cut removed.</param>
 /// <param name="Fit">The fit's per-star results, the spatial order and the stars used.</param>
-public sealed record MeasurePsfResult(PixelPolynomialPsf Psf, PsfStarSelection Selection, PsfFitResult Fit);
+public sealed record PsfDeterminerResult(PixelBasisPsf Psf, PsfStarSelection Selection, PsfFitResult Fit);

@@ -7,7 +7,7 @@ namespace ImageCore.Characterize;
 /// <see cref="PsfStarSelector"/>, then <see cref="PsfFitter"/>. The exposure is not changed; the caller sets
 /// <c>exposure.Psf = result.Psf</c>.
 /// </summary>
-public static class MeasurePsfTask
+public static class PsfDeterminer
 {
     /// <summary>The PSF model of <paramref name="exposure"/>.</summary>
     /// <param name="exposure">Background subtracted, with variance (electrons, as after ISR) and mask (cosmic rays
@@ -15,12 +15,12 @@ public static class MeasurePsfTask
     /// <param name="footprints">Its detections, parent coordinates.</param>
     /// <param name="config">Checked first.</param>
     /// <param name="initialSigma">Starting width for the stars' adaptive moments, pixels; null for the exposure's current
-    /// PSF, else <see cref="PsfStarSelectionConfig.InitialSigma"/>.</param>
+    /// PSF, else <see cref="PsfStarSelectorConfig.InitialSigma"/>.</param>
     /// <param name="cancel">Checked between footprints and between fit iterations.</param>
     /// <exception cref="ConfigException">A configuration value out of range.</exception>
     /// <exception cref="PsfMeasurementException">Too few PSF stars (with the count each cut removed) or an unusable fit;
     /// the message starts with the exposure's detector and visit.</exception>
-    public static MeasurePsfResult Run(Exposure exposure, IReadOnlyList<Footprint> footprints, MeasurePsfConfig config,
+    public static PsfDeterminerResult Measure(Exposure exposure, IReadOnlyList<Footprint> footprints, PsfDeterminerConfig config,
                                        double? initialSigma = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(exposure);
@@ -29,6 +29,6 @@ public static class MeasurePsfTask
         config.Validate();
         var selection = PsfStarSelector.Select(exposure, footprints, config.StarSelection, initialSigma, cancel);
         var fit = PsfFitter.Fit(exposure, selection, config.Fit, cancel);
-        return new MeasurePsfResult(fit.Psf, selection, fit);
+        return new PsfDeterminerResult(fit.Psf, selection, fit);
     }
 }

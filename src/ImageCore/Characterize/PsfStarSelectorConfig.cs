@@ -7,7 +7,7 @@ namespace ImageCore.Characterize;
 /// <see cref="LocusSeedStep"/> w) and refined by clipping the smallest cluster at <see cref="LocusClipSigma"/> about its
 /// median (sigma the smaller of the standard deviation and 0.741 IQR).
 /// </summary>
-public sealed record PsfStarSelectionConfig
+public sealed record PsfStarSelectorConfig
 {
     /// <summary>A footprint with more peaks than this is a blend, not a PSF star.</summary>
     public int MaxPeaks { get; init; } = 1;
@@ -63,7 +63,7 @@ public sealed record PsfStarSelectionConfig
 
     /// <summary>Checks every value, naming it under <paramref name="path"/>.</summary>
     /// <exception cref="ConfigException">A value out of range.</exception>
-    public void Validate(string path = nameof(PsfStarSelectionConfig))
+    public void Validate(string path = nameof(PsfStarSelectorConfig))
     {
         string p = path + ".";
         ConfigChecks.InRange(MaxPeaks, 1, 1000, p + nameof(MaxPeaks));

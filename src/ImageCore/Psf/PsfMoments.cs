@@ -8,7 +8,7 @@ namespace ImageCore.Psf;
 /// <param name="Ixx">&lt;dx^2&gt;, pixels^2.</param>
 /// <param name="Iyy">&lt;dy^2&gt;, pixels^2.</param>
 /// <param name="Ixy">&lt;dx dy&gt;, pixels^2.</param>
-public readonly record struct PsfShape(double Ixx, double Iyy, double Ixy)
+public readonly record struct PsfMoments(double Ixx, double Iyy, double Ixy)
 {
     /// <summary>FWHM over sigma of a Gaussian, 2 sqrt(2 ln 2).</summary>
     public const double FwhmPerSigma = 2.3548200450309493;
@@ -38,4 +38,8 @@ public readonly record struct PsfShape(double Ixx, double Iyy, double Ixy)
 
     /// <summary>|e| = sqrt(e1^2 + e2^2) = (a^2 - b^2) / (a^2 + b^2) for axes a, b.</summary>
     public double Ellipticity => Math.Sqrt(E1 * E1 + E2 * E2);
+
+    /// <summary>The moments of a pixelised image with the pixel's own removed: Ixx and Iyy less 1/12 pixel^2 (the variance
+    /// of a uniform pixel), so that a Gaussian of sigma s integrated over pixels gives s^2 again.</summary>
+    public PsfMoments WithoutPixel() => new(Ixx - 1 / 12.0, Iyy - 1 / 12.0, Ixy);
 }
