@@ -3,7 +3,8 @@ using ImageCore.Simulation;
 
 namespace ImageCore.Cli;
 
-/// <summary><c>imagecore simulate --out DIR [--visits N] [--detectors ...] [--scale S] [--seed S] [--band B]</c>.</summary>
+/// <summary><c>imagecore simulate --out DIR [--visits N] [--detectors ...] [--scale S] [--seed S] [--band B] [--seeing FWHM]
+/// [--seeing-gradient G]</c>.</summary>
 internal static class SimulateCommand
 {
     public static Command Create()
@@ -15,13 +16,19 @@ internal static class SimulateCommand
         var scale = new Option<int>("--scale") { Description = "shrink every amplifier dimension by 1, 2, 4 or 8", DefaultValueFactory = _ => defaults.Scale };
         var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same files", DefaultValueFactory = _ => defaults.Seed };
         var band = new Option<string>("--band") { Description = "filter band (u g r i z y)", DefaultValueFactory = _ => defaults.Band };
-        var command = new Command("simulate", "Write simulated LSSTCam raws, master calibrations and truth") { outDir, visits, detectors, scale, seed, band };
+        var seeing = new Option<double>("--seeing") { Description = "median seeing FWHM, arcsec (each visit draws 0.8-1.2 times it)", DefaultValueFactory = _ => defaults.SeeingFwhmArcsec };
+        var gradient = new Option<double>("--seeing-gradient")
+        {
+            Description = "spatially varying PSF: fractional change of the FWHM per 320 mm of focal plane, 0..0.9", DefaultValueFactory = _ => defaults.SeeingGradient,
+        };
+        var command = new Command("simulate", "Write simulated LSSTCam raws, master calibrations and truth") { outDir, visits, detectors, scale, seed, band, seeing, gradient };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var config = defaults with
             {
                 Visits = parse.GetValue(visits), Detectors = parse.GetValue(detectors)!, Scale = parse.GetValue(scale),
-                Seed = parse.GetValue(seed), Band = parse.GetValue(band)!,
+                Seed = parse.GetValue(seed), Band = parse.GetValue(band)!, SeeingFwhmArcsec = parse.GetValue(seeing),
+                SeeingGradient = parse.GetValue(gradient),
             };
             string dir = parse.GetValue(outDir)!.FullName;
             var result = Simulator.Run(dir, config, progress: new Progress<string>(_ => { }));

@@ -1,6 +1,7 @@
 using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
+using ImageCore.Psf;
 
 namespace ImageCore.Images;
 
@@ -18,7 +19,8 @@ namespace ImageCore.Images;
 /// <para><b>Ownership.</b> The exposure owns its planes: <see cref="Dispose"/> returns them to their pool, after which
 /// no view of them may be used. An exposure may be read from several threads at once; writing pixels from several
 /// threads is safe for disjoint rows; setting properties is not thread-safe.</para>
-/// <para>A PSF model is not part of an exposure yet (it comes with the characterize step).</para>
+/// <para><b>PSF.</b> <see cref="Psf"/>, the model the characterize step measures, is kept beside the metadata (not in
+/// its cards) and written as the file's <c>PSF</c> extension (<see cref="PsfFits"/>).</para>
 /// </summary>
 public sealed class Exposure : IDisposable
 {
@@ -122,6 +124,10 @@ public sealed class Exposure : IDisposable
         get => VisitInfo.FromMetadata(Metadata);
         set => (value ?? new VisitInfo()).WriteTo(Metadata);
     }
+
+    /// <summary>The PSF model, parent pixel coordinates; null when the exposure has none (before characterization).
+    /// <see cref="ExposureFits"/> writes it as the <c>PSF</c> extension after VARIANCE and reads it back.</summary>
+    public IPsf? Psf { get; set; }
 
     /// <summary>Returns all planes to their pool.</summary>
     public void Dispose() => MaskedImage.Dispose();

@@ -3,6 +3,7 @@ using CommunityToolkit.HighPerformance;
 using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
+using ImageCore.Psf;
 
 namespace ImageCore.Images;
 
@@ -10,7 +11,9 @@ namespace ImageCore.Images;
 /// Reads and writes <see cref="Exposure"/>s in afw's FITS layout: an empty primary HDU holding the
 /// metadata, then IMAGE (float32), MASK (int32, one <c>MP_&lt;NAME&gt; = bit</c> card per plane) and
 /// VARIANCE (float32) extensions with EXTTYPE and EXTNAME set and xy0 recorded as LTV1/LTV2 = -xy0
-/// (and as afw's "A" pixel WCS, CRVAL1A/CRVAL2A = xy0).
+/// (and as afw's "A" pixel WCS, CRVAL1A/CRVAL2A = xy0). An exposure with a <see cref="Exposure.Psf"/> has a fifth
+/// extension, <c>PSF</c> (<see cref="PsfFits"/>; afw keeps its PSF in binary-table archive HDUs instead, which ImageCore
+/// does not write).
 /// </summary>
 public static class ExposureFits
 {
@@ -33,7 +36,7 @@ public static class ExposureFits
         writer.Commit();
     }
 
-    /// <summary>Writes the four HDUs of <paramref name="exposure"/> to a new (empty) writer.</summary>
+    /// <summary>Writes the four HDUs of <paramref name="exposure"/> (five with a PSF) to a new (empty) writer.</summary>
     public static void Write(FitsWriter writer, Exposure exposure) => Write(writer, exposure, CancellationToken.None);
 
     private static void Write(FitsWriter writer, Exposure exposure, CancellationToken cancel)
@@ -48,6 +51,7 @@ public static class ExposureFits
         writer.WriteImage(maskHeader, (ReadOnlySpan2D<int>)mi.Mask.Image.Pixels);
         cancel.ThrowIfCancellationRequested();
         writer.WriteImage(varianceHeader, (ReadOnlySpan2D<float>)mi.Variance.Pixels);
+        if (exposure.Psf is not null) PsfFits.Write(writer, exposure.Psf);
     }
 
     /// <summary>The IMAGE, MASK (with one MP_ card per plane) and VARIANCE extension headers of an exposure with this
@@ -62,13 +66,14 @@ public static class ExposureFits
     }
 
     /// <summary>Reads an exposure written in the afw layout (by ImageCore, afw or astropy): its planes, mask plane names,
-    /// xy0, metadata and WCS (the IMAGE HDU's, else the primary header's; <see cref="HduWcs"/>).</summary>
+    /// xy0, metadata, WCS (the IMAGE HDU's, else the primary header's; <see cref="HduWcs"/>) and PSF (the <c>PSF</c>
+    /// extension, where there is one).</summary>
     /// <example><code>
     /// using var exposure = ExposureFits.Read("postisr/000042/R22_S11.fits");
     /// var (ra, dec) = exposure.Wcs!.PixelToSky(100, 200);
     /// </code></example>
     /// <exception cref="FitsFormatException">A plane is missing, of the wrong type or size, the file is malformed, or
-    /// its WCS is (or two WCSs in it disagree).</exception>
+    /// its WCS or PSF extension is (or two WCSs in it disagree).</exception>
     public static Exposure Read(string path) => Read(path, CancellationToken.None);
 
     /// <summary><see cref="Read(string)"/>, giving up between planes once <paramref name="cancel"/> is cancelled.</summary>
@@ -95,6 +100,7 @@ public static class ExposureFits
             try { wcs = HduWcs.Read(layout.Image, layout.Metadata, layout.BBox); }
             catch (UnsupportedWcsException e) { unsupported = e; }
         }
+        var psf = layout.Psf is null ? null : PsfFits.Read(file, layout.Psf);
         Image<float>? image = null, variance = null;
         Mask? mask = null;
         try
@@ -107,7 +113,7 @@ public static class ExposureFits
             variance = new Image<float>(file.ReadImage<float>(layout.Variance), layout.Xy0);
             mask.ClearPlanes();
             foreach (var (name, bit) in layout.MaskPlanes) mask.SetPlane(name, bit);
-            var exposure = new Exposure(new MaskedImage(image, mask, variance), layout.Metadata, wcs);
+            var exposure = new Exposure(new MaskedImage(image, mask, variance), layout.Metadata, wcs) { Psf = psf };
             if (unsupported is not null) exposure.SetUnsupportedWcs(unsupported);
             return exposure;
         }
@@ -121,10 +127,13 @@ public static class ExposureFits
     }
 
     /// <summary>What the headers of an exposure file say: its three plane HDUs (the same size, MASK int32), xy0,
-    /// the mask planes named by MP_ cards (bits 0..30; without any, a mask's default planes) and the primary header's cards
-    /// as metadata.</summary>
+    /// the mask planes named by MP_ cards (bits 0..30; without any, a mask's default planes), the primary header's cards
+    /// as metadata, and the PSF extension if there is one.</summary>
     internal sealed record Layout(FitsHdu Image, FitsHdu Mask, FitsHdu Variance, Point2I Xy0, IReadOnlyList<(string Name, int Bit)> MaskPlanes, FitsHeader Metadata)
     {
+        /// <summary>The <c>PSF</c> extension (<see cref="PsfFits"/>), or null.</summary>
+        public FitsHdu? Psf { get; init; }
+
         /// <summary>The pixel box of the planes.</summary>
         public Box2I BBox => new(Xy0.X, Xy0.Y, (int)Image.Width, (int)Image.Height);
     }
@@ -158,7 +167,7 @@ public static class ExposureFits
         var metadata = new FitsHeader(file.Name, 0);
         foreach (var c in primary.Header)
             if (c.Kind == FitsValueKind.Commentary || !MetadataSkip.IsMatch(c.Keyword)) metadata.Add(c);
-        return new Layout(imageHdu, maskHdu, varianceHdu, ReadXy0(imageHdu), planes, metadata);
+        return new Layout(imageHdu, maskHdu, varianceHdu, ReadXy0(imageHdu), planes, metadata) { Psf = file.FindHdu(PsfFits.ExtName) };
     }
 
     private static FitsHdu Require(FitsFile file, string extname) =>

@@ -46,12 +46,19 @@ public sealed record SimulationConfig
     /// <summary>Median seeing FWHM, arcsec (each visit draws its own around it).</summary>
     public double SeeingFwhmArcsec { get; init; } = 0.8;
 
+    /// <summary>A spatially varying PSF: the fractional change of the seeing FWHM per 320 mm of focal plane (its
+    /// radius), along a direction each visit draws (<c>SeeingField</c>); 0..0.9. With the default 0 the PSF is the same
+    /// everywhere; 0.5 makes it about 6.6% wider on one side of a detector than on the other.</summary>
+    public double SeeingGradient { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option for out-of-range values.</summary>
     public void Validate()
     {
         if (Visits < 1) throw new ArgumentException($"--visits must be at least 1 (is {Visits})");
         if (Scale is not (1 or 2 or 4 or 8)) throw new ArgumentException($"--scale must be 1, 2, 4 or 8 (is {Scale})");
         if (!"ugrizy".Contains(Band) || Band.Length != 1) throw new ArgumentException($"--band must be one of u, g, r, i, z, y (is '{Band}')");
+        if (!(SeeingFwhmArcsec > 0) || !double.IsFinite(SeeingFwhmArcsec)) throw new ArgumentException($"the seeing FWHM must be finite and > 0 (is {SeeingFwhmArcsec})");
+        if (!(SeeingGradient >= 0 && SeeingGradient <= 0.9)) throw new ArgumentException($"--seeing-gradient must be 0..0.9 (is {SeeingGradient})");
         if (!(ExposureTime > 0) || !(DarkTime >= ExposureTime)) throw new ArgumentException("exposure time must be > 0 and dark time at least the exposure time");
     }
 }

@@ -25,7 +25,7 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c> (the sources in its pixels),
 /// <c>DET.cosmics.fits</c> and
 /// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
-/// PSF, flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
+/// PSF (round; its width may vary across the focal plane, <see cref="SimulationConfig.SeeingGradient"/>), flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
 /// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
 /// cosmic rays (their pixels in <c>truth/VVVVVV/DET.cosmics.fits</c>). crosstalk within each row of segments (<c>calib/crosstalk/DET.json</c>), a mild quadratic
@@ -62,15 +62,16 @@ public static class Simulator
     }
 
     /// <summary>Where visit <paramref name="visit"/> of <paramref name="config"/> points (dithered about the field's centre)
-    /// and its seeing FWHM, arcseconds: drawn from the visit's own seed, so a plan without pixels
-    /// (<c>QuantumGraphPlanner.PlanSimulated</c>) gets the pointings the raws would have.</summary>
-    internal static (Pointing Pointing, double SeeingFwhmArcsec) VisitConditions(SimulationConfig config, int visit)
+    /// and its seeing (FWHM at the boresight, and the gradient's direction): drawn from the visit's own seed, so a plan
+    /// without pixels (<c>QuantumGraphPlanner.PlanSimulated</c>) gets the pointings the raws would have.</summary>
+    internal static (Pointing Pointing, SeeingField Seeing) VisitConditions(SimulationConfig config, int visit)
     {
         var v = new Noise(Seed(config.Seed, visit, -1, 1));
         double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
         double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
         var pointing = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
-        return (pointing, config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform()));
+        double fwhm = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
+        return (pointing, new SeeingField(fwhm, config.SeeingGradient, 360 * v.Uniform()));
     }
 
     /// <summary>Writes the repository under <paramref name="outDir"/>.</summary>
@@ -95,7 +96,7 @@ public static class Simulator
         double s2 = config.Scale * (double)config.Scale;
 
         var pointings = new Pointing[config.Visits];
-        var seeings = new double[config.Visits];
+        var seeings = new SeeingField[config.Visits];
         for (int visit = 0; visit < config.Visits; visit++)
             (pointings[visit], seeings[visit]) = VisitConditions(config, visit);
         var sky = SkyCatalog(cam, detectors, pointings, config);
@@ -140,11 +141,12 @@ public static class Simulator
             {
                 cancel.ThrowIfCancellationRequested();
                 var pointing = pointings[visit];
-                double seeing = seeings[visit];
-                double psfSigma = seeing / 2.3548 / cam.PixelScaleArcsec;
+                var seeing = seeings[visit];
+                double psfSigma = seeing.FwhmArcsec / SeeingField.FwhmPerSigma / cam.PixelScaleArcsec;   // at the boresight
                 var noise = new Noise(Seed(config.Seed, visit, det.Id, 2));
                 var wcs = Optics.DetectorWcs(pointing, cam, det);
-                var catalog = SkyScene.Project(sky, wcs, w, h, cam.PixelScaleArcsec, psfSigma, SourceMarginPixels(psfSigma));
+                var catalog = SkyScene.Project(sky, wcs, w, h, cam.PixelScaleArcsec, (x, y) => seeing.SigmaPixels(cam, det, x, y),
+                    SourceMarginPixels(psfSigma * (1 + config.SeeingGradient)));
                 var truth = new float[h, w];
                 SkyScene.Render(new Span2D<float>(truth), config.SkyElectrons * s2, catalog);
 
@@ -209,8 +211,12 @@ public static class Simulator
                     WriteAtomically(visitPath, new JsonObject
                     {
                         ["visit"] = visit, ["band"] = config.Band, ["exptime"] = config.ExposureTime, ["darktime"] = config.DarkTime,
-                        ["ra"] = pointing.Ra, ["dec"] = pointing.Dec, ["rotpa"] = pointing.RotPa, ["seeingFwhmArcsec"] = seeing,
+                        ["ra"] = pointing.Ra, ["dec"] = pointing.Dec, ["rotpa"] = pointing.RotPa, ["seeingFwhmArcsec"] = seeing.FwhmArcsec,
                         ["psfSigmaPixels"] = psfSigma, ["pixelScaleArcsec"] = cam.PixelScaleArcsec,
+                        ["seeingGradient"] = seeing.Gradient, ["seeingGradientAngleDeg"] = seeing.AngleDegrees,
+                        ["psfModel"] = "round Gaussian, pixel-integrated; FWHM(x, y) = seeingFwhmArcsec * (1 + seeingGradient * "
+                                       + "(x cos(angle) + y sin(angle)) / 320 mm) at focal-plane position (x, y) mm; psfSigmaPixels is the boresight's; "
+                                       + "each source's own sigma is in DET.catalog.csv",
                     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                     truths.Add(visitPath);
                 }
@@ -248,7 +254,7 @@ public static class Simulator
                     (minXi, maxXi, minEta, maxEta) = (Math.Min(minXi, xi), Math.Max(maxXi, xi), Math.Min(minEta, eta), Math.Max(maxEta, eta));
                 }
             }
-        double margin = SourceMarginPixels(2 * config.SeeingFwhmArcsec / 2.3548 / cam.PixelScaleArcsec) * cam.PixelScaleArcsec / 3600;
+        double margin = SourceMarginPixels(2 * config.SeeingFwhmArcsec * (1 + config.SeeingGradient) / 2.3548 / cam.PixelScaleArcsec) * cam.PixelScaleArcsec / 3600;
         var box = (minXi - margin, minEta - margin, maxXi + margin, maxEta + margin);
         var any = detectors[0];
         double detectorSquareDegrees = any.BBox.Width * (double)any.BBox.Height * Math.Pow(cam.PixelScaleArcsec / 3600, 2);

@@ -76,8 +76,15 @@ internal static class SkyScene
     /// <paramref name="width"/> x <paramref name="height"/> image with WCS <paramref name="wcs"/>, in its pixels:
     /// widths are the PSF (<paramref name="psfSigmaPixels"/>) and the source's own size added in quadrature.</summary>
     public static List<SimulatedSource> Project(IEnumerable<SkySource> sky, Astrometry.SkyWcs wcs, int width, int height,
-        double pixelScaleArcsec, double psfSigmaPixels, double margin)
+        double pixelScaleArcsec, double psfSigmaPixels, double margin) =>
+        Project(sky, wcs, width, height, pixelScaleArcsec, (_, _) => psfSigmaPixels, margin);
+
+    /// <summary><see cref="Project(IEnumerable{SkySource}, Astrometry.SkyWcs, int, int, double, double, double)"/> with a
+    /// PSF that varies over the image: <paramref name="psfSigmaAt"/> gives its sigma (pixels) at a source's pixel position.</summary>
+    public static List<SimulatedSource> Project(IEnumerable<SkySource> sky, Astrometry.SkyWcs wcs, int width, int height,
+        double pixelScaleArcsec, Func<double, double, double> psfSigmaAt, double margin)
     {
+        ArgumentNullException.ThrowIfNull(psfSigmaAt);
         ArgumentNullException.ThrowIfNull(wcs);
         ArgumentNullException.ThrowIfNull(sky);
         // A cheap pre-selection on the sky (a circle around the image centre), then the exact projection.
@@ -93,8 +100,8 @@ internal static class SkyScene
             if (cosDistance < cosRadius) continue;
             var (x, y) = wcs.SkyToPixel(s.Ra, s.Dec);
             if (x < -margin || y < -margin || x > width - 1 + margin || y > height - 1 + margin) continue;
-            double own = s.IntrinsicSigmaArcsec / pixelScaleArcsec;
-            list.Add(new SimulatedSource(x, y, s.FluxElectrons, Math.Sqrt(psfSigmaPixels * psfSigmaPixels + own * own), s.IsGalaxy));
+            double own = s.IntrinsicSigmaArcsec / pixelScaleArcsec, psf = psfSigmaAt(x, y);
+            list.Add(new SimulatedSource(x, y, s.FluxElectrons, Math.Sqrt(psf * psf + own * own), s.IsGalaxy));
         }
         return list;
     }
