@@ -16,7 +16,7 @@ internal static class SimulateCommand
         var scale = new Option<int>("--scale") { Description = "shrink every amplifier dimension by 1, 2, 4 or 8", DefaultValueFactory = _ => defaults.Scale };
         var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same files", DefaultValueFactory = _ => defaults.Seed };
         var band = new Option<string>("--band") { Description = "filter band (u g r i z y)", DefaultValueFactory = _ => defaults.Band };
-        var seeing = new Option<double>("--seeing") { Description = "median seeing FWHM, arcsec (each visit draws 0.8-1.2 times it)", DefaultValueFactory = _ => defaults.SeeingFwhmArcsec };
+        var seeing = new Option<double?>("--seeing") { Description = "median seeing FWHM, arcsec (each visit draws 0.8-1.2 times it); default 0.8 x --scale, a PSF of about 4 px FWHM at every scale" };
         var gradient = new Option<double>("--seeing-gradient")
         {
             Description = "spatially varying PSF: fractional change of the FWHM per 320 mm of focal plane, 0..0.9", DefaultValueFactory = _ => defaults.SeeingGradient,

@@ -28,13 +28,17 @@ public sealed record CharacterizeConfig
     public DetectionConfig Detection { get; init; } = new();
 
     /// <summary>This configuration for data simulated at 1/<paramref name="scale"/> size (pixels <paramref name="scale"/>
-    /// times larger): the background bin size divided by the scale (at least 16 px). The PSF settings are not scaled:
-    /// they follow the data's seeing, which a scaled simulation chooses.</summary>
+    /// times larger): the background bin size divided by the scale, but not below <see cref="MinScaledBinSize"/>. The PSF
+    /// settings are not scaled: they follow the data's seeing, which a scaled simulation scales with its pixels (a PSF of
+    /// about 4 px FWHM at every scale), so bins much smaller than 32 px would follow the wings of its bright stars.</summary>
     public CharacterizeConfig ForScale(int scale)
     {
         if (scale < 1) throw new ConfigException("scale", scale, "must be >= 1");
-        return scale == 1 ? this : this with { Background = Background with { BinSize = Math.Max(16, Background.BinSize / scale) } };
+        return scale == 1 ? this : this with { Background = Background with { BinSize = Math.Max(Math.Min(MinScaledBinSize, Background.BinSize), Background.BinSize / scale) } };
     }
+
+    /// <summary>The smallest background bin <see cref="ForScale"/> makes, pixels (8 FWHM of a 4 px PSF).</summary>
+    public const int MinScaledBinSize = 32;
 
     /// <summary>Throws <see cref="ConfigException"/> naming the setting (<c>CharacterizeConfig.Background.BinSize</c>) when one is
     /// out of range or a section is null.</summary>

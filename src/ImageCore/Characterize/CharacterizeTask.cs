@@ -5,8 +5,9 @@ namespace ImageCore.Characterize;
 
 /// <summary>
 /// The core of Rubin's calibrateImage on one post-ISR exposure, in place: (1) the sky background measured on a mesh of
-/// bins (detections, saturated and bad pixels left out) and subtracted; (2) cosmic rays found, flagged CR and repaired
-/// (INTRP); (3) bright sources detected with a first-guess Gaussian PSF (<see cref="CharacterizeConfig.InitialPsfFwhm"/>);
+/// bins (saturated and bad pixels left out) and subtracted; (2) cosmic rays found, flagged CR and repaired (INTRP);
+/// the sources detected at the final threshold with the first-guess PSF and the background measured again without
+/// them; (3) bright sources detected with a first-guess Gaussian PSF (<see cref="CharacterizeConfig.InitialPsfFwhm"/>);
 /// (4) PSF stars selected among them and the PSF model fitted, set as <see cref="Exposure.Psf"/>; (5) the final
 /// detection with the measured PSF's width, which leaves DETECTED set on the sources. A few keywords summarise the
 /// result in the exposure's metadata. An exposure with too few PSF stars fails with a
@@ -40,14 +41,25 @@ public static class CharacterizeTask
         var cosmicRays = CosmicRays.FindAndRepair(image, config.CosmicRays, maxDegreeOfParallelism, cancel);
         cancel.ThrowIfCancellationRequested();
 
-        var candidates = SourceDetection.Detect(image, config.InitialPsfFwhm / FwhmPerSigma, config.PsfDetection, maxDegreeOfParallelism, cancel);
+        // The background again, with the sources found at the final threshold (DETECTED, grown) left out of its bins, so
+        // that their wings do not lift the sky under them (afw's re-estimate after detection).
+        double initialSigma = config.InitialPsfFwhm / FwhmPerSigma;
+        SourceDetection.Detect(image, initialSigma, config.Detection, maxDegreeOfParallelism, cancel);
+        background.AddTo(image, maxDegreeOfParallelism);
+        background = BackgroundModel.Measure(image, config.Background, maxDegreeOfParallelism, cancel);
+        background.SubtractFrom(image, maxDegreeOfParallelism);
         cancel.ThrowIfCancellationRequested();
 
-        var psf = PsfDeterminer.Measure(exposure, candidates.Footprints, config.Psf, config.InitialPsfFwhm / FwhmPerSigma, cancel);
-        exposure.Psf = psf.Psf;
+        var candidates = SourceDetection.Detect(image, initialSigma, config.PsfDetection, maxDegreeOfParallelism, cancel);
+        cancel.ThrowIfCancellationRequested();
+
+        var psf = PsfDeterminer.Measure(exposure, candidates.Footprints, config.Psf, initialSigma, cancel);
         var box = exposure.BBox;
         double centreX = box.MinX + (box.Width - 1) / 2.0, centreY = box.MinY + (box.Height - 1) / 2.0;
         double fwhm = psf.Psf.ComputeFwhm(centreX, centreY);
+        if (!(fwhm > 0) || !double.IsFinite(fwhm))
+            throw new PsfMeasurementException(PsfMeasurementException.Describe(exposure), $"the PSF model's FWHM at the centre is {fwhm}");
+        exposure.Psf = psf.Psf;
         cancel.ThrowIfCancellationRequested();
 
         var detections = SourceDetection.Detect(image, fwhm / FwhmPerSigma, config.Detection, maxDegreeOfParallelism, cancel);

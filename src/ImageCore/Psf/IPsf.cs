@@ -65,9 +65,15 @@ public static class PsfExtensions
             }
         }
         double start = sum > 0 && sxx + syy > 0 ? Math.Sqrt(0.5 * (sxx + syy) / sum) : 1;
-        var m = AdaptiveMoments.Measure(kernel, c, r, Math.Clamp(start, 0.3, Math.Max(1, kernel.Width / 2.0)));
-        if (!(m.Moments.Ixx > 0 && m.Moments.Iyy > 0)) throw new InvalidOperationException("the kernel image has no positive second moments");
-        return m.Moments;
+        // The unweighted moments' width first; a kernel whose wings (slightly negative in a fitted model) mislead it can
+        // send the iteration astray (it then ends unconverged, on a point), so other starting widths are tried in turn.
+        double widest = Math.Max(1, kernel.Width / 2.0);
+        foreach (double sigma in (ReadOnlySpan<double>)[start, 1.5, 3, 0.8, 6])
+        {
+            var m = AdaptiveMoments.Measure(kernel, c, r, Math.Clamp(sigma, 0.3, widest));
+            if (m.Converged && m.Moments.Ixx > 0 && m.Moments.Iyy > 0) return m.Moments;
+        }
+        throw new InvalidOperationException("the kernel image's adaptive moments do not converge from any starting width");
     }
 
     /// <summary>Throws unless <paramref name="destination"/> is <paramref name="size"/> square.</summary>

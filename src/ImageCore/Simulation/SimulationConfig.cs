@@ -43,8 +43,16 @@ public sealed record SimulationConfig
     /// (uniform; each visit also draws its rotator angle ROTPA in [0, 360)).</summary>
     public double DitherDegrees { get; init; } = 0.2;
 
-    /// <summary>Median seeing FWHM, arcsec (each visit draws its own around it).</summary>
-    public double SeeingFwhmArcsec { get; init; } = 0.8;
+    /// <summary>The camera's typical seeing, 0.8" FWHM: about 4 pixels of 0.2".</summary>
+    public const double TypicalSeeingFwhmArcsec = 0.8;
+
+    /// <summary>Median seeing FWHM, arcsec (each visit draws its own around it); null (the default) for
+    /// <see cref="TypicalSeeingFwhmArcsec"/> times <see cref="Scale"/>, so that a scaled simulation's PSF is sampled as on
+    /// the camera (about 4 pixels FWHM) and characterization can measure it, as <see cref="MedianSeeingFwhmArcsec"/> says.</summary>
+    public double? SeeingFwhmArcsec { get; init; }
+
+    /// <summary>The median seeing FWHM in effect, arcsec: <see cref="SeeingFwhmArcsec"/>, or 0.8" times the scale.</summary>
+    public double MedianSeeingFwhmArcsec => SeeingFwhmArcsec ?? TypicalSeeingFwhmArcsec * Scale;
 
     /// <summary>A spatially varying PSF: the fractional change of the seeing FWHM per 320 mm of focal plane (its
     /// radius), along a direction each visit draws (<c>SeeingField</c>); 0..0.9. With the default 0 the PSF is the same
@@ -57,7 +65,7 @@ public sealed record SimulationConfig
         if (Visits < 1) throw new ArgumentException($"--visits must be at least 1 (is {Visits})");
         if (Scale is not (1 or 2 or 4 or 8)) throw new ArgumentException($"--scale must be 1, 2, 4 or 8 (is {Scale})");
         if (!"ugrizy".Contains(Band) || Band.Length != 1) throw new ArgumentException($"--band must be one of u, g, r, i, z, y (is '{Band}')");
-        if (!(SeeingFwhmArcsec > 0) || !double.IsFinite(SeeingFwhmArcsec)) throw new ArgumentException($"the seeing FWHM must be finite and > 0 (is {SeeingFwhmArcsec})");
+        if (!(MedianSeeingFwhmArcsec > 0) || !double.IsFinite(MedianSeeingFwhmArcsec)) throw new ArgumentException($"--seeing must be a finite FWHM > 0 arcsec (is {MedianSeeingFwhmArcsec})");
         if (!(SeeingGradient >= 0 && SeeingGradient <= 0.9)) throw new ArgumentException($"--seeing-gradient must be 0..0.9 (is {SeeingGradient})");
         if (!(ExposureTime > 0) || !(DarkTime >= ExposureTime)) throw new ArgumentException("exposure time must be > 0 and dark time at least the exposure time");
     }

@@ -70,7 +70,7 @@ public static class Simulator
         double dec = config.Field.Dec + config.DitherDegrees * (2 * v.Uniform() - 1);
         double ra = config.Field.Ra + config.DitherDegrees * (2 * v.Uniform() - 1) / Math.Cos(dec * Math.PI / 180);
         var pointing = new Pointing((ra % 360 + 360) % 360, dec, 360 * v.Uniform());
-        double fwhm = config.SeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
+        double fwhm = config.MedianSeeingFwhmArcsec * (0.8 + 0.4 * v.Uniform());
         return (pointing, new SeeingField(fwhm, config.SeeingGradient, 360 * v.Uniform()));
     }
 
@@ -254,7 +254,7 @@ public static class Simulator
                     (minXi, maxXi, minEta, maxEta) = (Math.Min(minXi, xi), Math.Max(maxXi, xi), Math.Min(minEta, eta), Math.Max(maxEta, eta));
                 }
             }
-        double margin = SourceMarginPixels(2 * config.SeeingFwhmArcsec * (1 + config.SeeingGradient) / 2.3548 / cam.PixelScaleArcsec) * cam.PixelScaleArcsec / 3600;
+        double margin = SourceMarginPixels(2 * config.MedianSeeingFwhmArcsec * (1 + config.SeeingGradient) / 2.3548 / cam.PixelScaleArcsec) * cam.PixelScaleArcsec / 3600;
         var box = (minXi - margin, minEta - margin, maxXi + margin, maxEta + margin);
         var any = detectors[0];
         double detectorSquareDegrees = any.BBox.Width * (double)any.BBox.Height * Math.Pow(cam.PixelScaleArcsec / 3600, 2);

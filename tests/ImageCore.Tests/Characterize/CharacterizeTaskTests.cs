@@ -17,7 +17,7 @@ public sealed class CharacterizeTaskTests(Xunit.Abstractions.ITestOutputHelper o
 
     public void Dispose() => _dir.Dispose();
 
-    private Exposure PostIsr(out double truthFwhm, out byte[,] truthCosmics)
+    private Exposure PostIsr(out double truthFwhm, out byte[,] truthCosmics, out float[,] truthImage)
     {
         var config = new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = 8, Seed = 11, SeeingFwhmArcsec = 6.4 };
         var sim = Simulator.Run(Path.Combine(_dir.Path, "data"), config);
@@ -30,6 +30,12 @@ public sealed class CharacterizeTaskTests(Xunit.Abstractions.ITestOutputHelper o
             for (int y = 0; y < plane.Height; y++)
                 for (int x = 0; x < plane.Width; x++) truthCosmics[y, x] = plane[x, y];
         }
+        using (var plane = ImageCore.Fits.Fits.ReadImage<float>(Path.Combine(truthDir, "R22_S11.fits")))
+        {
+            truthImage = new float[plane.Height, plane.Width];
+            for (int y = 0; y < plane.Height; y++)
+                for (int x = 0; x < plane.Width; x++) truthImage[y, x] = plane[x, y];
+        }
         using var raw = FitsFile.Open(sim.Raws[0]);
         return IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(Path.Combine(_dir.Path, "data", "calib")), new IsrConfig());
     }
@@ -37,9 +43,16 @@ public sealed class CharacterizeTaskTests(Xunit.Abstractions.ITestOutputHelper o
     [Fact]
     public void A_detector_is_background_subtracted_repaired_detected_and_gets_its_psf_and_the_file_keeps_them()
     {
-        using var exposure = PostIsr(out double truthFwhm, out var truthCosmics);
+        using var exposure = PostIsr(out double truthFwhm, out var truthCosmics, out var truthImage);
         var config = new CharacterizeConfig().ForScale(8);
-        Assert.Equal(16, config.Background.BinSize);
+        // How far each pixel stands above the noise-free sky before characterization: a ray's deposit (500-20,000 e-) is
+        // often below the 253 e- noise of these big pixels, so completeness is judged on the rays' 10-sigma pixels.
+        var before = exposure.MaskedImage;
+        var significance = new double[before.BBox.Height, before.BBox.Width];
+        for (int y = 0; y < before.BBox.Height; y++)
+            for (int x = 0; x < before.BBox.Width; x++)
+                significance[y, x] = (before.Image.Pixels[y, x] - truthImage[y, x]) / Math.Sqrt(before.Variance.Pixels[y, x]);
+        Assert.Equal(32, config.Background.BinSize);
         var result = CharacterizeTask.Run(exposure, config, 2);
         var mi = exposure.MaskedImage;
         output.WriteLine($"PSF FWHM {result.PsfFwhm:F3} (truth {truthFwhm:F3}) from {result.Psf.Fit.StarsUsed} stars; {result.CosmicRays.Hits} CRs, " +
@@ -68,15 +81,15 @@ public sealed class CharacterizeTaskTests(Xunit.Abstractions.ITestOutputHelper o
             {
                 int m = mi.Mask.Image.Pixels[y, x];
                 if ((m & good) != 0) continue;
-                bool isRay = truthCosmics[y, x] != 0, isFlagged = (m & cr) != 0;
-                truthPixels += isRay ? 1 : 0;
-                found += isRay && isFlagged ? 1 : 0;
+                bool isRay = truthCosmics[y, x] != 0, isFlagged = (m & cr) != 0, bright = isRay && significance[y, x] > 10;
+                truthPixels += bright ? 1 : 0;
+                found += bright && isFlagged ? 1 : 0;
                 flagged += isFlagged ? 1 : 0;
                 wrong += isFlagged && !isRay ? 1 : 0;
             }
-        output.WriteLine($"CR pixels: {found} of {truthPixels} found, {wrong} of {flagged} flagged without a ray");
+        output.WriteLine($"CR pixels: {found} of {truthPixels} over 10 sigma found, {wrong} of {flagged} flagged without a ray");
         Assert.True(truthPixels > 0);
-        Assert.True(found >= 0.8 * truthPixels, $"{found} of {truthPixels} cosmic-ray pixels found");
+        Assert.True(found >= 0.9 * truthPixels, $"{found} of {truthPixels} cosmic-ray pixels over 10 sigma found");
         Assert.True(wrong <= Math.Max(5, flagged / 4), $"{wrong} of {flagged} CR pixels without a ray");
 
         // Detection: DETECTED set on the sources, none of the image or variance non-finite where unflagged.
@@ -139,9 +152,12 @@ public sealed class CharacterizeTaskTests(Xunit.Abstractions.ITestOutputHelper o
         var config = CharacterizeConfigJson.Read("""{"background": {"binSize": 256}, "CosmicRays": {"SigmaClip": 5}}""")!;
         Assert.Equal(256, config.Background.BinSize);
         Assert.Equal(5, config.CosmicRays.SigmaClip);
-        Assert.Equal(new CharacterizeConfig().Detection, config.Detection);
+        Assert.Equal(new CharacterizeConfig().Detection.Threshold, config.Detection.Threshold);
+        Assert.Equal(10, config.PsfDetection.Threshold);
         Assert.Equal(128, new CharacterizeConfig().Background.BinSize);
         Assert.Equal(32, CharacterizeConfigJson.Read(CharacterizeConfigJson.Write(new CharacterizeConfig().ForScale(4)))!.Background.BinSize);
+        Assert.Equal(64, new CharacterizeConfig { Background = new BackgroundConfig { BinSize = 256 } }.ForScale(4).Background.BinSize);
+        Assert.Equal(20, new CharacterizeConfig { Background = new BackgroundConfig { BinSize = 20 } }.ForScale(8).Background.BinSize);
 
         Assert.Contains("Bakground", Assert.Throws<JsonException>(() => CharacterizeConfigJson.Read("""{"Bakground": {}}""")).Message);
         Assert.Equal("CharacterizeConfig.Detection", Assert.Throws<ConfigException>(() => CharacterizeConfigJson.Read("""{"Detection": null}""")).Setting);

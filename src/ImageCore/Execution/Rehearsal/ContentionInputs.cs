@@ -23,8 +23,7 @@ internal static class ContentionInputs
             if (wanted.Overlaps(["isr", "characterize", "warp", "coadd"]))
             {
                 string data = Path.Combine(workDir, "data");
-                // The seeing scales with the pixels, so that the PSF stays sampled as on the camera (characterize fits it).
-                var sim = Simulator.Run(data, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = config.Scale, Seed = 19, SeeingFwhmArcsec = 0.8 * config.Scale });
+                var sim = Simulator.Run(data, new SimulationConfig { Visits = 1, Detectors = "R22_S11", Scale = config.Scale, Seed = 19 });
                 var isr = new IsrWorkload(sim.Raws[0], new DataRepository(data).CalibrationRoot, CameraModel.LsstCam);
                 made["isr"] = isr;
                 log?.Invoke($"isr: {isr.Description}");
