@@ -239,3 +239,27 @@ public class SourceDetectionTests
         Assert.Empty(none.Footprints);
     }
 }
+
+public class FootprintMergeTests
+{
+    [Fact]
+    public void Grown_spans_merge_into_sorted_disjoint_runs_however_they_are_packed()
+    {
+        var rng = new Random(5);
+        foreach (int limit in new[] { 200, 3_000_000 })   // under and over 2^21: packed keys and the struct sort
+        {
+            var spans = new List<FootprintSpan>();
+            for (int i = 0; i < 500; i++)
+            {
+                int y = rng.Next(20) * (limit / 200), x0 = rng.Next(limit - 10);
+                spans.Add(new FootprintSpan(y, x0, x0 + rng.Next(10)));
+            }
+            var merged = FootprintSets.MergeRows(spans);
+            for (int i = 1; i < merged.Count; i++)
+                Assert.True(merged[i].Y > merged[i - 1].Y || merged[i].X0 > merged[i - 1].X1 + 1, $"runs {merged[i - 1]} and {merged[i]}");
+            var expected = spans.SelectMany(s => Enumerable.Range(s.X0, s.Length).Select(x => ((long)s.Y << 32) | (uint)x)).Distinct().Order().ToList();
+            var actual = merged.SelectMany(s => Enumerable.Range(s.X0, s.Length).Select(x => ((long)s.Y << 32) | (uint)x)).ToList();
+            Assert.Equal(expected, actual);
+        }
+    }
+}
