@@ -34,7 +34,7 @@ public class SourceDetectionTests
         {
             var result = SourceDetection.Detect(mi, Sigma, new DetectionConfig());
             Assert.Equal(25, result.Footprints.Count);
-            Assert.Equal(12, result.KernelHalfWidth);   // int(7 x 1.7 + 0.5)
+            Assert.Equal(6, result.KernelHalfWidth);    // int(7 x 1.7 + 0.5) / 2: a 13-tap kernel, as afw
             Assert.Equal(4, result.GrowRadius);         // int(2.4 x 1.7 + 0.5)
             foreach (var (x, y) in sources)
             {
@@ -215,7 +215,7 @@ public class SourceDetectionTests
     {
         using var mi = Synthetic.Image(20, 30, (_, _) => 0, 1, 19);
         mi.Image.Plane[10, 15] = 1000;
-        var result = SourceDetection.Detect(mi, Sigma, new DetectionConfig());   // h = 12 > 20 / 2
+        var result = SourceDetection.Detect(mi, 3, new DetectionConfig());   // h = int(21.5) / 2 = 10: nothing inside 20 px
         Assert.Empty(result.Footprints);
         Assert.Equal(600, mi.Mask.Count("EDGE"));
         Assert.Throws<ArgumentOutOfRangeException>(() => SourceDetection.Detect(mi, 0, new DetectionConfig()));
