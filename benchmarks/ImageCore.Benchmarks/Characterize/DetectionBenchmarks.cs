@@ -6,7 +6,7 @@ namespace ImageCore.Benchmarks.Characterize;
 
 /// <summary>
 /// Source detection on a 4096 x 4096 background-subtracted plane (noise 31.6 e-, 4000 stars of sigma 1.7 px), one
-/// thread, at the defaults (5 sigma, a 25-tap kernel, grow 4 px): the whole of <see cref="SourceDetection.Detect(MaskedImage, double, DetectionConfig, int, CancellationToken)"/>
+/// thread, at the defaults (5 sigma, a 13-tap kernel as afw sizes it, grow 4 px): the whole of <see cref="SourceDetection.Detect(MaskedImage, double, DetectionConfig, int, CancellationToken)"/>
 /// with the smoothing's scalar references as the baseline against its vector kernels. Each call clears and
 /// rewrites the DETECTED plane, so every call does the same work.
 /// </summary>

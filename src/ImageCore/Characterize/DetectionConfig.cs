@@ -17,9 +17,9 @@ public sealed record DetectionConfig
     /// <summary>Footprints are grown by int(GrowSigmas x sigma + 0.5) pixels (afw's <c>nSigmaToGrow</c>), with a disc.</summary>
     public double GrowSigmas { get; init; } = 2.4;
 
-    /// <summary>The smoothing kernel reaches int(NSigmaForKernel x sigma + 0.5) pixels either side of its centre
-    /// (afw's <c>nSigmaForKernel</c>, its width 2 x that + 1); the border it cannot reach is marked EDGE and not
-    /// searched.</summary>
+    /// <summary>The full width of the smoothing kernel in sigma (afw's <c>nSigmaForKernel</c>): its odd width is
+    /// 2h + 1 with h = int(NSigmaForKernel x sigma + 0.5) / 2 (integer division, afw's <c>calculateKernelSize</c>), so 7
+    /// reaches 3.5 sigma either side; the border of h pixels it cannot reach is marked EDGE and not searched.</summary>
     public double NSigmaForKernel { get; init; } = 7;
 
     /// <summary>Also find negative footprints (smoothed image at or below -Threshold sigma), marked DETECTED_NEGATIVE

@@ -36,7 +36,7 @@ internal static class FootprintSets
             return result;
         }
         // Grow every footprint, merge the grown spans row by row, and find the components of the union.
-        var grown = new List<FootprintSpan>();
+        var grown = new List<FootprintSpan>(runs.Count * (2 * grow + 1));
         var halfWidths = new int[2 * grow + 1];
         for (int dy = -grow; dy <= grow; dy++) halfWidths[dy + grow] = (int)Math.Floor(Math.Sqrt((double)grow * grow - (double)dy * dy));
         foreach (var g in kept)
@@ -132,15 +132,32 @@ internal static class FootprintSets
         return groups;
     }
 
-    /// <summary>The union of spans, as runs sorted by row then column, overlapping or adjacent spans of a row joined.</summary>
+    /// <summary>The union of spans (local coordinates, non-negative), as runs sorted by row then column, overlapping or
+    /// adjacent spans of a row joined. Spans of images under 2^21 px a side sort as single 63-bit keys (row, first
+    /// column, last column), which is several times faster than sorting structs by a key.</summary>
     internal static List<FootprintSpan> MergeRows(List<FootprintSpan> spans)
     {
-        var keys = new long[spans.Count];
-        var items = spans.ToArray();
-        for (int i = 0; i < items.Length; i++) keys[i] = ((long)items[i].Y << 32) | (uint)items[i].X0;
-        Array.Sort(keys, items);
+        const int Bits = 21;
+        const long Field = (1L << Bits) - 1;
+        var sorted = spans.ToArray();
+        bool packable = true;
+        foreach (var s in sorted) packable &= (s.Y | s.X0 | s.X1) >= 0 && s.Y <= Field && s.X1 <= Field;
+        if (packable)
+        {
+            var keys = new long[sorted.Length];
+            for (int i = 0; i < sorted.Length; i++) keys[i] = ((long)sorted[i].Y << (2 * Bits)) | ((long)sorted[i].X0 << Bits) | (long)sorted[i].X1;
+            Array.Sort(keys);
+            for (int i = 0; i < keys.Length; i++)
+                sorted[i] = new FootprintSpan((int)(keys[i] >> (2 * Bits)), (int)((keys[i] >> Bits) & Field), (int)(keys[i] & Field));
+        }
+        else
+        {
+            var keys = new long[sorted.Length];
+            for (int i = 0; i < sorted.Length; i++) keys[i] = ((long)sorted[i].Y << 32) | (uint)sorted[i].X0;
+            Array.Sort(keys, sorted);
+        }
         var merged = new List<FootprintSpan>();
-        foreach (var s in items)
+        foreach (var s in sorted)
         {
             if (merged.Count > 0 && merged[^1].Y == s.Y && s.X0 <= merged[^1].X1 + 1)
             {

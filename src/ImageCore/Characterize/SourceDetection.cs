@@ -20,8 +20,8 @@ public static class SourceDetection
     /// <summary>
     /// Detects sources on a background-subtracted image. (1) Pixels of <see cref="DetectionConfig.ExcludedPlanes"/>, or
     /// with a non-finite value or variance, count as sky: value 0, the median variance. (2) The image is smoothed with a
-    /// normalised Gaussian of <paramref name="psfSigma"/> reaching h = int(NSigmaForKernel sigma + 0.5) px each way (rows
-    /// then columns), the variance with the squared kernel, so the smoothed image's noise is known per pixel; the
+    /// normalised Gaussian of <paramref name="psfSigma"/> of odd width 2h + 1, h = int(NSigmaForKernel sigma + 0.5) / 2
+    /// (afw's <c>calculateKernelSize</c>: 7 sigma wide in all, 3.5 sigma each way), rows then columns, the variance with the squared kernel, so the smoothed image's noise is known per pixel; the
     /// border of h px the kernel cannot fill is marked EDGE and not searched. (3) A pixel is detected where
     /// smoothed / sqrt(smoothed variance) &gt;= <see cref="DetectionConfig.Threshold"/> (&lt;= -Threshold for negative
     /// detections). (4) Detected pixels form 8-connected footprints (runs of a row, joined by union-find); those with
@@ -65,7 +65,8 @@ public static class SourceDetection
         int detected = mask.GetBitMask("DETECTED"), negative = mask.GetBitMask("DETECTED_NEGATIVE"), edge = mask.GetBitMask("EDGE");
         int width = image.BBox.Width, height = image.BBox.Height;
         // Neither reach needs to exceed the image: a larger one changes nothing but the cost.
-        int h = (int)Math.Min(config.NSigmaForKernel * psfSigma + 0.5, Math.Max(width, height));
+        // afw's calculateKernelSize: an odd full width (int(n sigma + 0.5) // 2) 2 + 1, i.e. n sigma / 2 each way.
+        int h = (int)Math.Min(config.NSigmaForKernel * psfSigma + 0.5, 2.0 * Math.Max(width, height)) / 2;
         int grow = (int)Math.Min(config.GrowSigmas * psfSigma + 0.5, width + height);
         float threshold = (float)config.Threshold;
 

@@ -69,7 +69,7 @@ public sealed class CharacterizeSimulationTests(Xunit.Abstractions.ITestOutputHe
             visibleCount += visible.Count;
             visibleFound += visible.Count(t => result.Footprints.Any(f => f.Contains((int)Math.Round(t.X), (int)Math.Round(t.Y))));
 
-            // Unexplained footprints: no truth source of S/N >= 2 inside, no cosmic-ray pixel, no SAT/BAD/SUSPECT pixel.
+            // Unexplained footprints: no truth source of S/N >= 2, no cosmic-ray pixel, no SAT/BAD/SUSPECT pixel.
             using var cosmics = ImageCore.Images.ImageFits.Read<byte>(Path.Combine(truthDir, name + ".cosmics.fits"));
             int flagged = mi.Mask.GetBitMask("SAT", "BAD", "SUSPECT");
             var faint = truth.Where(t => Snr(t) >= 2).ToList();
@@ -82,9 +82,19 @@ public sealed class CharacterizeSimulationTests(Xunit.Abstractions.ITestOutputHe
                         cosmic |= cosmics.Plane[x, s.Y] != 0;
                         masked |= (mi.Mask.Image.Plane[x, s.Y] & flagged) != 0;
                     }
-                bool source = faint.Any(t => f.Contains((int)Math.Round(t.X), (int)Math.Round(t.Y)));
+                // A source explains a footprint when its centre is inside it, or (for sources centred beyond the
+                // image's edge) within 3 of its sigmas of the footprint's box.
+                var b = f.BBox;
+                bool source = faint.Any(t => f.Contains((int)Math.Round(t.X), (int)Math.Round(t.Y))
+                                             || (t.X >= b.MinX - 3 * t.Sigma && t.X <= b.MaxX + 3 * t.Sigma && t.Y >= b.MinY - 3 * t.Sigma && t.Y <= b.MaxY + 3 * t.Sigma
+                                                 && (t.X < 0 || t.Y < 0 || t.X > width - 1 || t.Y > height - 1)));
                 if (cosmic && !source) cosmicOnly++;
-                if (!source && !cosmic && !masked) unexplained++;
+                if (!source && !cosmic && !masked)
+                {
+                    unexplained++;
+                    var near = faint.OrderBy(t => Math.Abs(t.X - f.Peaks[0].X) + Math.Abs(t.Y - f.Peaks[0].Y)).First();
+                    output.WriteLine($"unexplained {name} {f.BBox} area {f.Area} peak {f.Peaks[0]}; nearest truth {near} S/N {Snr(near):F2}");
+                }
             }
         }
         output.WriteLine($"psf sigma {psfSigma:F3} px; {footprints} footprints; bright isolated stars found {brightFound}/{brightCount}; " +
@@ -92,8 +102,9 @@ public sealed class CharacterizeSimulationTests(Xunit.Abstractions.ITestOutputHe
         Assert.True(brightCount >= 20, $"only {brightCount} bright isolated stars");
         Assert.Equal(brightCount, brightFound);
         Assert.True(visibleFound >= 0.95 * visibleCount, $"{visibleFound} of {visibleCount} sources of S/N >= 7 detected");
-        // At 5 sigma, noise alone gives ~0.1 footprint per image here; allow a few for the sky's own structure.
-        Assert.InRange(unexplained, 0, 3);
+        // At 5 sigma, noise alone gives ~0.1 footprint per image here; the rest are instrument features the truth
+        // catalogue does not list (one here: 32 px from a galaxy of S/N 1400 on its row, a crosstalk residual).
+        Assert.InRange(unexplained, 0, 2);
     }
 
     private static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);

@@ -34,7 +34,7 @@ public class SourceDetectionTests
         {
             var result = SourceDetection.Detect(mi, Sigma, new DetectionConfig());
             Assert.Equal(25, result.Footprints.Count);
-            Assert.Equal(12, result.KernelHalfWidth);   // int(7 x 1.7 + 0.5)
+            Assert.Equal(6, result.KernelHalfWidth);    // int(7 x 1.7 + 0.5) / 2: a 13-tap kernel, as afw
             Assert.Equal(4, result.GrowRadius);         // int(2.4 x 1.7 + 0.5)
             foreach (var (x, y) in sources)
             {
@@ -215,7 +215,7 @@ public class SourceDetectionTests
     {
         using var mi = Synthetic.Image(20, 30, (_, _) => 0, 1, 19);
         mi.Image.Plane[10, 15] = 1000;
-        var result = SourceDetection.Detect(mi, Sigma, new DetectionConfig());   // h = 12 > 20 / 2
+        var result = SourceDetection.Detect(mi, 3, new DetectionConfig());   // h = int(21.5) / 2 = 10: nothing inside 20 px
         Assert.Empty(result.Footprints);
         Assert.Equal(600, mi.Mask.Count("EDGE"));
         Assert.Throws<ArgumentOutOfRangeException>(() => SourceDetection.Detect(mi, 0, new DetectionConfig()));
@@ -237,5 +237,29 @@ public class SourceDetectionTests
         var f = Assert.Single(all.Footprints);
         var none = SourceDetection.Detect(mi, 0.5, new DetectionConfig { GrowSigmas = 0, MinPixels = (int)f.Area + 1 });
         Assert.Empty(none.Footprints);
+    }
+}
+
+public class FootprintMergeTests
+{
+    [Fact]
+    public void Grown_spans_merge_into_sorted_disjoint_runs_however_they_are_packed()
+    {
+        var rng = new Random(5);
+        foreach (int limit in new[] { 200, 3_000_000 })   // under and over 2^21: packed keys and the struct sort
+        {
+            var spans = new List<FootprintSpan>();
+            for (int i = 0; i < 500; i++)
+            {
+                int y = rng.Next(20) * (limit / 200), x0 = rng.Next(limit - 10);
+                spans.Add(new FootprintSpan(y, x0, x0 + rng.Next(10)));
+            }
+            var merged = FootprintSets.MergeRows(spans);
+            for (int i = 1; i < merged.Count; i++)
+                Assert.True(merged[i].Y > merged[i - 1].Y || merged[i].X0 > merged[i - 1].X1 + 1, $"runs {merged[i - 1]} and {merged[i]}");
+            var expected = spans.SelectMany(s => Enumerable.Range(s.X0, s.Length).Select(x => ((long)s.Y << 32) | (uint)x)).Distinct().Order().ToList();
+            var actual = merged.SelectMany(s => Enumerable.Range(s.X0, s.Length).Select(x => ((long)s.Y << 32) | (uint)x)).ToList();
+            Assert.Equal(expected, actual);
+        }
     }
 }
