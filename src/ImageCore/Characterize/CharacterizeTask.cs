@@ -86,7 +86,7 @@ public static class CharacterizeTask
 
     /// <summary>Writes a characterized exposure to <paramref name="path"/> (a temporary name renamed when complete): the
     /// exposure's HDUs (IMAGE, MASK, VARIANCE, PSF) followed by the BACKGROUND model (<see cref="BackgroundFits"/>), so
-    /// the sky can be restored.</summary>
+    /// the sky can be restored. An existing file is replaced, as <see cref="ExposureFits.Write(string, Exposure)"/> does.</summary>
     /// <exception cref="IOException">The file cannot be written; nothing is left at <paramref name="path"/>.</exception>
     public static void Write(string path, Exposure exposure, BackgroundModel background, CancellationToken cancel = default)
     {
@@ -97,7 +97,7 @@ public static class CharacterizeTask
             ExposureFits.Write(writer, exposure);
             cancel.ThrowIfCancellationRequested();
             BackgroundFits.Write(writer, background);
-        });
+        }, overwrite: true, cancel);
     }
 }
 

@@ -20,7 +20,8 @@ public class SlurmCommandTests
         Assert.Contains("index=$((SLURM_ARRAY_TASK_ID + 10))", stdout);
         Assert.Contains($"exec '/opt/imagecore' run --data '{data}' --out '{output}' --plan '{plan}' --cluster \"isr:${{index}}\" --threads \"${{SLURM_CPUS_PER_TASK}}\"", stdout);
         Assert.Contains("JOB_isr_1=$(sbatch --parsable '", stdout);
-        Assert.Contains("JOB_warp_0=$(sbatch --parsable --dependency=afterok:$JOB_isr_0:$JOB_isr_1 '", stdout);
+        Assert.Contains("JOB_characterize_0=$(sbatch --parsable --dependency=afterok:$JOB_isr_0:$JOB_isr_1 '", stdout);
+        Assert.Contains("JOB_warp_0=$(sbatch --parsable --dependency=afterok:$JOB_characterize_0:$JOB_characterize_1 '", stdout);
         Assert.False(Directory.Exists(Path.Combine(plan, "slurm")));
 
         (code, _, stderr) = InfoCommandTests.Imagecore($"slurm submit --plan \"{plan}\" --data \"{data}\" --out \"{dir.File("elsewhere")}\" --dry-run");

@@ -18,7 +18,7 @@ public class SlurmScriptsTests
     public void One_array_per_step_when_the_arrays_fit()
     {
         var jobs = SlurmScripts.Build("/p", Summary, Config(maxParallel: 3));
-        Assert.Equal(["isr", "characterize", "warp", "coadd"], jobs.Select(j => j.Step));
+        Assert.Equal(["isr", "warp", "coadd"], jobs.Select(j => j.Step));
         Assert.Equal([5, 2, 3], jobs.Select(j => j.Count));
         Assert.All(jobs, j => Assert.Equal(0, j.Offset));
         Assert.Equal(Path.Combine("/p", "slurm", "isr-000.sbatch"), jobs[0].ScriptPath);

@@ -12,6 +12,7 @@ using Fits = ImageCore.Fits.Fits;
 #pragma warning restore IDE0065
 
 /// <summary>The one-call reads and writes of <see cref="Fits"/> (astropy's getdata, getheader, writeto).</summary>
+[Collection(ProcessWideCountersCollection.Name)]
 public class FitsOneLinerTests
 {
     private static string Sample => TestData.File("sample-mef.fits");
