@@ -12,8 +12,8 @@ using Xunit.Abstractions;
 namespace ImageCore.Tests.Characterize;
 
 /// <summary>
-/// The measured PSF against the simulator's truth (issue 20's acceptance 2): raw -> ISR -> a constant background and a
-/// threshold detection (<see cref="ThresholdDetection"/>) -> <see cref="PsfDeterminer"/>; at the centre and the four
+/// The measured PSF against the simulator's truth (issue 20's acceptance 2): raw -> ISR -> <see cref="CharacterizeTask"/>
+/// (background, cosmic rays, detection, <see cref="PsfDeterminer"/>), as the pipeline runs it; at the centre and the four
 /// corners, the FWHM within 2% of the truth's, |e1|, |e2| below 0.01, and the kernel image within 1% of the truth's
 /// peak. The truth at a position is the simulator's round Gaussian of the width there (<see cref="SeeingField"/>): its
 /// FWHM 2.3548 sigma, its kernel the Gaussian integrated over each pixel, centred on the kernel's centre pixel. The
@@ -71,7 +71,7 @@ public class PsfAccuracyTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Simulates <paramref name="detector"/> at full size, runs ISR, detection and the PSF measurement, and
+    /// <summary>Simulates <paramref name="detector"/>, runs ISR and the characterize task, and
     /// compares the model with the truth at the centre and corners.</summary>
     internal static List<Row> Measure(string detector, double gradient, int scale, double seeing, int seed, out PsfDeterminerResult result,
                                       int starsPerDetector = 2000)
@@ -88,8 +88,8 @@ public class PsfAccuracyTests(ITestOutputHelper output)
         var field = Simulator.VisitConditions(config, 0).Seeing;
         using var raw = FitsFile.Open(sim.Raws[0]);
         using var exposure = IsrTask.Run(raw, CameraModel.LsstCam, new CalibrationDirectory(Path.Combine(dir.Path, "calib")), new IsrConfig());
-        var footprints = ThresholdDetection.SubtractBackgroundAndDetect(exposure);
-        result = PsfDeterminer.Measure(exposure, footprints, new PsfDeterminerConfig());
+        // The whole characterize task as the pipeline runs it: background, cosmic rays, detection, the PSF model.
+        result = CharacterizeTask.Run(exposure, new CharacterizeConfig().ForScale(scale), 2).Psf;
         var psf = result.Psf;
         int w = det.BBox.Width, h = det.BBox.Height, k = psf.KernelSize;
         var rows = new List<Row>();
