@@ -169,7 +169,7 @@ public static class PsfFitter
         var fits = new PsfStarFit[n];
         for (int s = 0; s < n; s++) fits[s] = new PsfStarFit(stars[s], flux[s], chi2[s], nClipped[s], used[s]);
         var usedChi2 = Enumerable.Range(0, n).Where(s => used[s]).Select(s => chi2[s]).ToArray();
-        return new PsfFitResult(psf, fits, order, usedChi2.Length, PsfStarSelector.Median(usedChi2));
+        return new PsfFitResult(psf, fits, order, usedChi2.Length, OrderStatistics.Median(usedChi2));
     }
 
     /// <summary>Marks as unused the worst stars whose chi-square exceeds median + clip x 1.4826 MAD, at most
@@ -178,8 +178,8 @@ public static class PsfFitter
     {
         var values = Enumerable.Range(0, chi2.Length).Where(s => used[s]).Select(s => chi2[s]).ToArray();
         if (values.Length <= minimum) return;
-        double median = PsfStarSelector.Median(values);
-        double mad = PsfStarSelector.Median(values.Select(v => Math.Abs(v - median)).ToArray());
+        double median = OrderStatistics.Median(values);
+        double mad = OrderStatistics.Median(values.Select(v => Math.Abs(v - median)).ToArray());
         double limit = median + config.StarClipSigma * 1.4826 * mad;
         int allowed = Math.Min((int)(config.MaxRejectedFraction * values.Length), values.Length - minimum);
         foreach (int s in Enumerable.Range(0, chi2.Length).Where(s => used[s] && !(chi2[s] <= limit)).OrderByDescending(s => chi2[s]).Take(allowed))

@@ -109,7 +109,7 @@ public static class PsfStarSelector
             for (int c = 0; c < centers.Length; c++)
             {
                 var members = widths.Where((_, i) => cluster[i] == c).ToArray();
-                centers[c] = members.Length > 0 ? Median(members) : double.NaN;   // an empty cluster attracts nothing again
+                centers[c] = members.Length > 0 ? OrderStatistics.Median(members) : double.NaN;   // an empty cluster attracts nothing again
             }
         }
         // Clip the stellar cluster about its median (objectSizeStarSelector's _improveCluster).
@@ -119,7 +119,7 @@ public static class PsfStarSelector
             for (int iteration = 0; iteration < 10; iteration++)
             {
                 var w = widths.Where((_, i) => inLocus[i]).Order().ToArray();
-                double med = Median(w), mean = w.Average();
+                double med = OrderStatistics.Median(w), mean = w.Average();
                 double std = Math.Sqrt(w.Sum(v => (v - mean) * (v - mean)) / w.Length);
                 double iqr = 0.741 * (w[(int)(0.75 * w.Length)] - w[(int)(0.25 * w.Length)]);
                 double sd = Math.Min(std, iqr);
@@ -130,15 +130,8 @@ public static class PsfStarSelector
                 count = now;
             }
         var locus = sources.Where((_, i) => inLocus[i]).ToList();
-        if (locus.Count > 0) median = Median(locus.Select(s => s.Width).ToArray());
+        if (locus.Count > 0) median = OrderStatistics.Median(locus.Select(s => s.Width).ToArray());
         return locus;
-    }
-
-    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count; NaN for none).</summary>
-    internal static double Median(double[] values)
-    {
-        var s = values.Order().ToArray();
-        return s.Length == 0 ? double.NaN : s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
     }
 
     /// <summary>The bits of the named planes the mask defines.</summary>

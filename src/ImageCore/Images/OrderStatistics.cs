@@ -51,4 +51,13 @@ internal static class OrderStatistics
         foreach (float v in values[(lo + 1)..]) b = Math.Min(b, v);
         return a + (b - (double)a) * f;
     }
+
+    /// <summary>The median of a few doubles (the mean of the middle two for an even count; NaN for none), by sorting a
+    /// copy: for short lists (star widths, per-worker timings), not for pixels.</summary>
+    public static double Median(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var s = values.Order().ToArray();
+        return s.Length == 0 ? double.NaN : s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
 }

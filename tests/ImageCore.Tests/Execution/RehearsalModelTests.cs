@@ -109,6 +109,19 @@ public class RehearsalModelTests
     }
 
     [Fact]
+    public void The_characterize_workload_runs_in_the_contention_sweep()
+    {
+        using var dir = new TempDir();
+        string output = dir.File("out");
+        var (code, stdout, stderr) = InfoCommandTests.Imagecore($"rehearse contention --quick --workloads characterize --out \"{output}\"");
+        Assert.True(code == 0, stderr + stdout);
+        var report = RehearsalJson.ReadContention(File.ReadAllText(Path.Combine(output, "contention.json")));
+        var profile = Assert.Single(report.Profiles);
+        Assert.Equal("characterize", profile.Name);
+        Assert.Contains(report.Points, p => p.Workload == "characterize" && p.Workers == 1 && p.Slowdown > 0);
+    }
+
+    [Fact]
     public void Quick_runs_write_json_markdown_and_svg()
     {
         using var dir = new TempDir();

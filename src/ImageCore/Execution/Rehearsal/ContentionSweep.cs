@@ -149,8 +149,7 @@ public static class ContentionSweep
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Count == 0) throw new ArgumentException("the median of nothing");
-        var s = values.Order().ToList();
-        return s.Count % 2 == 1 ? s[s.Count / 2] : (s[s.Count / 2 - 1] + s[s.Count / 2]) / 2;
+        return Images.OrderStatistics.Median(values);
     }
 
     private static double? LoadAverage()
