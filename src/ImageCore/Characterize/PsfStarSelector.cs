@@ -35,7 +35,7 @@ public static class PsfStarSelector
             ? psf.ComputeMoments(box.MinX + (box.Width - 1) / 2.0, box.MinY + (box.Height - 1) / 2.0).TraceRadius
             : config.InitialSigma);
         if (!(sigma0 > 0) || !double.IsFinite(sigma0)) sigma0 = config.InitialSigma;
-        int bad = BadBits(exposure.Mask, config.BadMaskPlanes);
+        int bad = exposure.Mask.DefinedBits(config.BadMaskPlanes);
         var image = (ReadOnlySpan2D<float>)exposure.Image.Pixels;
         var variance = (ReadOnlySpan2D<float>)exposure.Variance.Pixels;
         var mask = (ReadOnlySpan2D<int>)exposure.Mask.Image.Pixels;
@@ -132,15 +132,6 @@ public static class PsfStarSelector
         var locus = sources.Where((_, i) => inLocus[i]).ToList();
         if (locus.Count > 0) median = OrderStatistics.Median(locus.Select(s => s.Width).ToArray());
         return locus;
-    }
-
-    /// <summary>The bits of the named planes the mask defines.</summary>
-    internal static int BadBits(Mask mask, IReadOnlyList<string> planes)
-    {
-        int bits = 0;
-        foreach (string p in planes)
-            if (mask.Planes.TryGetValue(p, out int bit)) bits |= 1 << bit;
-        return bits;
     }
 
     private static bool AnyBad(Footprint fp, ReadOnlySpan2D<int> mask, int x0, int y0, int bad)

@@ -124,8 +124,7 @@ public static class Coadder
     internal static StackRules Rules(CoaddConfig config, Mask mask, bool useInputVariance)
     {
         int Bit(string plane) => mask.Planes.TryGetValue(plane, out int b) ? 1 << b : 0;
-        int bad = 0;
-        foreach (string plane in config.BadMaskPlanes) bad |= Bit(plane);
+        int bad = mask.DefinedBits(config.BadMaskPlanes);
         var thresholds = config.MaskPropagationThresholds
             .Where(t => t.Value < 1 && (Bit(t.Key) & bad) != 0)
             .Select(t => (Bit(t.Key), t.Value)).ToArray();

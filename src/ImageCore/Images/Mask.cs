@@ -47,6 +47,19 @@ public sealed class Mask : IDisposable
         return m;
     }
 
+    /// <summary>The combined bit value of those of <paramref name="names"/> this mask defines; a name it lacks adds nothing
+    /// (no pixel can carry a plane the data never had). <see cref="GetBitMask(ReadOnlySpan{string})"/> refuses such a name.</summary>
+    internal int DefinedBits(IEnumerable<string> names) => DefinedBits(_planes, names);
+
+    /// <summary><see cref="DefinedBits(IEnumerable{string})"/> for a plane table read from a file's header.</summary>
+    internal static int DefinedBits(IReadOnlyDictionary<string, int> planes, IEnumerable<string> names)
+    {
+        int bits = 0;
+        foreach (string name in names)
+            if (planes.TryGetValue(name, out int bit)) bits |= 1 << bit;
+        return bits;
+    }
+
     /// <summary>Adds a plane at the lowest free bit, or returns its bit if it exists.</summary>
     /// <exception cref="InvalidOperationException">All 31 usable bits are taken.</exception>
     public int AddPlane(string name)

@@ -259,13 +259,8 @@ public static class Warper
 
     /// <summary>The bits of the source's mask planes named in <see cref="WarpConfig.GrowFullMask"/> (grown over the
     /// whole kernel footprint).</summary>
-    internal static int GrowBits(IReadOnlyDictionary<string, int> sourceMaskPlanes, WarpConfig config)
-    {
-        int bits = 0;
-        foreach (string plane in config.GrowFullMask)
-            if (sourceMaskPlanes.TryGetValue(plane, out int bit)) bits |= 1 << bit;
-        return bits;
-    }
+    internal static int GrowBits(IReadOnlyDictionary<string, int> sourceMaskPlanes, WarpConfig config) =>
+        Mask.DefinedBits(sourceMaskPlanes, config.GrowFullMask);
 
     /// <summary>
     /// A warp of one source onto one destination region, prepared once (the transform's interpolation grid over the
