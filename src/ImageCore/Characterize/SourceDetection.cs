@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using ImageCore.Images;
@@ -177,43 +178,21 @@ public static class SourceDetection
     }
 
     /// <summary>One input row with excluded pixels replaced by the sky: value 0, variance <paramref name="skyVariance"/>;
-    /// vector loops (512 or 256 bits) and the scalar reference, which is also the tail.</summary>
+    /// the vector loop at the widest accelerated width, then the scalar reference, which is also the tail.</summary>
     internal static void SkySubstitute(ReadOnlySpan<float> image, ReadOnlySpan<float> variance, ReadOnlySpan<int> mask, int excludedBits,
                                        float skyVariance, Span<float> outImage, Span<float> outVariance, bool vector = true)
     {
-        int x = 0, n = image.Length;
-        ref float img = ref MemoryMarshal.GetReference(image);
-        ref float var = ref MemoryMarshal.GetReference(variance);
-        ref int msk = ref MemoryMarshal.GetReference(mask);
-        ref float oi = ref MemoryMarshal.GetReference(outImage);
-        ref float ov = ref MemoryMarshal.GetReference(outVariance);
-        if (vector && Vector512.IsHardwareAccelerated)
+        int n = image.Length, x = 0;
+        if (vector)
         {
-            var bits = Vector512.Create(excludedBits);
-            var sky = Vector512.Create(skyVariance);
-            for (; x <= n - Vector512<float>.Count; x += Vector512<float>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref img, (nuint)x);
-                var w = Vector512.LoadUnsafe(ref var, (nuint)x);
-                var good = Vector512.Equals(Vector512.LoadUnsafe(ref msk, (nuint)x) & bits, Vector512<int>.Zero).AsSingle()
-                           & Vector512.Equals(v - v, Vector512<float>.Zero) & Vector512.Equals(w - w, Vector512<float>.Zero);
-                Vector512.ConditionalSelect(good, v, Vector512<float>.Zero).StoreUnsafe(ref oi, (nuint)x);
-                Vector512.ConditionalSelect(good, w, sky).StoreUnsafe(ref ov, (nuint)x);
-            }
-        }
-        else if (vector && Vector256.IsHardwareAccelerated)
-        {
-            var bits = Vector256.Create(excludedBits);
-            var sky = Vector256.Create(skyVariance);
-            for (; x <= n - Vector256<float>.Count; x += Vector256<float>.Count)
-            {
-                var v = Vector256.LoadUnsafe(ref img, (nuint)x);
-                var w = Vector256.LoadUnsafe(ref var, (nuint)x);
-                var good = Vector256.Equals(Vector256.LoadUnsafe(ref msk, (nuint)x) & bits, Vector256<int>.Zero).AsSingle()
-                           & Vector256.Equals(v - v, Vector256<float>.Zero) & Vector256.Equals(w - w, Vector256<float>.Zero);
-                Vector256.ConditionalSelect(good, v, Vector256<float>.Zero).StoreUnsafe(ref oi, (nuint)x);
-                Vector256.ConditionalSelect(good, w, sky).StoreUnsafe(ref ov, (nuint)x);
-            }
+            ref float img = ref MemoryMarshal.GetReference(image);
+            ref float var = ref MemoryMarshal.GetReference(variance);
+            ref int msk = ref MemoryMarshal.GetReference(mask);
+            ref float oi = ref MemoryMarshal.GetReference(outImage);
+            ref float ov = ref MemoryMarshal.GetReference(outVariance);
+            if (Width512.IsAccelerated) x = SkySubstitute<Width512, Vector512<float>>(ref img, ref var, ref msk, n, excludedBits, skyVariance, ref oi, ref ov);
+            else if (Width256.IsAccelerated) x = SkySubstitute<Width256, Vector256<float>>(ref img, ref var, ref msk, n, excludedBits, skyVariance, ref oi, ref ov);
+            else if (Width128.IsAccelerated) x = SkySubstitute<Width128, Vector128<float>>(ref img, ref var, ref msk, n, excludedBits, skyVariance, ref oi, ref ov);
         }
         for (; x < n; x++)
         {
@@ -222,6 +201,25 @@ public static class SourceDetection
             outImage[x] = skyPixel ? 0 : v;
             outVariance[x] = skyPixel ? skyVariance : w;
         }
+    }
+
+    /// <summary><see cref="SkySubstitute(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, float, Span{float}, Span{float}, bool)"/>'s
+    /// vector loop at one width; returns how many pixels it did (whole vectors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SkySubstitute<TW, TV>(ref float image, ref float variance, ref int mask, int n, int excludedBits, float skyVariance,
+                                             ref float outImage, ref float outVariance)
+        where TW : struct, ISimdWidth<TV> where TV : struct
+    {
+        int x = 0;
+        TV bits = TW.SplatBits(excludedBits), sky = TW.Splat(skyVariance), zero = TW.Splat(0f);
+        for (; x <= n - TW.Count; x += TW.Count)
+        {
+            TV v = TW.Load(ref image, (nuint)x), w = TW.Load(ref variance, (nuint)x);
+            TV good = TW.And(TW.And(TW.IsZeroBits(TW.And(TW.LoadBits(ref mask, (nuint)x), bits)), TW.IsFinite(v)), TW.IsFinite(w));
+            TW.Store(TW.Select(good, v, zero), ref outImage, (nuint)x);
+            TW.Store(TW.Select(good, w, sky), ref outVariance, (nuint)x);
+        }
+        return x;
     }
 
     /// <summary>Runs of one significance row (interior columns; local row <paramref name="y"/>) at or above the

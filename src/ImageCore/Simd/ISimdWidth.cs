@@ -74,6 +74,10 @@ internal interface ISimdWidth<TV> where TV : struct
     /// <summary>All ones where a is finite (a - a == 0), else zero.</summary>
     static abstract TV IsFinite(TV a);
 
+    /// <summary>All ones where the lane's bit pattern is zero (an int32 mask lane with none of the tested bits set;
+    /// compared as integers, so no bit pattern reads as a float), else zero.</summary>
+    static abstract TV IsZeroBits(TV a);
+
     /// <summary>Per lane, <paramref name="condition"/> (all ones or zero) ? a : b.</summary>
     static abstract TV Select(TV condition, TV a, TV b);
 
@@ -132,6 +136,8 @@ internal readonly struct Width512 : ISimdWidth<Vector512<float>>
     /// <inheritdoc/>
     public static Vector512<float> IsFinite(Vector512<float> a) => Vector512.Equals(a - a, Vector512<float>.Zero);
     /// <inheritdoc/>
+    public static Vector512<float> IsZeroBits(Vector512<float> a) => Vector512.Equals(a.AsInt32(), Vector512<int>.Zero).AsSingle();
+    /// <inheritdoc/>
     public static Vector512<float> Select(Vector512<float> condition, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(condition, a, b);
     /// <inheritdoc/>
     public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
@@ -185,6 +191,8 @@ internal readonly struct Width256 : ISimdWidth<Vector256<float>>
     /// <inheritdoc/>
     public static Vector256<float> IsFinite(Vector256<float> a) => Vector256.Equals(a - a, Vector256<float>.Zero);
     /// <inheritdoc/>
+    public static Vector256<float> IsZeroBits(Vector256<float> a) => Vector256.Equals(a.AsInt32(), Vector256<int>.Zero).AsSingle();
+    /// <inheritdoc/>
     public static Vector256<float> Select(Vector256<float> condition, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(condition, a, b);
     /// <inheritdoc/>
     public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
@@ -237,6 +245,8 @@ internal readonly struct Width128 : ISimdWidth<Vector128<float>>
     public static Vector128<float> GreaterThan(Vector128<float> a, Vector128<float> b) => Vector128.GreaterThan(a, b);
     /// <inheritdoc/>
     public static Vector128<float> IsFinite(Vector128<float> a) => Vector128.Equals(a - a, Vector128<float>.Zero);
+    /// <inheritdoc/>
+    public static Vector128<float> IsZeroBits(Vector128<float> a) => Vector128.Equals(a.AsInt32(), Vector128<int>.Zero).AsSingle();
     /// <inheritdoc/>
     public static Vector128<float> Select(Vector128<float> condition, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(condition, a, b);
     /// <inheritdoc/>
