@@ -107,8 +107,9 @@ public class RunCommandTests
         var (code, _, stderr) = InfoCommandTests.Imagecore($"simulate --out \"{data}\" --detectors R22_S11,R22_S12 --scale 8 --visits 2");
         Assert.True(code == 0, stderr);
 
-        // A slow calibration store (0.3 s per read) keeps the run busy for several seconds, so the signal lands mid-run.
-        var start = new ProcessStartInfo("dotnet", $"\"{InfoCommandTests.CliDll()}\" run --data \"{data}\" --out \"{output}\" --threads 2 --calib-latency 300")
+        // A slow calibration store (1 s per read, 14 reads on 2 threads) keeps ISR alone busy for several seconds, so the
+        // signal lands mid-run.
+        var start = new ProcessStartInfo("dotnet", $"\"{InfoCommandTests.CliDll()}\" run --data \"{data}\" --out \"{output}\" --threads 2 --calib-latency 1000")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -117,15 +118,22 @@ public class RunCommandTests
         using var run = Process.Start(start)!;
         var started = new ManualResetEventSlim();
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        run.OutputDataReceived += (_, e) =>
+        // The child's lines are read on threads of their own: the asynchronous readers run on the thread pool, which the
+        // rest of a parallel test run can starve for seconds, and then "isr:" would be seen only after the run had ended.
+        Thread Reader(StreamReader from, bool signalsStart)
         {
-            if (e.Data is null) return;
-            lines.Enqueue(e.Data);
-            if (e.Data.StartsWith("isr: ", StringComparison.Ordinal)) started.Set();
-        };
-        run.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
-        run.BeginOutputReadLine();
-        run.BeginErrorReadLine();
+            var thread = new Thread(() =>
+            {
+                while (from.ReadLine() is { } line)
+                {
+                    lines.Enqueue(line);
+                    if (signalsStart && line.StartsWith("isr: ", StringComparison.Ordinal)) started.Set();
+                }
+            }) { IsBackground = true };
+            thread.Start();
+            return thread;
+        }
+        var readers = new[] { Reader(run.StandardOutput, true), Reader(run.StandardError, false) };
         Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "the run never started ISR: " + string.Join("\n", lines));
         Thread.Sleep(500);
         Assert.False(run.HasExited, "the run finished before the signal: " + string.Join("\n", lines));
@@ -147,6 +155,7 @@ public class RunCommandTests
         if (!exited) run.Kill();
         Assert.True(exited, "the run did not stop within 30 s of SIG" + signal);
         run.WaitForExit();
+        foreach (var reader in readers) reader.Join(TimeSpan.FromSeconds(10));
         string all = string.Join("\n", lines);
         Assert.True(run.ExitCode == expectedCode, $"exit {run.ExitCode}: {all}");
         Assert.Contains(signal == "INT" ? "cancelled" : "terminated (SIGTERM)", all);
