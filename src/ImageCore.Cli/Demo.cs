@@ -37,11 +37,13 @@ internal static class Demo
         string rawPng = Path.Combine(previews, "raw.png");
         WriteRawPreview(simulated.Raws[0], rawPng);
         written.Add(rawPng);
+        string? warp = MostPixels(run, report.Warps);
         foreach (var (kind, relative) in new[]
                  {
                      ("postisr", report.PostIsr.FirstOrDefault()),
                      ("calexp", report.Calexps.FirstOrDefault()),
-                     ("warp", MostPixels(run, report.Warps)),
+                     ("warp", warp),
+                     ("psfmatchedwarp", PsfMatchedOf(warp, report.PsfMatchedWarps)),
                      ("coadd", MostInputs(run, report.Coadds)),
                  })
         {
@@ -64,6 +66,14 @@ internal static class Demo
             for (int k = 0; k < n; k++) good += h.GetInt64($"INGPX{k:D3}", 0);
             return (Path: w, Good: good);
         }).OrderByDescending(w => w.Good).Select(w => w.Path).FirstOrDefault();
+
+    /// <summary>The PSF-matched warp of <paramref name="warp"/> (same tract, patch and visit), when one was written.</summary>
+    private static string? PsfMatchedOf(string? warp, IReadOnlyList<string> psfMatchedWarps)
+    {
+        if (warp is null) return null;
+        string tail = Path.GetRelativePath(DataRepository.WarpDirectoryName, warp);
+        return psfMatchedWarps.FirstOrDefault(p => Path.GetRelativePath(DataRepository.PsfMatchedWarpDirectoryName, p) == tail);
+    }
 
     /// <summary>The coadd with the most inputs (NINPUTS), the first on a tie.</summary>
     private static string? MostInputs(string run, IReadOnlyList<string> coadds) =>

@@ -18,7 +18,7 @@ internal static class PlanCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory the plan's jobs write to", Required = true };
         var planDir = new Option<DirectoryInfo>("--plan") { Description = "directory to write the plan into: graph.json, clusters/STEP/NNNNN.json, plan.json", Required = true };
         var order = new Option<string>("--order") { Description = "quantum order inside each cluster: visit, detector, groups:G", DefaultValueFactory = _ => "visit" };
-        var until = new Option<string>("--until") { Description = "last step: isr, characterize, warp or coadd", DefaultValueFactory = _ => "coadd" };
+        var until = new Option<string>("--until") { Description = "last step: isr, characterize, warp, psfmatch or coadd", DefaultValueFactory = _ => "coadd" };
         var groupSize = new Option<int>("--group-size") { Description = "visits per group, at least (floor(V / N) groups, sizes differing by at most one: 800 visits in groups of 15 give 53 groups)", DefaultValueFactory = _ => new ClusterConfig().VisitsPerGroup };
         var cluster = new Option<string>("--cluster") { Description = "ISR clusters: detector (one per visit group and detector, OR5's) or visit (one per visit group and visit)", DefaultValueFactory = _ => "detector" };
         var dryRun = new Option<bool>("--dry-run") { Description = "plan the raws imagecore simulate would write (--visits, --detectors, --scale, --seed) without reading any file" };

@@ -20,6 +20,7 @@ var root = new RootCommand("imagecore: FITS I/O and image processing for survey 
     CharacterizeCommand.Create(),
     WcsCommand.Create(),
     WarpCommand.Create(),
+    PsfMatchCommand.Create(),
     CoaddCommand.Create(),
     RunCommand.Create(),
     PlanCommand.Create(),

@@ -34,7 +34,7 @@ internal static class RunCommand
         var latency = new Option<double>("--calib-latency") { Description = "added latency per calibration read, milliseconds (a throttled store for rehearsals)", DefaultValueFactory = _ => 0 };
         var bandwidth = new Option<double>("--calib-bandwidth") { Description = "aggregate bandwidth of the calibration store, MB/s shared by all workers (0: unlimited)", DefaultValueFactory = _ => 0 };
         var affinity = new Option<string>("--affinity") { Description = "worker placement: none (the OS decides), compact (fill one L3 domain after another), spread (round-robin across L3 domains), l3:K (at most K workers per L3 domain)", DefaultValueFactory = _ => "none" };
-        var until = new Option<string>("--until") { Description = "last step to run: isr, characterize, warp or coadd", DefaultValueFactory = _ => "coadd" };
+        var until = new Option<string>("--until") { Description = "last step to run: isr, characterize, warp, psfmatch or coadd", DefaultValueFactory = _ => "coadd" };
         var isrConfig = new Option<FileInfo?>("--isr-config") { Description = "IsrConfig as JSON for every ISR quantum, as imagecore isr --config reads it (steps to switch off, overscan settings, ...)" };
         var characterizeConfig = new Option<FileInfo?>("--characterize-config") { Description = "CharacterizeConfig as JSON for every characterize quantum, as imagecore characterize --config reads it (full-scale pixel sizes; scaled with the data)" };
         var planDir = new Option<DirectoryInfo?>("--plan") { Description = "a plan directory (imagecore plan): run one of its clusters, given by --cluster" };
@@ -143,8 +143,9 @@ internal static class RunCommand
         "isr" => PipelineStep.Isr,
         "characterize" => PipelineStep.Characterize,
         "warp" => PipelineStep.Warp,
+        "psfmatch" => PipelineStep.PsfMatch,
         "coadd" => PipelineStep.Coadd,
-        _ => throw new ArgumentException($"--until '{text}' is not one of: isr, characterize, warp, coadd"),
+        _ => throw new ArgumentException($"--until '{text}' is not one of: isr, characterize, warp, psfmatch, coadd"),
     };
 
     /// <summary>Runs <paramref name="body"/> with Ctrl-C (SIGINT) and SIGTERM wired to its cancellation token and the

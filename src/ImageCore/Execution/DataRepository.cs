@@ -33,6 +33,9 @@ public sealed class DataRepository(string root)
     /// <summary>The direct warps' directory under the root.</summary>
     public const string WarpDirectoryName = "warp";
 
+    /// <summary>The PSF-matched warps' directory under the root.</summary>
+    public const string PsfMatchedWarpDirectoryName = "psfmatchedwarp";
+
     /// <summary>The coadds' directory under the root.</summary>
     public const string CoaddDirectoryName = "coadd";
 
@@ -82,6 +85,10 @@ public sealed class DataRepository(string root)
     /// <summary><c>ROOT/warp/TTTTT/PPP/VVVVVV.fits</c>.</summary>
     public string Warp(int tract, int patch, int visit) =>
         Path.Combine(Root, WarpDirectoryName, TractName(tract), PatchName(patch), InputLayout.VisitName(visit) + ".fits");
+
+    /// <summary><c>ROOT/psfmatchedwarp/TTTTT/PPP/VVVVVV.fits</c>: the direct warp <see cref="Warp"/> matched to the model PSF.</summary>
+    public string PsfMatchedWarp(int tract, int patch, int visit) =>
+        Path.Combine(Root, PsfMatchedWarpDirectoryName, TractName(tract), PatchName(patch), InputLayout.VisitName(visit) + ".fits");
 
     /// <summary><c>ROOT/coadd/TTTTT/PPP.fits</c>.</summary>
     public string Coadd(int tract, int patch) => Path.Combine(Root, CoaddDirectoryName, TractName(tract), PatchName(patch) + ".fits");

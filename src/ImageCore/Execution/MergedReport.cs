@@ -41,13 +41,14 @@ public sealed record MergedStepReport(string Name, int Clusters, int Reports, in
 /// <param name="PostIsr">Post-ISR exposures written, sorted.</param>
 /// <param name="Calexps">Characterized exposures written, sorted.</param>
 /// <param name="Warps">Direct warps written, sorted.</param>
+/// <param name="PsfMatchedWarps">PSF-matched warps written, sorted.</param>
 /// <param name="Coadds">Coadds written, sorted.</param>
 /// <param name="CalibrationHits">Calibration cache hits, summed.</param>
 /// <param name="CalibrationMisses">Calibration cache misses, summed.</param>
 /// <param name="CalibrationBytesRead">Bytes the calibration stores read, summed.</param>
 public sealed record MergedReport(string Plan, string Data, string Output, int Reports, string FirstStarted, string LastEnded, double SpanSeconds,
     double WallSeconds, double CpuSeconds, IReadOnlyList<MergedStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, long CalibrationHits, long CalibrationMisses,
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> PsfMatchedWarps, IReadOnlyList<string> Coadds, long CalibrationHits, long CalibrationMisses,
     long CalibrationBytesRead)
 {
     /// <summary>The report as indented JSON (camelCase names).</summary>
@@ -102,7 +103,7 @@ public sealed record MergedReport(string Plan, string Data, string Output, int R
             .ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList();
         return new MergedReport(Path.GetFullPath(planDir), summary.Data, summary.Output, reports.Count, first, last,
             starts.Count == 0 ? 0 : (ends.Max() - starts.Min()).TotalSeconds, reports.Sum(r => r.WallSeconds), reports.Sum(r => r.CpuSeconds), steps, failures,
-            All(r => r.PostIsr), All(r => r.Calexps), All(r => r.Warps), All(r => r.Coadds), reports.Sum(r => r.Calibrations.Hits), reports.Sum(r => r.Calibrations.Misses),
+            All(r => r.PostIsr), All(r => r.Calexps), All(r => r.Warps), All(r => r.PsfMatchedWarps), All(r => r.Coadds), reports.Sum(r => r.Calibrations.Hits), reports.Sum(r => r.Calibrations.Misses),
             reports.Sum(r => r.Calibrations.StoreBytesRead));
     }
 
@@ -111,6 +112,7 @@ public sealed record MergedReport(string Plan, string Data, string Output, int R
         PipelineSteps.Isr => report.PostIsr,
         PipelineSteps.Characterize => report.Calexps,
         PipelineSteps.Warp => report.Warps,
+        PipelineSteps.PsfMatch => report.PsfMatchedWarps,
         PipelineSteps.Coadd => report.Coadds,
         _ => [],
     };

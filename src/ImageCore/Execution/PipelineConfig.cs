@@ -17,6 +17,9 @@ public enum PipelineStep
     /// <summary>Direct warps, one quantum per (tract, patch, visit).</summary>
     Warp,
 
+    /// <summary>PSF-matched warps (each direct warp matched to the model PSF), one quantum per (tract, patch, visit).</summary>
+    PsfMatch,
+
     /// <summary>Coadds, one quantum per (tract, patch).</summary>
     Coadd,
 }
@@ -62,6 +65,10 @@ public sealed record PipelineConfig
     /// <summary>Warp settings (lanczos3, interpLength 10).</summary>
     public WarpConfig Warp { get; init; } = new();
 
+    /// <summary>PSF-matching settings (Rubin's makePsfMatchedWarp for LSSTCam: a 9 px double-Gaussian model, 41 px
+    /// Alard-Lupton kernels). In pixels, at every scale: the simulator's seeing scales with its pixels.</summary>
+    public ModelPsfMatchConfig PsfMatch { get; init; } = new();
+
     /// <summary>Coadd settings (MEANCLIP, as Rubin's assembleCoadd).</summary>
     public CoaddConfig Coadd { get; init; } = new();
 
@@ -81,14 +88,16 @@ public sealed record PipelineConfig
         if (Isr is null) throw new ConfigException("PipelineConfig.Isr", null, "is null; it must be a section (leave it out for the defaults)");
         if (Characterize is null) throw new ConfigException("PipelineConfig.Characterize", null, "is null; it must be a section (leave it out for the defaults)");
         if (Warp is null) throw new ConfigException("PipelineConfig.Warp", null, "is null; it must be a section (leave it out for the defaults)");
+        if (PsfMatch is null) throw new ConfigException("PipelineConfig.PsfMatch", null, "is null; it must be a section (leave it out for the defaults)");
         if (Coadd is null) throw new ConfigException("PipelineConfig.Coadd", null, "is null; it must be a section (leave it out for the defaults)");
         Cache.Validate();
-        if (!Enum.IsDefined(Until)) throw new ConfigException("PipelineConfig.Until", (int)Until, "must be Isr, Characterize, Warp or Coadd");
+        if (!Enum.IsDefined(Until)) throw new ConfigException("PipelineConfig.Until", (int)Until, "must be Isr, Characterize, Warp, PsfMatch or Coadd");
         CalibrationStore.Validate();
         if (WarpBorder < 0) throw new ConfigException("PipelineConfig.WarpBorder", WarpBorder, "must be >= 0");
         Isr.Validate();
         Characterize.Validate();
         Warp.Validate();
+        PsfMatch.Validate("PipelineConfig.PsfMatch");
         Coadd.Validate();
     }
 }

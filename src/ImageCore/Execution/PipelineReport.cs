@@ -93,13 +93,14 @@ public sealed record ExecutionReport(TopologyReport Topology, string Placement, 
 /// <param name="PostIsr">Post-ISR exposures written.</param>
 /// <param name="Calexps">Characterized exposures written.</param>
 /// <param name="Warps">Direct warps written.</param>
+/// <param name="PsfMatchedWarps">PSF-matched warps written.</param>
 /// <param name="Coadds">Coadds written.</param>
 /// <param name="Order">The quantum order (<see cref="QuantumOrder"/>'s text form).</param>
 /// <param name="Calibrations">The calibration cache's and store's counters.</param>
 /// <param name="Execution">Topology, placement and workers.</param>
 public sealed record PipelineReport(string Data, string Output, int Threads, string Started, double WallSeconds, double CpuSeconds, string SkyMap,
     IReadOnlyList<PipelineStepReport> Steps, IReadOnlyList<PipelineFailure> Failures,
-    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
+    IReadOnlyList<string> PostIsr, IReadOnlyList<string> Calexps, IReadOnlyList<string> Warps, IReadOnlyList<string> PsfMatchedWarps, IReadOnlyList<string> Coadds, string Order, CalibrationReport Calibrations, ExecutionReport Execution)
 {
     /// <summary>The options the report is written and read with (camelCase names, indented), with source-generated
     /// metadata for the report's types (no reflection: usable in a native AOT build).</summary>

@@ -42,7 +42,7 @@ internal sealed class PipelineReportBuilder(QuantumGraph graph, PipelineConfig c
             $"lsst_cells_v1 scaled by {graph.Scale}: {sky.PixelScaleArcsec}\"/pixel, patches {sky.PatchInner} + {sky.PatchBorder} border, direct warps grown by {graph.WarpBorder}");
         var failures = _failures.OrderBy(f => StepRank(f.Step)).ThenBy(f => f.Quantum, StringComparer.Ordinal).ToList();
         return new PipelineReport(Path.GetFullPath(graph.Data), Path.GetFullPath(graph.Output), config.Threads, started.ToString("o", CultureInfo.InvariantCulture),
-            wallSeconds, cpuSeconds, skyMap, _steps.ToList(), failures, Outputs(PipelineSteps.Isr), Outputs(PipelineSteps.Characterize), Outputs(PipelineSteps.Warp), Outputs(PipelineSteps.Coadd),
+            wallSeconds, cpuSeconds, skyMap, _steps.ToList(), failures, Outputs(PipelineSteps.Isr), Outputs(PipelineSteps.Characterize), Outputs(PipelineSteps.Warp), Outputs(PipelineSteps.PsfMatch), Outputs(PipelineSteps.Coadd),
             graph.Order, Calibrations, execution);
     }
 

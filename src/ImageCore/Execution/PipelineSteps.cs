@@ -16,6 +16,9 @@ internal static class PipelineSteps
     /// <summary>Direct warps.</summary>
     public const string Warp = "warp";
 
+    /// <summary>PSF-matched warps.</summary>
+    public const string PsfMatch = "psfmatch";
+
     /// <summary>Coadds.</summary>
     public const string Coadd = "coadd";
 
@@ -25,6 +28,7 @@ internal static class PipelineSteps
         (Isr, PipelineStep.Isr, setup => new IsrStepRunner(setup)),
         (Characterize, PipelineStep.Characterize, setup => new CharacterizeStepRunner(setup)),
         (Warp, PipelineStep.Warp, setup => new WarpStepRunner(setup)),
+        (PsfMatch, PipelineStep.PsfMatch, setup => new PsfMatchStepRunner(setup)),
         (Coadd, PipelineStep.Coadd, setup => new CoaddStepRunner(setup)),
     ];
 

@@ -19,8 +19,10 @@ namespace ImageCore.Execution;
 /// the raw's ISR quantum.</item>
 /// <item><b>warp</b>, one quantum per (tract, patch, visit): the characterized exposures of the visit's detectors that
 /// reach the patch, by detector id, to <c>warp/TTTTT/PPP/VVVVVV.fits</c>; it depends on their characterize quanta.</item>
-/// <item><b>coadd</b>, one quantum per (tract, patch): the patch's warps, by visit, to <c>coadd/TTTTT/PPP.fits</c>; it
-/// depends on their warp quanta.</item>
+/// <item><b>psfmatch</b>, one quantum per warp: the direct warp matched to the model PSF, to
+/// <c>psfmatchedwarp/TTTTT/PPP/VVVVVV.fits</c>; it depends on the warp's quantum.</item>
+/// <item><b>coadd</b>, one quantum per (tract, patch): the patch's direct warps by visit, then its PSF-matched warps in the
+/// same order, to <c>coadd/TTTTT/PPP.fits</c>; it depends on their warp and psfmatch quanta.</item>
 /// </list>
 /// Each step's quanta are listed in <see cref="PipelineConfig.Order"/> (coadds by tract and patch). A raw whose header
 /// cannot be read is an <see cref="UnplannedRaw"/>, as is a second raw of a (visit, detector) already planned.
@@ -143,16 +145,30 @@ public static class QuantumGraphPlanner
                 perWarp[(tract, patch, visit)] = q;
             }
 
+            // psfmatch: one quantum per warp, its direct warp matched to the model PSF.
+            var perMatched = new Dictionary<(int Tract, int Patch, int Visit), Quantum>();
+            if (steps.Contains(PipelineSteps.PsfMatch))
+                foreach (var ((tract, patch, visit), _) in config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)))
+                {
+                    var warp = perWarp[(tract, patch, visit)];
+                    var q = new Quantum($"{PipelineSteps.PsfMatch}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.PsfMatch,
+                                        warp.DataId, [warp.Outputs[0]], [output.PsfMatchedWarp(tract, patch, visit)], [warp.Id]);
+                    quanta.Add(q);
+                    perMatched[(tract, patch, visit)] = q;
+                }
+
+            // coadd: one quantum per patch: its direct warps by visit, then their PSF-matched warps in the same order (which a
+            // CompareWarp coadd reads; the other statistics use the direct warps alone). It depends on both steps' quanta.
             if (steps.Contains(PipelineSteps.Coadd))
                 foreach (var patchWarps in warpPlan.Keys.GroupBy(k => (k.Tract, k.Patch)))   // the keys are sorted by tract, patch and visit
                 {
                     var patch = patchWarps.Key;
-                    var warps = patchWarps.Select(k => perWarp[k]).ToList();
+                    var upstream = patchWarps.Select(k => perWarp[k]).ToList();
+                    upstream.AddRange(patchWarps.Select(k => perMatched[k]));
                     quanta.Add(new Quantum($"{PipelineSteps.Coadd}/{patch.Tract:00000}/{patch.Patch:000}", PipelineSteps.Coadd,
-                                           new DataId(Tract: patch.Tract, Patch: patch.Patch), warps.Select(w => w.Outputs[0]).ToList(),
-                                           [output.Coadd(patch.Tract, patch.Patch)], warps.Select(w => w.Id).ToList()));
+                                           new DataId(Tract: patch.Tract, Patch: patch.Patch), upstream.Select(w => w.Outputs[0]).ToList(),
+                                           [output.Coadd(patch.Tract, patch.Patch)], upstream.Select(w => w.Id).ToList()));
                 }
-        }
         return new QuantumGraph(QuantumGraph.FormatVersion, data.Root, output.Root, scale, border, config.Order.ToString(), steps, quanta, unplanned);
     }
 

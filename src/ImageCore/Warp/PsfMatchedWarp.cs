@@ -1,0 +1,258 @@
+using System.Globalization;
+using ImageCore.Fits;
+using ImageCore.Geometry;
+using ImageCore.Images;
+using ImageCore.Psf;
+
+namespace ImageCore.Warp;
+
+/// <summary>One detector's part in a PSF-matched warp.</summary>
+/// <param name="Visit">Its visit.</param>
+/// <param name="Detector">Its name (as in the direct warp's <see cref="CoaddPsf"/>).</param>
+/// <param name="SubBox">The part of the warp it was matched over (its valid region's box in warp pixels, within the
+/// useful region grown by half the kernel), warp pixels.</param>
+/// <param name="GoodPixels">Good matched pixels it copied in.</param>
+/// <param name="Match">The kernel fit: candidates, residuals, the science PSF's FWHM range.</param>
+public sealed record PsfMatchedWarpDetector(int Visit, string Detector, Box2I SubBox, long GoodPixels, ModelPsfMatchResult Match)
+{
+    /// <summary>True when the detector's PSF is wider than the model somewhere: it was matched as well as it can be (the
+    /// kernel would have to deconvolve), and the output's header and the run's report say so.</summary>
+    public bool ScienceWiderThanModel => Match.ScienceWiderThanModel;
+}
+
+/// <summary>A PSF-matched warp as written.</summary>
+/// <param name="Detectors">The detectors matched, in the direct warp's PSF component order.</param>
+/// <param name="GoodPixels">Good (not NO_DATA) pixels of the written warp inside the useful region; 0 when nothing was
+/// written.</param>
+/// <param name="ModelPsf">The model PSF every detector was matched to (the output's PSF).</param>
+public sealed record PsfMatchedWarpResult(IReadOnlyList<PsfMatchedWarpDetector> Detectors, long GoodPixels, IPsf ModelPsf);
+
+/// <summary>A direct warp that cannot be PSF-matched (it carries no <see cref="CoaddPsf"/>, so the PSF of its detectors
+/// is unknown). The message names the file.</summary>
+public sealed class PsfMatchedWarpException(string warp, string message) : InvalidDataException($"{warp}: {message}")
+{
+    /// <summary>The direct warp.</summary>
+    public string Warp { get; } = warp;
+}
+
+/// <summary>
+/// Rubin's makePsfMatchedWarp: a direct warp matched, detector by detector, to the model PSF
+/// (<see cref="ModelPsfMatchConfig.ModelPsf"/>, a double Gaussian of FWHM 9 px), in the warped frame. For each component
+/// of the direct warp's <see cref="CoaddPsf"/> (one per detector): the part of the warp inside the detector's valid
+/// region (its edge mapped into warp pixels, 16 points a side) is copied out, with (0, NO_DATA, +inf) around it; the
+/// kernel from the detector's <see cref="WarpedPsf"/> to the model is fitted over that box (<see cref="ModelPsfMatch"/>)
+/// and applied (image with K, variance with K², mask ORed over the kernel); pixels outside the region are NO_DATA again,
+/// and the good ones are copied into the output, which starts as (NaN, NO_DATA, +inf). The output keeps the direct
+/// warp's grid (so a direct pixel and its PSF-matched pixel have one index, as the CompareWarp coadd reads them); only
+/// the useful region (the patch's outer box) grown by half the kernel is matched, and the rest stays NO_DATA. Its PSF is
+/// the model; its header adds the match settings and, per detector, the science PSF's largest FWHM, the fit's residual
+/// and whether the science PSF was wider than the model (PMWIDnnn): such a detector is matched as well as it can be,
+/// never dropped silently.
+/// </summary>
+public static class PsfMatchedWarp
+{
+    /// <summary>Points per side of a valid region's edge mapped into the warp.</summary>
+    private const int EdgePoints = 16;
+
+    /// <summary>Matches the direct warp at <paramref name="directWarpPath"/> and writes the result to
+    /// <paramref name="outputPath"/> (temporary name, then rename). When no good pixel lands inside
+    /// <paramref name="usefulRegion"/> (the whole grid by default) nothing is written and the result has no good pixels.</summary>
+    /// <exception cref="PsfMatchedWarpException">The direct warp carries no <see cref="CoaddPsf"/>.</exception>
+    /// <exception cref="FitsFormatException">The file is not an exposure.</exception>
+    /// <exception cref="IOException">It could not be read or the output written; no output is left.</exception>
+    /// <exception cref="ConfigException">A bad setting.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled; nothing is written.</exception>
+    public static PsfMatchedWarpResult Run(string directWarpPath, string outputPath, ModelPsfMatchConfig config, int maxDegreeOfParallelism = 1,
+                                           Box2I? usefulRegion = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(directWarpPath);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        using var warp = ExposureFits.Read(directWarpPath, cancel);
+        var (matched, result) = Match(warp, directWarpPath, config, maxDegreeOfParallelism, usefulRegion, cancel);
+        using (matched)
+        {
+            if (result.GoodPixels == 0) return result;
+            var header = Header(warp.Metadata, result, config, outputPath);
+            ExposureFits.Write(outputPath, new Exposure(matched, header, warp.Wcs) { Psf = result.ModelPsf }, cancel);
+        }
+        return result;
+    }
+
+    /// <summary>The PSF-matched image of <paramref name="warp"/> (same grid) and what each detector gave; the caller
+    /// disposes the image. <paramref name="source"/> names the warp in messages.</summary>
+    /// <exception cref="PsfMatchedWarpException">The warp carries no <see cref="CoaddPsf"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked per detector).</exception>
+    public static (MaskedImage Matched, PsfMatchedWarpResult Result) Match(Exposure warp, string source, ModelPsfMatchConfig config, int maxDegreeOfParallelism = 1,
+                                                                          Box2I? usefulRegion = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(warp);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (warp.Psf is not CoaddPsf coaddPsf)
+            throw new PsfMatchedWarpException(source, warp.Psf is null
+                ? "the direct warp has no PSF: its detectors were not characterized (warp calexps, not post-ISR exposures)"
+                : $"the direct warp's PSF is a {warp.Psf.GetType().Name}, not the CoaddPsf of its detectors");
+        var image = warp.MaskedImage;
+        var grid = image.BBox;
+        var useful = (usefulRegion ?? grid).Intersect(grid);
+        int half = config.KernelSize / 2;
+        var output = Warper.NoDataImage(grid, image.Mask.Planes);
+        var detectors = new List<PsfMatchedWarpDetector>();
+        try
+        {
+            int noData = image.Mask.GetBitMask("NO_DATA");
+            for (int i = 0; i < coaddPsf.Components.Count; i++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var component = coaddPsf.Components[i];
+                var warped = coaddPsf.GetWarpedPsf(i);
+                var subBox = coaddPsf.GetCoaddBox(i).Intersect(grid).Intersect(useful.Grow(half));
+                if (subBox.IsEmpty || useful.IsEmpty) continue;
+                var polygon = ValidPolygon(warped, component.ValidRegion);
+                using var cutout = new MaskedImage(subBox.Width, subBox.Height, subBox.Min);
+                using var convolved = new MaskedImage(subBox.Width, subBox.Height, subBox.Min);
+                convolved.Mask.ClearPlanes();
+                cutout.Mask.ClearPlanes();
+                foreach (var (name, bit) in image.Mask.Planes)
+                {
+                    cutout.Mask.SetPlane(name, bit);
+                    convolved.Mask.SetPlane(name, bit);
+                }
+                CopyInside(image, cutout, polygon, noData);
+                var match = ModelPsfMatch.Match(cutout, subBox, warped, config, convolved, maxDegreeOfParallelism, cancel);
+                MarkOutside(convolved, polygon, noData);
+                var (good, _) = DirectWarp.CopyGoodPixels(convolved, output, $"{source} detector {component.Detector}");
+                detectors.Add(new PsfMatchedWarpDetector(component.Visit, component.Detector, subBox, good, match));
+            }
+            long total = CountGood(output, useful, noData);
+            return (output, new PsfMatchedWarpResult(detectors, total, config.ModelPsf.Apply()));
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The edge of <paramref name="region"/> (detector pixels, pixel centres at the box's extremes) mapped into the
+    /// warp: <see cref="EdgePoints"/> points a side, anticlockwise.</summary>
+    private static (double X, double Y)[] ValidPolygon(WarpedPsf warped, Box2I region)
+    {
+        var points = new (double X, double Y)[4 * EdgePoints];
+        double x0 = region.MinX - 0.5, y0 = region.MinY - 0.5, x1 = region.MaxX + 0.5, y1 = region.MaxY + 0.5;
+        for (int k = 0; k < EdgePoints; k++)
+        {
+            double t = (double)k / EdgePoints;
+            points[k] = warped.ToDestination(x0 + t * (x1 - x0), y0);
+            points[EdgePoints + k] = warped.ToDestination(x1, y0 + t * (y1 - y0));
+            points[2 * EdgePoints + k] = warped.ToDestination(x1 - t * (x1 - x0), y1);
+            points[3 * EdgePoints + k] = warped.ToDestination(x0, y1 - t * (y1 - y0));
+        }
+        return points;
+    }
+
+    /// <summary>The columns of row <paramref name="y"/> inside <paramref name="polygon"/> (pixel centres, even-odd rule),
+    /// as [start, end) pairs in increasing order, clipped to [<paramref name="minX"/>, <paramref name="maxX"/>].</summary>
+    private static void RowSpans((double X, double Y)[] polygon, double y, int minX, int maxX, List<(int Start, int End)> spans, List<double> crossings)
+    {
+        spans.Clear();
+        crossings.Clear();
+        for (int k = 0; k < polygon.Length; k++)
+        {
+            var (ax, ay) = polygon[k];
+            var (bx, by) = polygon[(k + 1) % polygon.Length];
+            if ((ay <= y) == (by <= y)) continue;
+            crossings.Add(ax + (y - ay) / (by - ay) * (bx - ax));
+        }
+        crossings.Sort();
+        for (int k = 0; k + 1 < crossings.Count; k += 2)
+        {
+            int start = Math.Max(minX, (int)Math.Ceiling(crossings[k])), end = Math.Min(maxX + 1, (int)Math.Floor(crossings[k + 1]) + 1);
+            if (end > start) spans.Add((start, end));
+        }
+    }
+
+    /// <summary>Copies the pixels of <paramref name="from"/> inside <paramref name="polygon"/> into
+    /// <paramref name="cutout"/> (whose box is inside <paramref name="from"/>'s); the others become (0, NO_DATA, +inf).</summary>
+    private static void CopyInside(MaskedImage from, MaskedImage cutout, (double X, double Y)[] polygon, int noData)
+    {
+        var box = cutout.BBox;
+        var spans = new List<(int Start, int End)>();
+        var crossings = new List<double>();
+        for (int y = 0; y < box.Height; y++)
+        {
+            Span<float> ci = cutout.Image.Pixels.GetRowSpan(y), cv = cutout.Variance.Pixels.GetRowSpan(y);
+            Span<int> cm = cutout.Mask.Image.Pixels.GetRowSpan(y);
+            ci.Clear();
+            cv.Fill(float.PositiveInfinity);
+            cm.Fill(noData);
+            int fy = box.MinY - from.BBox.MinY + y;
+            RowSpans(polygon, box.MinY + y, box.MinX, box.MaxX, spans, crossings);
+            foreach (var (start, end) in spans)
+            {
+                int n = end - start, fx = start - from.BBox.MinX, cx = start - box.MinX;
+                from.Image.Pixels.GetRowSpan(fy).Slice(fx, n).CopyTo(ci.Slice(cx, n));
+                from.Variance.Pixels.GetRowSpan(fy).Slice(fx, n).CopyTo(cv.Slice(cx, n));
+                from.Mask.Image.Pixels.GetRowSpan(fy).Slice(fx, n).CopyTo(cm.Slice(cx, n));
+            }
+        }
+    }
+
+    /// <summary>Sets NO_DATA on every pixel of <paramref name="image"/> outside <paramref name="polygon"/>.</summary>
+    private static void MarkOutside(MaskedImage image, (double X, double Y)[] polygon, int noData)
+    {
+        var box = image.BBox;
+        var spans = new List<(int Start, int End)>();
+        var crossings = new List<double>();
+        for (int y = 0; y < box.Height; y++)
+        {
+            Span<int> m = image.Mask.Image.Pixels.GetRowSpan(y);
+            RowSpans(polygon, box.MinY + y, box.MinX, box.MaxX, spans, crossings);
+            int x = box.MinX;
+            foreach (var (start, end) in spans)
+            {
+                for (; x < start; x++) m[x - box.MinX] |= noData;
+                x = end;
+            }
+            for (; x <= box.MaxX; x++) m[x - box.MinX] |= noData;
+        }
+    }
+
+    private static long CountGood(MaskedImage image, Box2I region, int noData)
+    {
+        if (region.IsEmpty) return 0;
+        long good = 0;
+        var view = image.Mask.Image.View(region);
+        for (int y = 0; y < view.Height; y++)
+            foreach (int m in view.GetRowSpan(y))
+                if ((m & noData) == 0) good++;
+        return good;
+    }
+
+    /// <summary>The direct warp's metadata plus the match settings and, per detector, its figures.</summary>
+    private static FitsHeader Header(FitsHeader direct, PsfMatchedWarpResult result, ModelPsfMatchConfig config, string source)
+    {
+        var header = new FitsHeader(source, 0);
+        foreach (var card in direct)
+            if (card.Kind == FitsValueKind.Commentary || !ExposureFits.IsPlaneStructureKeyword(card.Keyword)) header.Add(card);
+        double modelFwhm = result.ModelPsf.ComputeFwhm(0, 0);
+        header.Set("PMFWHM", modelFwhm, "model PSF FWHM, pixels (double Gaussian)");
+        header.Set("PMKSIZE", (long)config.KernelSize, "PSF-matching kernel size, pixels");
+        header.Set("PMNDET", (long)result.Detectors.Count, "detectors matched");
+        header.Set("PMNWIDE", (long)result.Detectors.Count(d => d.ScienceWiderThanModel), "of them with a PSF wider than the model");
+        for (int k = 0; k < result.Detectors.Count; k++)
+        {
+            var d = result.Detectors[k];
+            header.Set($"PMDET{k:D3}", d.Detector, "matched detector");
+            header.Set($"PMSFW{k:D3}", d.Match.MaxScienceFwhm, "its largest science PSF FWHM, pixels");
+            header.Set($"PMRES{k:D3}", d.Match.MaxCandidateResidualRms / d.Match.ModelPeak,
+                       "largest candidate residual RMS / model peak");
+            header.Set($"PMWID{k:D3}", d.ScienceWiderThanModel, "PSF wider than the model: matched as well as it can be");
+        }
+        header.AddCommentary("HISTORY", string.Create(CultureInfo.InvariantCulture,
+            $"ImageCore PSF-matched warp: Alard-Lupton model matching, kernel {config.KernelSize}, spatial order {config.SpatialOrder}"));
+        return header;
+    }
+}
