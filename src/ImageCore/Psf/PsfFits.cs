@@ -190,11 +190,12 @@ public static class PsfFits
         h.Add(FitsCard.Integer("NCOMP", psf.Components.Count, "components: the PSFCOMP HDUs that follow"));
         psf.CoaddWcs.WriteTo(h);
         h.Set("WCSNAME", "COADD", "the coadd's pixels, where the PSF is evaluated");
-        h.AddCommentary("COMMENT", "kernel(x, y) = sum_i WEIGHT_i K_i(x, y) / sum_i WEIGHT_i over the components i");
-        h.AddCommentary("COMMENT", "whose valid region VALMINX..VALMAXY holds (x, y) mapped to their detector by");
-        h.AddCommentary("COMMENT", "this WCS and theirs and rounded; K_i: component i's PSF warped to this frame");
-        h.AddCommentary("COMMENT", "(affine at (x, y), Lanczos-3). The plane is the kernel at (PSFREFX, PSFREFY).");
-        h.AddCommentary("COMMENT", "The celestial WCS cards give the coadd's frame, not the kernel plane's.");
+        h.AddCommentary("COMMENT", "kernel(x, y) = sum_i WEIGHT_i K_i(x, y) / sum_i WEIGHT_i over the");
+        h.AddCommentary("COMMENT", "components i (PSFCOMP HDUs) whose region VALMINX..VALMAXY holds the");
+        h.AddCommentary("COMMENT", "rounded detector pixel of (x, y), mapped through this WCS and theirs.");
+        h.AddCommentary("COMMENT", "K_i: component i's PSF warped into this frame (the transform made");
+        h.AddCommentary("COMMENT", "affine at (x, y), Lanczos-3). The plane is the kernel at (PSFREFX,");
+        h.AddCommentary("COMMENT", "PSFREFY). The WCS cards give the coadd's frame, not the plane's.");
         h.Add(FitsCard.Real("PSFREFX", at.X, "column of the plane's kernel, coadd pixels"));
         h.Add(FitsCard.Real("PSFREFY", at.Y, "row of the plane's kernel, coadd pixels"));
         h.Add(FitsCard.Real("PSFFWHM", psf.ComputeFwhm(at.X, at.Y), $"FWHM (pixels) at ({at.X:0.#}, {at.Y:0.#})"));
@@ -215,7 +216,7 @@ public static class PsfFits
                 ch.Add(FitsCard.Integer("VALMAXY", c.ValidRegion.MaxY, "valid region last row, detector pixels"));
                 c.Wcs.WriteTo(ch);
                 ch.Set("WCSNAME", "DETECTOR", "the detector's pixels, where this PSF is defined");
-                ch.AddCommentary("COMMENT", "The celestial WCS cards give the detector's frame, not the kernel planes'.");
+                ch.AddCommentary("COMMENT", "The WCS cards give the detector's frame, not the kernel planes'.");
             });
         }
     }

@@ -57,7 +57,7 @@ public sealed class WarpedPsf : IPsf
             foreach (var (cx, cy) in (ReadOnlySpan<(int, int)>)[(hs, hs), (hs, -hs)])
                 extent = Math.Max(extent, Math.Max(Math.Abs(a.XX * cx + a.XY * cy), Math.Abs(a.YX * cx + a.YY * cy)));
         }
-        int half = (int)Math.Ceiling(extent - 1e-9);
+        int half = (int)Math.Ceiling(extent - 1e-3);   // 1e-3: the Jacobian's rounding must not add two pixels
         if (2L * half + 1 > MaxKernelSize)
             throw new ArgumentException($"the warped kernel would be {2L * half + 1} pixels wide (at most {MaxKernelSize}): the destination's pixels are far smaller than the source's");
         KernelSize = 2 * half + 1;
