@@ -3,6 +3,7 @@ using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Coadd;
 
@@ -17,6 +18,7 @@ public sealed class CoaddInput : IDisposable
     private readonly FitsFile? _file;
     private readonly FitsHdu? _image, _mask, _variance;
     private readonly MaskedImage? _memory;   // an exposure in memory instead of a file (not owned)
+    private readonly IPsf? _psf;             // its PSF
 
     private CoaddInput(FitsFile file, FitsHdu image, FitsHdu? mask, FitsHdu? variance, FitsHeader metadata, IReadOnlyDictionary<string, int> planes)
     {
@@ -33,6 +35,7 @@ public sealed class CoaddInput : IDisposable
     private CoaddInput(Exposure exposure, string name)
     {
         _memory = exposure.MaskedImage;
+        _psf = exposure.Psf;
         Name = name;
         Metadata = exposure.Metadata;
         MaskPlanes = exposure.Mask.Planes;
@@ -74,6 +77,19 @@ public sealed class CoaddInput : IDisposable
 
     /// <summary>Mask plane names and bits (afw's defaults for a plain image).</summary>
     public IReadOnlyDictionary<string, int> MaskPlanes { get; }
+
+    /// <summary>The input's PSF: its <c>PSF</c> extension (<see cref="PsfFits"/>; a direct warp's <see cref="CoaddPsf"/>),
+    /// or the exposure's <see cref="Exposure.Psf"/>; null when it has none. Read on each call; not while rows are read.</summary>
+    /// <exception cref="CoaddInputException">The PSF extension is malformed (the message names the keyword).</exception>
+    public IPsf? ReadPsf()
+    {
+        if (_file is null) return _psf;
+        try { return PsfFits.Read(_file); }
+        catch (Exception e) when (e is FitsFormatException or UnsupportedWcsException or IOException && e is not CoaddInputException)
+        {
+            throw new CoaddInputException(Name, e.Message, e);
+        }
+    }
 
     /// <summary>Opens <paramref name="name"/> from <paramref name="stream"/> (owned by the input from then on).</summary>
     /// <exception cref="CoaddInputException">Not an exposure or a 2-D image, or unreadable.</exception>

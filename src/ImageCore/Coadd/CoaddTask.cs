@@ -1,13 +1,15 @@
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Coadd;
 
 /// <summary>
 /// <c>imagecore coadd</c>: opens the warps, assembles them (<see cref="Coadder"/>) and writes the coadd as an
 /// exposure (temporary name, then rename) whose metadata are the first input's (its WCS included) plus the
-/// statistic, and each input with its weight (INPUTnnn / WEIGHTnnn cards). Any failure leaves no output file.
+/// statistic, and each input with its weight (INPUTnnn / WEIGHTnnn cards). When every input carries a <see cref="CoaddPsf"/>,
+/// so does the coadd (<see cref="CombinedPsf"/>). Any failure leaves no output file.
 /// </summary>
 public static class CoaddTask
 {
@@ -55,6 +57,7 @@ public static class CoaddTask
             if (region is { } r && (r.IsEmpty || !grid.Contains(r)))
                 throw new ArgumentException($"the coadd region {r} is not inside the inputs' grid {grid}");
             var (assembled, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true, cancel);
+            var psf = CombinedPsf(inputs, used);
             var coadd = assembled;
             if (region is { } crop && crop != grid)
             {
@@ -65,7 +68,8 @@ public static class CoaddTask
                 var header = Metadata(inputs, used, config, outputPath);
                 if (region is { } moved && moved.Min != grid.Min && header.Contains("CTYPE1"))
                     Astrometry.SkyWcs.FromHeader(header).WithPixelOrigin(moved.MinX, moved.MinY).WriteTo(header);
-                ExposureFits.Write(outputPath, new Exposure(coadd, header), cancel);
+                if (psf is not null && header.Contains("CTYPE1")) psf = psf.WithCoaddWcs(Astrometry.SkyWcs.FromHeader(header));
+                ExposureFits.Write(outputPath, new Exposure(coadd, header) { Psf = psf }, cancel);
             }
             return used;
         }
@@ -73,6 +77,22 @@ public static class CoaddTask
         {
             foreach (var input in inputs) input.Dispose();
         }
+    }
+
+    /// <summary>The coadd's PSF when every input carries a <see cref="CoaddPsf"/> (direct warps of calexps): the union of
+    /// their components, each weighted by its warp's coadd weight (skipped warps, weight 0, left out), in the first input's
+    /// frame; the caller moves it with the WCS of a cropped coadd. Null when some input has no CoaddPsf, or none is used.</summary>
+    /// <exception cref="CoaddInputException">An input's PSF extension is malformed.</exception>
+    internal static CoaddPsf? CombinedPsf(IReadOnlyList<CoaddInput> inputs, CoaddInputs used)
+    {
+        var parts = new List<(CoaddPsf, double)>(inputs.Count);
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            if (inputs[k].ReadPsf() is not CoaddPsf psf) return null;
+            parts.Add((psf, used.Weights[k]));
+        }
+        if (inputs[0].Wcs is not { } wcs || !parts.Exists(p => p.Item2 > 0)) return null;
+        return CoaddPsf.Combine(parts, wcs);
     }
 
     /// <summary>A coadd's metadata: the first input's (its WCS included) but for the structure and earlier coadd cards,

@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance;
+using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 
@@ -16,6 +17,11 @@ namespace ImageCore.Psf;
 /// <item><c>GAUSSIAN</c> (<see cref="GaussianPsf"/>): <c>SIGMA</c>; <c>DOUBLEGAUSSIAN</c> (<see cref="DoubleGaussianPsf"/>):
 /// <c>SIGMA1</c>, <c>SIGMA2</c>, <c>B</c>. Their one plane is the kernel image, for viewers; the keywords define the
 /// model.</item>
+/// <item><c>COADD</c> (<see cref="CoaddPsf"/>): <c>NCOMP</c> components and the coadd's celestial WCS (<c>WCSNAME = 'COADD'</c>);
+/// the one plane is the kernel at (<c>PSFREFX</c>, <c>PSFREFY</c>), for viewers. NCOMP IMAGE extensions follow it,
+/// <c>EXTNAME = 'PSFCOMP'</c>, <c>EXTVER</c> 1..NCOMP: each a detector PSF in the form above plus <c>VISIT</c>,
+/// <c>DETNAME</c>, <c>WEIGHT</c>, the valid region <c>VALMINX</c>/<c>VALMINY</c>/<c>VALMAXX</c>/<c>VALMAXY</c> (detector
+/// pixels, inclusive) and the detector's celestial WCS (<c>WCSNAME = 'DETECTOR'</c>).</item>
 /// </list>
 /// Every type has <c>NAXIS1 = NAXIS2</c> = the kernel size (odd) and <c>PSFFWHM</c>, the FWHM at the region's centre
 /// (informative).
@@ -24,6 +30,13 @@ public static class PsfFits
 {
     /// <summary>The extension's name.</summary>
     public const string ExtName = "PSF";
+
+    /// <summary>The name of the extensions that hold a <see cref="CoaddPsf"/>'s components (EXTVER 1, 2, ...), which follow
+    /// its <c>PSF</c> extension.</summary>
+    public const string ComponentExtName = "PSFCOMP";
+
+    /// <summary>The most components a <c>COADD</c> PSF extension may declare.</summary>
+    public const int MaxComponents = 100_000;
 
     /// <summary>Writes <paramref name="psf"/> as the next HDU of <paramref name="writer"/> (an IMAGE extension, or the
     /// primary HDU of an empty writer).</summary>
@@ -37,9 +50,22 @@ public static class PsfFits
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(psf);
+        if (psf is CoaddPsf coadd)
+        {
+            WriteCoadd(writer, coadd, center);
+            return;
+        }
+        WriteHdu(writer, psf, center, ExtName, null, null);
+    }
+
+    /// <summary>Writes one model's HDU named <paramref name="extName"/> (and <paramref name="extVer"/>), with the cards
+    /// <paramref name="extra"/> adds before PSFFWHM.</summary>
+    private static void WriteHdu(FitsWriter writer, IPsf psf, (double X, double Y)? center, string extName, int? extVer, Action<FitsHeader>? extra)
+    {
         var h = new FitsHeader();
-        h.Add(FitsCard.String("EXTNAME", ExtName, "PSF model"));
-        h.Add(FitsCard.String("EXTTYPE", ExtName, "ImageCore PSF model (docs/psf.md)"));
+        h.Add(FitsCard.String("EXTNAME", extName, extVer is null ? "PSF model" : "a component of a coadd PSF"));
+        if (extVer is { } v) h.Add(FitsCard.Integer("EXTVER", v, "component number (1-based)"));
+        h.Add(FitsCard.String("EXTTYPE", extName, "ImageCore PSF model (docs/psf.md)"));
         int k = psf.KernelSize;
         float[] cube;
         (double X, double Y) at = center ?? (0, 0);
@@ -80,8 +106,9 @@ public static class PsfFits
                 cube = KernelPlane(psf, at);
                 break;
             default:
-                throw new NotSupportedException($"{psf.GetType().Name} has no FITS form (PixelBasisPsf, GaussianPsf and DoubleGaussianPsf have)");
+                throw new NotSupportedException($"{psf.GetType().Name} has no FITS form (PixelBasisPsf, GaussianPsf, DoubleGaussianPsf and CoaddPsf have)");
         }
+        extra?.Invoke(h);
         h.Add(FitsCard.Real("PSFFWHM", psf.ComputeFwhm(at.X, at.Y), $"FWHM (pixels) at ({at.X:0.#}, {at.Y:0.#})"));
         int planes = cube.Length / (k * k);
         writer.WriteImage(h, new ReadOnlySpan2D<float>(cube, planes * k, k), new FitsImageOptions { Axes = [k, k, planes] });
@@ -118,6 +145,8 @@ public static class PsfFits
                     double b = h.GetDouble("B");
                     if (!(b >= 0) || !double.IsFinite(b)) throw Error(file, hdu, "B", $"B = {b} must be finite and >= 0");
                     return new DoubleGaussianPsf(k, Positive(file, hdu, "SIGMA1"), Positive(file, hdu, "SIGMA2"), b);
+                case "COADD":
+                    return ReadCoadd(file, hdu);
                 case "PIXELBASIS":
                     int order = h.GetInt32("POLYORD");
                     if (order is < 0 or > 10) throw Error(file, hdu, "POLYORD", $"spatial order {order} must be 0..10");
@@ -140,13 +169,80 @@ public static class PsfFits
                         return new PixelBasisPsf(k, order, Box2I.FromCorners(minX, minY, maxX, maxY), cube);
                     }
                 default:
-                    throw Error(file, hdu, "PSFTYPE", $"unknown PSF type '{type}' (PIXELBASIS, GAUSSIAN, DOUBLEGAUSSIAN)");
+                    throw Error(file, hdu, "PSFTYPE", $"unknown PSF type '{type}' (PIXELBASIS, GAUSSIAN, DOUBLEGAUSSIAN, COADD)");
             }
         }
         catch (ArgumentException e)
         {
             throw Error(file, hdu, "PSFTYPE", e.Message);
         }
+    }
+
+    /// <summary>A <see cref="CoaddPsf"/>: the <c>PSF</c> HDU (PSFTYPE 'COADD', NCOMP, the coadd's WCS, and the kernel at
+    /// <paramref name="center"/> or the reference point as its plane), then one <c>PSFCOMP</c> HDU per component.</summary>
+    private static void WriteCoadd(FitsWriter writer, CoaddPsf psf, (double X, double Y)? center)
+    {
+        var at = center ?? psf.ReferencePoint();
+        var h = new FitsHeader();
+        h.Add(FitsCard.String("EXTNAME", ExtName, "PSF model"));
+        h.Add(FitsCard.String("EXTTYPE", ExtName, "ImageCore PSF model (docs/psf.md)"));
+        h.Add(FitsCard.String("PSFTYPE", "COADD", "weighted mean of warped detector PSFs"));
+        h.Add(FitsCard.Integer("NCOMP", psf.Components.Count, "components: the PSFCOMP HDUs that follow"));
+        psf.CoaddWcs.WriteTo(h);
+        h.Set("WCSNAME", "COADD", "the coadd's pixels, where the PSF is evaluated");
+        h.AddCommentary("COMMENT", "kernel(x, y) = sum_i WEIGHT_i K_i(x, y) / sum_i WEIGHT_i over the");
+        h.AddCommentary("COMMENT", "components i (PSFCOMP HDUs) whose region VALMINX..VALMAXY holds the");
+        h.AddCommentary("COMMENT", "rounded detector pixel of (x, y), mapped through this WCS and theirs.");
+        h.AddCommentary("COMMENT", "K_i: component i's PSF warped into this frame (the transform made");
+        h.AddCommentary("COMMENT", "affine at (x, y), Lanczos-3). The plane is the kernel at (PSFREFX,");
+        h.AddCommentary("COMMENT", "PSFREFY). The WCS cards give the coadd's frame, not the plane's.");
+        h.Add(FitsCard.Real("PSFREFX", at.X, "column of the plane's kernel, coadd pixels"));
+        h.Add(FitsCard.Real("PSFREFY", at.Y, "row of the plane's kernel, coadd pixels"));
+        h.Add(FitsCard.Real("PSFFWHM", psf.ComputeFwhm(at.X, at.Y), $"FWHM (pixels) at ({at.X:0.#}, {at.Y:0.#})"));
+        int k = psf.KernelSize;
+        writer.WriteImage(h, new ReadOnlySpan2D<float>(KernelPlane(psf, at), k, k), new FitsImageOptions { Axes = [k, k, 1] });
+        for (int i = 0; i < psf.Components.Count; i++)
+        {
+            var c = psf.Components[i];
+            if (c.Psf is CoaddPsf) throw new NotSupportedException($"component {i + 1} ({c}) is itself a coadd PSF");
+            WriteHdu(writer, c.Psf, null, ComponentExtName, i + 1, ch =>
+            {
+                ch.Add(FitsCard.Integer("VISIT", c.Visit, "the component's visit"));
+                ch.Add(FitsCard.String("DETNAME", c.Detector, "its detector"));
+                ch.Add(FitsCard.Real("WEIGHT", c.Weight, "its weight in the coadd PSF"));
+                ch.Add(FitsCard.Integer("VALMINX", c.ValidRegion.MinX, "valid region first column, detector pixels"));
+                ch.Add(FitsCard.Integer("VALMINY", c.ValidRegion.MinY, "valid region first row, detector pixels"));
+                ch.Add(FitsCard.Integer("VALMAXX", c.ValidRegion.MaxX, "valid region last column, detector pixels"));
+                ch.Add(FitsCard.Integer("VALMAXY", c.ValidRegion.MaxY, "valid region last row, detector pixels"));
+                c.Wcs.WriteTo(ch);
+                ch.Set("WCSNAME", "DETECTOR", "the detector's pixels, where this PSF is defined");
+                ch.AddCommentary("COMMENT", "The WCS cards give the detector's frame, not the kernel planes'.");
+            });
+        }
+    }
+
+    /// <summary>Reads a <c>COADD</c> PSF extension and the NCOMP <c>PSFCOMP</c> extensions right after it.</summary>
+    private static CoaddPsf ReadCoadd(FitsFile file, FitsHdu hdu)
+    {
+        int n = hdu.Header.GetInt32("NCOMP");
+        if (n is < 1 or > MaxComponents) throw Error(file, hdu, "NCOMP", $"NCOMP = {n} must be 1..{MaxComponents}");
+        var coaddWcs = SkyWcs.FromHeader(hdu.Header);
+        var components = new List<CoaddPsfComponent>(n);
+        for (int i = 1; i <= n; i++)
+        {
+            var c = file.FindHdu(hdu.Index + i);
+            if (c is null || !string.Equals(c.ExtName?.TrimEnd(), ComponentExtName, StringComparison.OrdinalIgnoreCase) || c.ExtVer != i)
+                throw Error(file, hdu, "NCOMP", $"component {i} of {n} must be HDU {hdu.Index + i} with EXTNAME '{ComponentExtName}' and EXTVER {i}, "
+                                                + (c is null ? "but the file ends before it" : $"not {c}"));
+            var h = c.Header;
+            if (h.GetString("PSFTYPE").Trim() == "COADD") throw Error(file, c, "PSFTYPE", "a component of a coadd PSF cannot itself be a coadd PSF");
+            var psf = Read(file, c);
+            int minX = h.GetInt32("VALMINX"), minY = h.GetInt32("VALMINY"), maxX = h.GetInt32("VALMAXX"), maxY = h.GetInt32("VALMAXY");
+            if (maxX < minX || maxY < minY) throw Error(file, c, "VALMAXX", $"the valid region [{minX}..{maxX}, {minY}..{maxY}] is empty");
+            components.Add(new CoaddPsfComponent(psf, SkyWcs.FromHeader(h), Box2I.FromCorners(minX, minY, maxX, maxY), Positive(file, c, "WEIGHT"),
+                                                 h.GetInt32("VISIT"), h.GetString("DETNAME").Trim()));
+        }
+        return new CoaddPsf(components, coaddWcs);
     }
 
     private static float[] KernelPlane(IPsf psf, (double X, double Y) at)

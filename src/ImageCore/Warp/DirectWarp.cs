@@ -3,6 +3,7 @@ using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Warp;
 
@@ -27,7 +28,8 @@ public sealed record DirectWarpResult(int Visit, int Tract, int Patch, IReadOnly
 /// warp that starts as (NaN, NO_DATA, +inf); where detectors overlap, later ones overwrite earlier ones, as
 /// copyGoodPixels does. Only each detector's warped bounding box is computed. The warp's metadata record the
 /// visit, tract and patch, and each input detector with its good pixels and weight (INDETnnn, INGPXnnn,
-/// INWGTnnn). Pixels stay in the post-ISR exposures' units (electrons): ImageCore has no photometric calibration
+/// INWGTnnn). When every detector that gives pixels carries a PSF (a calexp), the warp carries their
+/// <see cref="CoaddPsf"/> (each detector weighted 1, its valid region its box, in the warp's pixels). Pixels stay in the post-ISR exposures' units (electrons): ImageCore has no photometric calibration
 /// yet, so there is no conversion to nJy.
 /// </summary>
 public static class DirectWarp
@@ -55,7 +57,8 @@ public static class DirectWarp
     /// nothing is written and the result has no good pixels (Rubin's NoWorkFound).</summary>
     /// <exception cref="FitsFormatException">An input is not an exposure, or has no or a malformed WCS (the message names the file).</exception>
     /// <exception cref="IOException">An input could not be read; no output is left.</exception>
-    /// <exception cref="ArgumentException">No input's warped box touches the grid, or the inputs' mask planes disagree.</exception>
+    /// <exception cref="ArgumentException">No input's warped box touches the grid, the inputs' mask planes disagree, or
+    /// some detectors carry a PSF and others none.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked before each detector
     /// and between the output's planes); nothing is written.</exception>
     public static DirectWarpResult Run(int visit, int tract, int patch, IReadOnlyList<string> exposurePaths, WarpTarget target, WarpConfig config,
@@ -70,6 +73,8 @@ public static class DirectWarp
         MaskedImage? output = null;
         FitsHeader? visitMetadata = null;
         var detectors = new List<DirectWarpDetector>();
+        var psfComponents = new List<CoaddPsfComponent>();
+        string? withPsf = null, withoutPsf = null;
         try
         {
             foreach (string path in exposurePaths)
@@ -102,7 +107,16 @@ public static class DirectWarp
                 }
                 input.ThrowIfChanged();   // a mapped exposure changed under the warp: fail it rather than keep doubtful pixels
                 string name = input.Metadata.Contains("DETNAME") ? input.Metadata.GetString("DETNAME") : System.IO.Path.GetFileNameWithoutExtension(path);
-                if (good > 0) detectors.Add(new DirectWarpDetector(name, path, good, weight));
+                if (good > 0)
+                {
+                    detectors.Add(new DirectWarpDetector(name, path, good, weight));
+                    if (input.Psf is { } psf)
+                    {
+                        withPsf ??= path;
+                        psfComponents.Add(new CoaddPsfComponent(psf, wcs, input.BBox, 1, visit, name));
+                    }
+                    else withoutPsf ??= path;
+                }
             }
             if (output is null) throw new ArgumentException($"no detector of visit {visit} touches {target.Description}");
             var header = new FitsHeader(outputPath, 0);
@@ -124,7 +138,12 @@ public static class DirectWarp
             long total = CountGood(output, grid);
             if (usefulRegion is { } useful && CountGood(output, useful.Intersect(grid)) == 0)
                 return new DirectWarpResult(visit, tract, patch, detectors, 0);
-            ExposureFits.Write(outputPath, new Exposure(output, header), cancel);
+            if (withPsf is not null && withoutPsf is not null)
+                throw new ArgumentException($"visit {visit}: {withPsf} has a PSF but {withoutPsf} has none: a direct warp's detectors are all calexps (with PSFs) or all post-ISR exposures (without)");
+            // Every detector with a PSF: the warp carries their CoaddPsf, each detector weighted 1 (afw's makeDirectWarp
+            // does the same; a warp pixel comes from one detector, and the coadd weights the visit as a whole).
+            var warpPsf = withPsf is null ? null : new CoaddPsf(psfComponents, target.Wcs);
+            ExposureFits.Write(outputPath, new Exposure(output, header) { Psf = warpPsf }, cancel);
             return new DirectWarpResult(visit, tract, patch, detectors, total);
         }
         finally

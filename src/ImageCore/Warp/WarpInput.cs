@@ -2,6 +2,7 @@ using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Warp;
 
@@ -38,6 +39,10 @@ internal sealed unsafe class WarpInput : IDisposable
 
     /// <summary>The mask planes and their bits; null for an image alone.</summary>
     public IReadOnlyDictionary<string, int>? MaskPlanes { get; private init; }
+
+    /// <summary>The exposure's PSF (its <c>PSF</c> extension, <see cref="PsfFits"/>), or null when it has none (a post-ISR
+    /// exposure, an image alone).</summary>
+    public IPsf? Psf { get; private init; }
 
     /// <summary>The planes for the warp loop (valid while this is not disposed).</summary>
     public WarpSource Planes => _planes;
@@ -84,6 +89,7 @@ internal sealed unsafe class WarpInput : IDisposable
     {
         var layout = ExposureFits.ReadLayout(file);
         var wcs = HduWcs.Read(layout.Image, layout.Metadata, layout.BBox);
+        var psf = layout.Psf is null ? null : PsfFits.Read(file, layout.Psf);
         if (StoredImageData.IsRaw(layout.Image, -32) && StoredImageData.IsRaw(layout.Variance, -32) && StoredImageData.IsRaw(layout.Mask, 32))
         {
             var (mapped, stored) = Load(path, file, [layout.Image, layout.Variance, layout.Mask]);
@@ -91,11 +97,11 @@ internal sealed unsafe class WarpInput : IDisposable
             var bbox = layout.BBox;
             var planes = new WarpSource((float*)Data(layout.Image), (float*)Data(layout.Variance), (int*)Data(layout.Mask), bbox.Width, bbox.Height, bbox.Min);
             var maskPlanes = layout.MaskPlanes.ToDictionary(p => p.Name, p => p.Bit);
-            return new WarpInput { _mapped = mapped, _stored = stored, _planes = planes, Metadata = layout.Metadata, Wcs = wcs, BBox = bbox, MaskPlanes = maskPlanes };
+            return new WarpInput { _mapped = mapped, _stored = stored, _planes = planes, Metadata = layout.Metadata, Wcs = wcs, BBox = bbox, MaskPlanes = maskPlanes, Psf = psf };
         }
         var exposure = ExposureFits.Read(file, layout);
         var mi = exposure.MaskedImage;
-        return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, Wcs = wcs, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes };
+        return new WarpInput { _exposure = mi, _planes = new WarpSource(mi), Metadata = exposure.Metadata, Wcs = wcs, BBox = mi.BBox, MaskPlanes = mi.Mask.Planes, Psf = psf };
     }
 
     /// <summary>The file mapped under a read lease, or else its HDUs' data read as stored.</summary>

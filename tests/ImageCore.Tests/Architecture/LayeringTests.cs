@@ -14,7 +14,8 @@ public class LayeringTests(ITestOutputHelper output)
     [
         ["", "Memory", "Simd", "Geometry"],
         ["Fits"],
-        ["Astrometry", "Psf"],
+        ["Astrometry"],
+        ["Psf"],
         ["Images"],
         ["Camera"],
         ["Isr"],
