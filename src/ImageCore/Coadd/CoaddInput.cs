@@ -3,6 +3,7 @@ using ImageCore.Astrometry;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
+using ImageCore.Psf;
 
 namespace ImageCore.Coadd;
 
@@ -17,6 +18,7 @@ public sealed class CoaddInput : IDisposable
     private readonly FitsFile? _file;
     private readonly FitsHdu? _image, _mask, _variance;
     private readonly MaskedImage? _memory;   // an exposure in memory instead of a file (not owned)
+    private readonly IPsf? _memoryPsf;       // that exposure's PSF
 
     private CoaddInput(FitsFile file, FitsHdu image, FitsHdu? mask, FitsHdu? variance, FitsHeader metadata, IReadOnlyDictionary<string, int> planes)
     {
@@ -33,6 +35,7 @@ public sealed class CoaddInput : IDisposable
     private CoaddInput(Exposure exposure, string name)
     {
         _memory = exposure.MaskedImage;
+        _memoryPsf = exposure.Psf;
         Name = name;
         Metadata = exposure.Metadata;
         MaskPlanes = exposure.Mask.Planes;
@@ -138,6 +141,25 @@ public sealed class CoaddInput : IDisposable
     /// image is not finite; its variance view is left untouched.</summary>
     /// <exception cref="CoaddInputException">The read failed or came up short.</exception>
     public void ReadRows(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
+    {
+        ReadRowsAsStored(firstRow, image, mask, variance, noDataBit);
+        AltMask?.Apply(firstRow, mask);
+    }
+
+    /// <summary>Changes made to the mask of every read (CompareWarp's artifact, NO_DATA and EDGE masks of this warp),
+    /// in memory only; null reads the mask as stored.</summary>
+    internal VisitAltMask? AltMask { get; set; }
+
+    /// <summary>The PSF stored with the input (its <c>PSF</c> extension, or the in-memory exposure's), or null.</summary>
+    /// <exception cref="CoaddInputException">The PSF extension is malformed.</exception>
+    internal IPsf? ReadPsf()
+    {
+        if (_file is null) return _memoryPsf;
+        try { return PsfFits.Read(_file); }
+        catch (Exception e) when (e is FitsFormatException or IOException) { throw new CoaddInputException(Name, $"PSF extension: {e.Message}", e); }
+    }
+
+    private void ReadRowsAsStored(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
     {
         if (_memory is not null)
         {
