@@ -4,7 +4,7 @@ using ImageCore.Simulation;
 namespace ImageCore.Cli;
 
 /// <summary><c>imagecore simulate --out DIR [--visits N] [--detectors ...] [--scale S] [--seed S] [--band B] [--seeing FWHM]
-/// [--seeing-gradient G]</c>.</summary>
+/// [--seeing-gradient G] [--transients]</c>.</summary>
 internal static class SimulateCommand
 {
     public static Command Create()
@@ -21,14 +21,18 @@ internal static class SimulateCommand
         {
             Description = "spatially varying PSF: fractional change of the FWHM per 320 mm of focal plane, 0..0.9", DefaultValueFactory = _ => defaults.SeeingGradient,
         };
-        var command = new Command("simulate", "Write simulated LSSTCam raws, master calibrations and truth") { outDir, visits, detectors, scale, seed, band, seeing, gradient };
+        var transients = new Option<bool>("--transients")
+        {
+            Description = "add satellite trails (half the visits), an asteroid and a variable star; their truth in truth/transients.json",
+        };
+        var command = new Command("simulate", "Write simulated LSSTCam raws, master calibrations and truth") { outDir, visits, detectors, scale, seed, band, seeing, gradient, transients };
         command.SetAction(parse => CliErrors.Run(() =>
         {
             var config = defaults with
             {
                 Visits = parse.GetValue(visits), Detectors = parse.GetValue(detectors)!, Scale = parse.GetValue(scale),
                 Seed = parse.GetValue(seed), Band = parse.GetValue(band)!, SeeingFwhmArcsec = parse.GetValue(seeing),
-                SeeingGradient = parse.GetValue(gradient),
+                SeeingGradient = parse.GetValue(gradient), Transients = parse.GetValue(transients) ? new TransientConfig() : null,
             };
             string dir = parse.GetValue(outDir)!.FullName;
             var result = Simulator.Run(dir, config, progress: new Progress<string>(_ => { }));

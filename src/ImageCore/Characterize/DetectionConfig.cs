@@ -26,6 +26,11 @@ public sealed record DetectionConfig
     /// (afw's <c>thresholdPolarity = "both"</c>).</summary>
     public bool IncludeNegative { get; init; }
 
+    /// <summary>Smooth with the PSF before thresholding (meas_algorithms' <c>doSmooth</c>). False thresholds each pixel's
+    /// own significance, value / sqrt(variance), with no EDGE border; the PSF sigma then only sets the growth
+    /// (CompareWarp's detection on warp differences).</summary>
+    public bool Smooth { get; init; } = true;
+
     /// <summary>Mask planes of pixels that carry no measurement: before smoothing their value is replaced by the sky
     /// (0, the image being background-subtracted) and their variance by the image's median variance, so that they
     /// neither make nor hide a source; pixels with a non-finite value or variance are treated the same. SAT is not

@@ -121,7 +121,7 @@ internal static class FootprintSets
     }
 
     /// <summary>The runs of each label, in run order.</summary>
-    private static FootprintSpan[][] Group(ReadOnlySpan<FootprintSpan> runs, int[] label, int count)
+    internal static FootprintSpan[][] Group(ReadOnlySpan<FootprintSpan> runs, int[] label, int count)
     {
         var sizes = new int[count];
         foreach (int l in label) sizes[l]++;

@@ -25,7 +25,8 @@ public static class SourceDetection
     /// (afw's <c>calculateKernelSize</c>: 7 sigma wide in all, 3.5 sigma each way), rows then columns, the variance with the squared kernel, so the smoothed image's noise is known per pixel; the
     /// border of h px the kernel cannot fill is marked EDGE and not searched. (3) A pixel is detected where
     /// smoothed / sqrt(smoothed variance) &gt;= <see cref="DetectionConfig.Threshold"/> (&lt;= -Threshold for negative
-    /// detections). (4) Detected pixels form 8-connected footprints (runs of a row, joined by union-find); those with
+    /// detections); with <see cref="DetectionConfig.Smooth"/> off the kernel is the single tap 1 (h = 0: no smoothing,
+    /// no border). (4) Detected pixels form 8-connected footprints (runs of a row, joined by union-find); those with
     /// fewer than <see cref="DetectionConfig.MinPixels"/> pixels are dropped. (5) Peaks are the footprint's local
     /// maxima of the smoothed image over its 8 neighbours (ties go to the first in row order; excluded pixels are
     /// never peaks; a footprint without one gets its most significant pixel). (6) Footprints grow by
@@ -67,7 +68,8 @@ public static class SourceDetection
         int width = image.BBox.Width, height = image.BBox.Height;
         // Neither reach needs to exceed the image: a larger one changes nothing but the cost.
         // afw's calculateKernelSize: an odd full width (int(n sigma + 0.5) // 2) 2 + 1, i.e. n sigma / 2 each way.
-        int h = (int)Math.Min(config.NSigmaForKernel * psfSigma + 0.5, 2.0 * Math.Max(width, height)) / 2;
+        // Without smoothing the kernel is the single tap 1 (h = 0): the significance is the pixel's own.
+        int h = config.Smooth ? (int)Math.Min(config.NSigmaForKernel * psfSigma + 0.5, 2.0 * Math.Max(width, height)) / 2 : 0;
         int grow = (int)Math.Min(config.GrowSigmas * psfSigma + 0.5, width + height);
         float threshold = (float)config.Threshold;
 

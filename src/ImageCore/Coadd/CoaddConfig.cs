@@ -12,6 +12,11 @@ public enum CoaddStatistic
 
     /// <summary>Median of the good samples (unweighted).</summary>
     Median,
+
+    /// <summary>Rubin's CompareWarp coadd: a weighted MEAN of the direct warps after artifacts found by comparing each
+    /// PSF-matched warp with a clipped-mean static sky model are masked (<see cref="CompareWarpCoadd"/>, settings in
+    /// <see cref="CompareWarpConfig"/>). It needs the PSF-matched warps, so <see cref="Coadder"/> refuses it.</summary>
+    CompareWarp,
 }
 
 /// <summary>Coadd assembly settings, with the defaults of Rubin's AssembleCoaddConfig for LSSTCam.</summary>
@@ -48,6 +53,9 @@ public sealed record CoaddConfig
     public void Validate()
     {
         if (!(SigmaClip > 0) || double.IsInfinity(SigmaClip)) throw new ArgumentException($"CoaddConfig.SigmaClip must be finite and > 0 (is {SigmaClip})");
+        if (Statistic == CoaddStatistic.CompareWarp)
+            throw new ArgumentException("CoaddConfig.Statistic CompareWarp needs each direct warp's PSF-matched warp: assemble it with CompareWarpCoadd");
+        if (!Enum.IsDefined(Statistic)) throw new ArgumentException($"CoaddConfig.Statistic {Statistic} is not a statistic");
         if (ClipIterations < 1) throw new ArgumentException($"CoaddConfig.ClipIterations must be >= 1 (is {ClipIterations})");
         if (SubregionRows < 0) throw new ArgumentException($"CoaddConfig.SubregionRows must be >= 0 (is {SubregionRows})");
         if (StackMemoryBytes < 1 << 20) throw new ArgumentException($"CoaddConfig.StackMemoryBytes must be at least 1 MiB (is {StackMemoryBytes})");

@@ -155,6 +155,16 @@ public sealed class CoaddInput : IDisposable
     /// <exception cref="CoaddInputException">The read failed or came up short.</exception>
     public void ReadRows(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
     {
+        ReadRowsAsStored(firstRow, image, mask, variance, noDataBit);
+        AltMask?.Apply(firstRow, mask);
+    }
+
+    /// <summary>Changes made to the mask of every read (CompareWarp's artifact, NO_DATA and EDGE masks of this warp),
+    /// in memory only; null reads the mask as stored.</summary>
+    internal VisitAltMask? AltMask { get; set; }
+
+    private void ReadRowsAsStored(int firstRow, Span2D<float> image, Span2D<int> mask, Span2D<float> variance, int noDataBit)
+    {
         if (_memory is not null)
         {
             if (firstRow < 0 || firstRow + image.Height > Height)

@@ -53,24 +53,10 @@ public static class CoaddTask
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new CoaddInputException(path, e.Message, e); }
                 inputs.Add(CoaddInput.Open(stream, path));
             }
-            var grid = new Box2I(0, 0, inputs[0].Width, inputs[0].Height);
-            if (region is { } r && (r.IsEmpty || !grid.Contains(r)))
-                throw new ArgumentException($"the coadd region {r} is not inside the inputs' grid {grid}");
+            CheckRegion(inputs[0], region);
             var (assembled, used) = Coadder.Assemble(inputs, config, maxDegreeOfParallelism, vectorized: true, cancel);
             var psf = CombinedPsf(inputs, used);
-            var coadd = assembled;
-            if (region is { } crop && crop != grid)
-            {
-                using (assembled) coadd = Crop(assembled, crop);
-            }
-            using (coadd)
-            {
-                var header = Metadata(inputs, used, config, outputPath);
-                if (region is { } moved && moved.Min != grid.Min && header.Contains("CTYPE1"))
-                    Astrometry.SkyWcs.FromHeader(header).WithPixelOrigin(moved.MinX, moved.MinY).WriteTo(header);
-                if (psf is not null && header.Contains("CTYPE1")) psf = psf.WithCoaddWcs(Astrometry.SkyWcs.FromHeader(header));
-                ExposureFits.Write(outputPath, new Exposure(coadd, header) { Psf = psf }, cancel);
-            }
+            using (assembled) Write(assembled, Metadata(inputs, used, config, outputPath), psf, region, outputPath, cancel);
             return used;
         }
         finally
@@ -112,6 +98,27 @@ public static class CoaddTask
         return header;
     }
 
+    /// <exception cref="ArgumentException"><paramref name="region"/> is empty or not inside <paramref name="first"/>'s grid.</exception>
+    internal static void CheckRegion(CoaddInput first, Box2I? region)
+    {
+        var grid = new Box2I(0, 0, first.Width, first.Height);
+        if (region is { } r && (r.IsEmpty || !grid.Contains(r)))
+            throw new ArgumentException($"the coadd region {r} is not inside the inputs' grid {grid}");
+    }
+
+    /// <summary>Writes <paramref name="assembled"/> (not disposed here), or its <paramref name="region"/> with the WCS
+    /// moved so that the region's first pixel is the file's (0, 0), as an exposure with <paramref name="header"/>
+    /// (temporary name, then rename).</summary>
+    internal static void Write(MaskedImage assembled, FitsHeader header, CoaddPsf? psf, Box2I? region, string outputPath, CancellationToken cancel)
+    {
+        var grid = new Box2I(0, 0, assembled.BBox.Width, assembled.BBox.Height);
+        using MaskedImage? cropped = region is { } crop && crop != grid ? Crop(assembled, crop) : null;
+        if (region is { } moved && moved.Min != grid.Min && header.Contains("CTYPE1"))
+            Astrometry.SkyWcs.FromHeader(header).WithPixelOrigin(moved.MinX, moved.MinY).WriteTo(header);
+        if (psf is not null && header.Contains("CTYPE1")) psf = psf.WithCoaddWcs(Astrometry.SkyWcs.FromHeader(header));
+        ExposureFits.Write(outputPath, new Exposure(cropped ?? assembled, header) { Psf = psf }, cancel);
+    }
+
     /// <summary>A copy of <paramref name="region"/> of <paramref name="image"/>, its xy0 at (0, 0).</summary>
     private static MaskedImage Crop(MaskedImage image, Box2I region)
     {
@@ -126,5 +133,6 @@ public static class CoaddTask
 
     private static bool IsStructural(string keyword) =>
         ExposureFits.IsPlaneStructureKeyword(keyword) || keyword is "INHERIT"
-        || keyword.StartsWith("INPUT", StringComparison.Ordinal) || keyword.StartsWith("WEIGHT", StringComparison.Ordinal);
+        || keyword.StartsWith("INPUT", StringComparison.Ordinal) || keyword.StartsWith("WEIGHT", StringComparison.Ordinal)
+        || keyword.StartsWith("PSFIN", StringComparison.Ordinal) || keyword.StartsWith("NART", StringComparison.Ordinal);
 }

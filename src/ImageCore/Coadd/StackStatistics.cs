@@ -21,12 +21,15 @@ internal static partial class StackStatistics
     public static bool IsGood(float x, float v, int m, StackRules rules) =>
         float.IsFinite(x) && (!rules.UseInputVariance || float.IsFinite(v)) && (m & rules.BadBits) == 0;
 
-    /// <summary>REJECTED / SENSOR_EDGE for the bad bits of rejected samples.</summary>
+    /// <summary>REJECTED / SENSOR_EDGE / CLIPPED for the bad bits of rejected samples (afw's maskMap: EDGE to
+    /// SENSOR_EDGE, CLIPPED to itself when it is a bad plane, as in CompareWarp's final MEAN, any other bad plane but
+    /// NO_DATA to REJECTED).</summary>
     public static int PropagatedBits(int rejectedBits, StackRules rules)
     {
         int bad = rejectedBits & rules.BadBits, bits = 0;
         if ((bad & rules.Edge) != 0) bits |= rules.SensorEdge;
-        if ((bad & ~(rules.Edge | rules.NoData)) != 0) bits |= rules.Rejected;
+        if ((bad & rules.Clipped) != 0) bits |= rules.Clipped;
+        if ((bad & ~(rules.Edge | rules.NoData | rules.Clipped)) != 0) bits |= rules.Rejected;
         return bits;
     }
 

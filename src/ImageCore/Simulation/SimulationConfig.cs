@@ -59,6 +59,10 @@ public sealed record SimulationConfig
     /// everywhere; 0.5 makes it about 6.6% wider on one side of a detector than on the other.</summary>
     public double SeeingGradient { get; init; }
 
+    /// <summary>Satellite trails, an asteroid and a variable star (<see cref="TransientConfig"/>), with their truth in
+    /// <c>truth/transients.json</c>; null (the default) adds none, and the files are those of a simulation without them.</summary>
+    public TransientConfig? Transients { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the option for out-of-range values.</summary>
     public void Validate()
     {
@@ -68,5 +72,6 @@ public sealed record SimulationConfig
         if (!(MedianSeeingFwhmArcsec > 0) || !double.IsFinite(MedianSeeingFwhmArcsec)) throw new ArgumentException($"--seeing must be a finite FWHM > 0 arcsec (is {MedianSeeingFwhmArcsec})");
         if (!(SeeingGradient >= 0 && SeeingGradient <= 0.9)) throw new ArgumentException($"--seeing-gradient must be 0..0.9 (is {SeeingGradient})");
         if (!(ExposureTime > 0) || !(DarkTime >= ExposureTime)) throw new ArgumentException("exposure time must be > 0 and dark time at least the exposure time");
+        Transients?.Validate(nameof(SimulationConfig) + "." + nameof(Transients));
     }
 }

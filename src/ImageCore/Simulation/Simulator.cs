@@ -23,8 +23,9 @@ public sealed record SimulationResult(IReadOnlyList<string> Raws, IReadOnlyList<
 /// <c>calib/amps/DET.json</c> (gain, read noise, saturation per amplifier), and the truth:
 /// <c>truth/catalog.csv</c> (the field's sources, fixed on the sky: every visit sees the same ones),
 /// <c>truth/VVVVVV/DET.fits</c> (noise-free expected post-ISR image, e-), <c>DET.catalog.csv</c> (the sources in its pixels),
-/// <c>DET.cosmics.fits</c> and
-/// <c>visit.json</c> (pointing and PSF). Content: sky, stars and galaxies through the visit's Gaussian
+/// <c>DET.cosmics.fits</c>,
+/// <c>visit.json</c> (pointing and PSF), and with <see cref="SimulationConfig.Transients"/> <c>truth/transients.json</c>
+/// (satellite trails, an asteroid and a variable star, in the expected images and so in the raws). Content: sky, stars and galaxies through the visit's Gaussian
 /// PSF (round; its width may vary across the focal plane, <see cref="SimulationConfig.SeeingGradient"/>), flat response (focal-plane vignetting and pixel response), dark current with hot pixels, a
 /// 2-D bias pattern, per-amplifier bias levels, row-correlated overscan noise, Poisson and read noise,
 /// gain, saturation with bleed trails along columns, hot columns (listed in <c>calib/defects/DET.json</c>),
@@ -100,6 +101,9 @@ public static class Simulator
         for (int visit = 0; visit < config.Visits; visit++)
             (pointings[visit], seeings[visit]) = VisitConditions(config, visit);
         var sky = SkyCatalog(cam, detectors, pointings, config);
+        var transients = config.Transients is { } tc
+            ? Transients.Plan(tc, cam, detectors[0], pointings, v => new Noise(Seed(config.Seed, v, -1, 7)), new Noise(Seed(config.Seed, -1, -1, 8)))
+            : null;
         Directory.CreateDirectory(Path.Combine(outDir, "truth"));
         string skyCatalogPath = Path.Combine(outDir, "truth", "catalog.csv");
         WriteAtomically(skyCatalogPath, "ra,dec,flux_electrons,intrinsic_sigma_arcsec,galaxy\n" + string.Concat(sky.Select(c =>
@@ -149,6 +153,9 @@ public static class Simulator
                     SourceMarginPixels(psfSigma * (1 + config.SeeingGradient)));
                 var truth = new float[h, w];
                 SkyScene.Render(new Span2D<float>(truth), config.SkyElectrons * s2, catalog);
+                if (transients is not null)
+                    Transients.Render(new Span2D<float>(truth), transients[visit], config.Transients!, det.Name, wcs, cam.PixelScaleArcsec,
+                                      (x, y) => seeing.SigmaPixels(cam, det, x, y));
 
                 string visitDir = InputLayout.VisitName(visit);
                 var header = VisitHeader(config, visit, pointing, det);
@@ -222,6 +229,12 @@ public static class Simulator
                 }
                 progress?.Report($"visit {visit} {det.Name}");
             }
+        }
+        if (transients is not null)
+        {
+            string transientsPath = Path.Combine(outDir, "truth", "transients.json");
+            WriteAtomically(transientsPath, Transients.Truth(transients, config.Transients!).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            truths.Add(transientsPath);
         }
         return new SimulationResult(raws, calibs, truths);
     }

@@ -110,6 +110,12 @@ internal static class SkyScene
     public static void Render(Span2D<float> image, double sky, IEnumerable<SimulatedSource> sources)
     {
         image.Fill((float)sky);
+        AddSources(image, sources);
+    }
+
+    /// <summary>Adds the sources to <paramref name="image"/>, each integrated over the pixels (error functions).</summary>
+    public static void AddSources(Span2D<float> image, IEnumerable<SimulatedSource> sources)
+    {
         int w = image.Width, h = image.Height;
         Span<double> columns = stackalloc double[512];   // source footprints are at most 512 columns wide
         foreach (var s in sources)
