@@ -28,7 +28,7 @@ internal static class RunCommand
         var data = new Option<DirectoryInfo>("--data") { Description = "data directory: raw/VISIT/DETECTOR.fits and calib/ (as imagecore simulate writes)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory: postisr/, warp/, coadd/, report.json", Required = true };
         var threads = new Option<int>("--threads") { Description = "quanta run concurrently on up to this many threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var statistic = new Option<string>("--statistic") { Description = "coadd statistic: mean, meanclip or median", DefaultValueFactory = _ => "meanclip" };
+        var statistic = new Option<string>("--statistic") { Description = "coadd statistic: comparewarp (Rubin's artifact rejection with the PSF-matched warps, then a weighted mean), mean, meanclip or median (the direct warps alone)", DefaultValueFactory = _ => "comparewarp" };
         var order = new Option<string>("--order") { Description = "quantum order: visit (visit-major), detector (a detector's visits together, a patch's warps together), groups:G (G visit groups, detector-clustered inside each)", DefaultValueFactory = _ => "visit" };
         var cache = new Option<string>("--cache") { Description = "calibration cache: " + CachePolicy.AcceptedForms + "; held in memory", DefaultValueFactory = _ => "bytes:4GB" };
         var latency = new Option<double>("--calib-latency") { Description = "added latency per calibration read, milliseconds (a throttled store for rehearsals)", DefaultValueFactory = _ => 0 };

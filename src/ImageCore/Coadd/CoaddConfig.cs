@@ -15,7 +15,8 @@ public enum CoaddStatistic
 
     /// <summary>Rubin's CompareWarp coadd: a weighted MEAN of the direct warps after artifacts found by comparing each
     /// PSF-matched warp with a clipped-mean static sky model are masked (<see cref="CompareWarpCoadd"/>, settings in
-    /// <see cref="CompareWarpConfig"/>). It needs the PSF-matched warps, so <see cref="Coadder"/> refuses it.</summary>
+    /// <see cref="CompareWarpConfig"/>). It needs the PSF-matched warps, so <see cref="Coadder"/> refuses it; the pipeline's coadd step
+    /// runs <see cref="CompareWarpCoadd"/> for it.</summary>
     CompareWarp,
 }
 
@@ -53,8 +54,6 @@ public sealed record CoaddConfig
     public void Validate()
     {
         if (!(SigmaClip > 0) || double.IsInfinity(SigmaClip)) throw new ArgumentException($"CoaddConfig.SigmaClip must be finite and > 0 (is {SigmaClip})");
-        if (Statistic == CoaddStatistic.CompareWarp)
-            throw new ArgumentException("CoaddConfig.Statistic CompareWarp needs each direct warp's PSF-matched warp: assemble it with CompareWarpCoadd");
         if (!Enum.IsDefined(Statistic)) throw new ArgumentException($"CoaddConfig.Statistic {Statistic} is not a statistic");
         if (ClipIterations < 1) throw new ArgumentException($"CoaddConfig.ClipIterations must be >= 1 (is {ClipIterations})");
         if (SubregionRows < 0) throw new ArgumentException($"CoaddConfig.SubregionRows must be >= 0 (is {SubregionRows})");

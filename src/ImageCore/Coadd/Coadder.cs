@@ -67,6 +67,8 @@ public static class Coadder
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        if (config.Statistic == CoaddStatistic.CompareWarp)
+            throw new ArgumentException("CoaddConfig.Statistic CompareWarp needs each direct warp's PSF-matched warp: assemble it with CompareWarpCoadd");
         if (inputs.Count == 0) throw new ArgumentException("a coadd needs at least one input");
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
         CheckSameGrid(inputs);

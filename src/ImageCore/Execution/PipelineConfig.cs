@@ -69,8 +69,12 @@ public sealed record PipelineConfig
     /// Alard-Lupton kernels). In pixels, at every scale: the simulator's seeing scales with its pixels.</summary>
     public ModelPsfMatchConfig PsfMatch { get; init; } = new();
 
-    /// <summary>Coadd settings (MEANCLIP, as Rubin's assembleCoadd).</summary>
-    public CoaddConfig Coadd { get; init; } = new();
+    /// <summary>Coadd settings: the statistic (CompareWarp by default, as Rubin's assembleDeepCoadd; MEAN, MEANCLIP and
+    /// MEDIAN read the direct warps alone), the bad planes and the rest of the stack's settings.</summary>
+    public CoaddConfig Coadd { get; init; } = new() { Statistic = CoaddStatistic.CompareWarp };
+
+    /// <summary>The CompareWarp coadd's artifact search (its final MEAN takes <see cref="Coadd"/>'s settings).</summary>
+    public CompareWarpConfig CompareWarp { get; init; } = new();
 
     /// <summary>Pixels the direct warps grow each patch's outer box by, at full scale (divided by the data's scale).</summary>
     public int WarpBorder { get; init; } = DirectWarp.Border;
@@ -99,5 +103,7 @@ public sealed record PipelineConfig
         Warp.Validate();
         PsfMatch.Validate("PipelineConfig.PsfMatch");
         Coadd.Validate();
+        if (CompareWarp is null) throw new ConfigException("PipelineConfig.CompareWarp", null, "is null; it must be a section (leave it out for the defaults)");
+        CompareWarp.Validate("PipelineConfig.CompareWarp");
     }
 }

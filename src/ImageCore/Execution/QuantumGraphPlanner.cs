@@ -169,6 +169,7 @@ public static class QuantumGraphPlanner
                                            new DataId(Tract: patch.Tract, Patch: patch.Patch), upstream.Select(w => w.Outputs[0]).ToList(),
                                            [output.Coadd(patch.Tract, patch.Patch)], upstream.Select(w => w.Id).ToList()));
                 }
+        }
         return new QuantumGraph(QuantumGraph.FormatVersion, data.Root, output.Root, scale, border, config.Order.ToString(), steps, quanta, unplanned);
     }
 

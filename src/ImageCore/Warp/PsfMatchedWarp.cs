@@ -29,7 +29,7 @@ public sealed record PsfMatchedWarpResult(IReadOnlyList<PsfMatchedWarpDetector> 
 
 /// <summary>A direct warp that cannot be PSF-matched (it carries no <see cref="CoaddPsf"/>, so the PSF of its detectors
 /// is unknown). The message names the file.</summary>
-public sealed class PsfMatchedWarpException(string warp, string message) : InvalidDataException($"{warp}: {message}")
+public sealed class PsfMatchedWarpException(string warp, string message) : IOException($"{warp}: {message}")
 {
     /// <summary>The direct warp.</summary>
     public string Warp { get; } = warp;
@@ -252,7 +252,7 @@ public static class PsfMatchedWarp
             header.Set($"PMWID{k:D3}", d.ScienceWiderThanModel, "PSF wider than the model: matched as well as it can be");
         }
         header.AddCommentary("HISTORY", string.Create(CultureInfo.InvariantCulture,
-            $"ImageCore PSF-matched warp: Alard-Lupton model matching, kernel {config.KernelSize}, spatial order {config.SpatialOrder}"));
+            $"ImageCore PSF-matched warp: Alard-Lupton, kernel {config.KernelSize}, order {config.SpatialOrder}"));
         return header;
     }
 }
