@@ -174,6 +174,29 @@ public sealed class CompareWarpCoaddTests : IDisposable
     }
 
     [Fact]
+    public void Bands_and_threads_do_not_change_the_coadd_and_the_psf_width_comes_from_the_psf_hdu()
+    {
+        using var field = new CompareWarpField();
+        field.Matched[5].Psf = null;   // no PSF stored: the configured FWHM stands in
+        var (reference, first) = CompareWarp(field);
+        using var _ = reference;
+        var direct = field.Direct.Select((e, k) => CoaddInput.FromExposure(e, $"direct {k}")).ToList();
+        var matched = field.Matched.Select((e, k) => CoaddInput.FromExposure(e, $"matched {k}")).ToList();
+        var config = new CompareWarpConfig { Coadd = new CompareWarpConfig().Coadd with { SubregionRows = 7 } };
+        var (banded, second) = CompareWarpCoadd.Assemble(direct, matched, config, maxDegreeOfParallelism: 1);
+        using (banded)
+            for (int y = 0; y < CompareWarpField.Size; y++)
+            {
+                Assert.True(reference.Image.Pixels.GetRowSpan(y).SequenceEqual(banded.Image.Pixels.GetRowSpan(y)), $"image row {y}");
+                Assert.True(reference.Mask.Image.Pixels.GetRowSpan(y).SequenceEqual(banded.Mask.Image.Pixels.GetRowSpan(y)), $"mask row {y}");
+            }
+        Assert.Equal(first.Visits.Select(v => v.ArtifactPixels), second.Visits.Select(v => v.ArtifactPixels));
+        Assert.Equal(CompareWarpField.ModelPsf.ComputeMoments(0, 0).DeterminantRadius, first.Visits[0].PsfSigma, 12);
+        Assert.Equal(9.0 / ImageCore.Psf.PsfMoments.FwhmPerSigma, first.Visits[5].PsfSigma, 12);
+        Assert.All(direct, d => Assert.Null(d.AltMask));   // the changed masks lived only for the call
+    }
+
+    [Fact]
     public void A_missing_psf_matched_warp_is_named()
     {
         using var field = new CompareWarpField();
