@@ -235,7 +235,10 @@ public sealed class CompareWarpCoaddTests : IDisposable
         Assert.Equal("CompareWarpConfig.SpatialThreshold", e.Setting);
         e = Assert.Throws<ConfigException>(() => new CompareWarpConfig { Coadd = new CoaddConfig { Statistic = CoaddStatistic.MeanClip } }.Validate());
         Assert.Equal("CompareWarpConfig.Coadd.Statistic", e.Setting);
-        var refused = Assert.Throws<ArgumentException>(() => new CoaddConfig { Statistic = CoaddStatistic.CompareWarp }.Validate());
+        // CompareWarp is a valid choice of statistic (the pipeline's default), but the Coadder alone cannot make it.
+        new CoaddConfig { Statistic = CoaddStatistic.CompareWarp }.Validate();
+        var warp = new Exposure(new MaskedImage(4, 4));
+        var refused = Assert.Throws<ArgumentException>(() => Coadder.Assemble([warp], new CoaddConfig { Statistic = CoaddStatistic.CompareWarp }));
         Assert.Contains("CompareWarpCoadd", refused.Message);
     }
 }
