@@ -1,0 +1,249 @@
+using CommunityToolkit.HighPerformance;
+using ImageCore.Geometry;
+using ImageCore.Images;
+using ImageCore.Psf;
+
+namespace ImageCore.Warp;
+
+/// <summary>
+/// PSF matching of a region to a model PSF (ip_diffim's ModelPsfMatchTask as MakePsfMatchedWarpTask runs it per
+/// detector in the warped frame): <see cref="Solve"/> fits the kernel K with science (x) K ~= model from PSF images
+/// alone, <see cref="Match"/> also convolves the region with it.
+/// </summary>
+/// <remarks>
+/// The fit: the region is grown by <see cref="ModelPsfMatchConfig.CellSize"/> and cut into whole cells of that size
+/// (floor of size / cell per axis); at each cell centre (cell min + cell / 2) the science PSF image and the model PSF
+/// image are placed, centred, on stamps of <see cref="ModelPsfMatchConfig.StampSize"/> pixels (59 for a 41 px kernel;
+/// a larger science image is cropped). Each basis kernel is correlated with the science stamp over the
+/// (stamp - kernel + 1)^2 pixels where the whole kernel lies on the stamp (19 x 19), and the unknowns (c_0 constant, the
+/// Chebyshev coefficients of c_1..c_26: 157) are fitted to the model stamp there by least squares with equal weights
+/// and no clipping, in double precision: normal equations, equilibrated, Cholesky, or the eigen-decomposition's
+/// pseudo-inverse when they are singular (<see cref="ModelPsfMatchResult.UsedCholesky"/>).
+/// </remarks>
+public static class ModelPsfMatch
+{
+    /// <summary>Fits the matching kernel of <paramref name="region"/>.</summary>
+    /// <param name="region">The region that will be matched, parent pixels (a detector's part of a warp).</param>
+    /// <param name="sciencePsf">The PSF of the region (in the warped frame).</param>
+    /// <param name="config">The settings; validated here.</param>
+    /// <param name="maxDegreeOfParallelism">Threads over candidates, at least 1.</param>
+    /// <param name="cancel">Stops between candidates.</param>
+    /// <exception cref="ConfigException">A setting out of range, or a kernel larger than the stamp less one pixel.</exception>
+    /// <exception cref="ArgumentException">An empty region or a parallelism below 1.</exception>
+    public static ModelPsfMatchResult Solve(Box2I region, IPsf sciencePsf, ModelPsfMatchConfig config, int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(sciencePsf);
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (region.IsEmpty) throw new ArgumentException($"the region {region} is empty", nameof(region));
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        var model = config.ModelPsf.Apply();
+        int stamp = config.StampSize(model.KernelSize);
+        if (config.KernelSize > stamp - 1)
+            throw new ConfigException(nameof(ModelPsfMatchConfig) + "." + nameof(ModelPsfMatchConfig.KernelSize), config.KernelSize,
+                $"must be at most the PSF stamp size less one ({stamp - 1}); set AutoPadPsf or a smaller kernel");
+        var basis = new AlardLuptonBasis(config.KernelSize, config.BasisSigmas, config.BasisDegrees);
+        var grown = region.Grow(config.CellSize);
+        int cell = config.CellSize, nx = grown.Width / cell, ny = grown.Height / cell;
+        var candidates = new List<(double X, double Y)>();
+        for (int row = 0; row < ny; row++)
+            for (int col = 0; col < nx; col++)
+                candidates.Add((grown.MinX + cell * col + cell / 2, grown.MinY + cell * row + cell / 2));
+
+        int nt = (config.SpatialOrder + 1) * (config.SpatialOrder + 2) / 2;
+        var shape = new PsfMatchingKernel(basis, config.SpatialOrder, grown, new double[1 + (basis.Count - 1) * nt], config.ForceKernelSum);
+        var modelStamp = Stamp(model, 0, 0, stamp);
+        int fit = stamp - config.KernelSize + 1, h = config.KernelSize / 2;
+        var target = new double[fit * fit];
+        double modelPeak = 0;
+        for (int y = 0; y < fit; y++)
+            for (int x = 0; x < fit; x++) target[y * fit + x] = modelStamp[(y + h) * stamp + x + h];
+        foreach (double v in modelStamp) modelPeak = Math.Max(modelPeak, v);
+        double targetSq = 0;
+        foreach (double v in target) targetSq += v * v;
+
+        int nb = basis.Count, nu = 1 + (nb - 1) * nt;
+        var perCandidate = new CandidateSystem[candidates.Count];
+        var fwhm = new double[candidates.Count];
+        Parallel.For(0, candidates.Count, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism, CancellationToken = cancel }, c =>
+        {
+            var (px, py) = candidates[c];
+            var s = Stamp(sciencePsf, px, py, stamp);
+            var conv = CorrelateBasis(basis, s, stamp, fit);
+            perCandidate[c] = CandidateSystem.Make(conv, target, nb, fit * fit);
+            fwhm[c] = sciencePsf.ComputeFwhm(px, py);
+        });
+        cancel.ThrowIfCancellationRequested();
+
+        var normal = new double[nu * nu];
+        var rhs = new double[nu];
+        Span<double> t = stackalloc double[6];
+        var unknown = new int[nb * nt];
+        var factor = new double[nb * nt];
+        for (int c = 0; c < candidates.Count; c++)
+        {
+            shape.Terms(candidates[c].X, candidates[c].Y, t);
+            // Design columns of this candidate: unknown u gets basis b's correlation times term factor f.
+            int count = 0;
+            for (int b = 0; b < nb; b++)
+                for (int k = 0; k < (b == 0 ? 1 : nt); k++)
+                {
+                    unknown[count] = b == 0 ? 0 : 1 + (b - 1) * nt + k;
+                    factor[count] = b == 0 ? 1 : t[k];
+                    count++;
+                }
+            var sys = perCandidate[c];
+            for (int p = 0; p < count; p++)
+            {
+                int bp = p == 0 ? 0 : 1 + (p - 1) / nt;
+                rhs[unknown[p]] += sys.Rhs[bp] * factor[p];
+                for (int q = 0; q < count; q++)
+                {
+                    int bq = q == 0 ? 0 : 1 + (q - 1) / nt;
+                    normal[unknown[p] * nu + unknown[q]] += sys.Normal[bp * nb + bq] * factor[p] * factor[q];
+                }
+            }
+        }
+        var (coefficients, cholesky) = SymmetricSolver.Solve(normal, rhs, nu);
+        var kernel = new PsfMatchingKernel(basis, config.SpatialOrder, grown, coefficients, config.ForceKernelSum);
+
+        // Residuals from each candidate's own system: |m|^2 - 2 w.q + w.Q w with w the weights at its centre.
+        double total = 0, worst = 0;
+        Span<double> w = stackalloc double[nb];
+        for (int c = 0; c < candidates.Count; c++)
+        {
+            kernel.Weights(candidates[c].X, candidates[c].Y, coefficients[0], w);
+            var sys = perCandidate[c];
+            double ss = targetSq;
+            for (int p = 0; p < nb; p++)
+            {
+                ss -= 2 * w[p] * sys.Rhs[p];
+                for (int q = 0; q < nb; q++) ss += w[p] * sys.Normal[p * nb + q] * w[q];
+            }
+            ss = Math.Max(ss, 0);
+            total += ss;
+            worst = Math.Max(worst, Math.Sqrt(ss / (fit * fit)));
+        }
+        double rms = Math.Sqrt(total / ((double)fit * fit * candidates.Count));
+        return new ModelPsfMatchResult(kernel, candidates.Count, rms, worst, modelPeak, model.ComputeFwhm(0, 0),
+            fwhm.Min(), fwhm.Max(), cholesky);
+    }
+
+    /// <summary>Fits the kernel of <paramref name="subBox"/> (<see cref="Solve"/>) and convolves that part of
+    /// <paramref name="source"/> with it into <paramref name="destination"/> (<see cref="PsfMatchingKernel.Convolve"/>).</summary>
+    /// <param name="source">The warp holding <paramref name="subBox"/>.</param>
+    /// <param name="subBox">The detector's part of the warp, parent pixels.</param>
+    /// <param name="sciencePsf">Its PSF in the warped frame.</param>
+    /// <param name="config">The settings.</param>
+    /// <param name="destination">Holds <paramref name="subBox"/>; only its pixels are written.</param>
+    /// <param name="maxDegreeOfParallelism">Threads, at least 1.</param>
+    /// <param name="cancel">Stops the work.</param>
+    /// <returns>The kernel and the fit's figures.</returns>
+    /// <exception cref="ConfigException">A setting out of range.</exception>
+    /// <exception cref="ArgumentException">Boxes outside the images, the same image twice, a parallelism below 1.</exception>
+    public static ModelPsfMatchResult Match(MaskedImage source, Box2I subBox, IPsf sciencePsf, ModelPsfMatchConfig config,
+        MaskedImage destination, int maxDegreeOfParallelism = 1, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        PsfMatchConvolution.CheckArguments(source, subBox, destination, maxDegreeOfParallelism);
+        var result = Solve(subBox, sciencePsf, config, maxDegreeOfParallelism, cancel);
+        result.Kernel.Convolve(source, subBox, destination, maxDegreeOfParallelism, cancel);
+        return result;
+    }
+
+    /// <summary>The PSF image at (x, y) centred on a stamp x stamp array (zero around it; cropped if larger).</summary>
+    internal static double[] Stamp(IPsf psf, double x, double y, int stamp)
+    {
+        int n = psf.KernelSize;
+        var k = new float[n, n];
+        psf.ComputeKernelImage(x, y, new Span2D<float>(k));
+        var s = new double[stamp * stamp];
+        int off = (stamp - n) / 2;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++)
+            {
+                int sy = j + off, sx = i + off;
+                if ((uint)sy < (uint)stamp && (uint)sx < (uint)stamp) s[sy * stamp + sx] = k[j, i];
+            }
+        return s;
+    }
+
+    /// <summary>Each basis kernel correlated with the stamp over the fit x fit valid pixels: [b][pixel]. Separable: the
+    /// raw kernels' horizontal factors first (once per Gaussian and power of u), then the vertical ones; rows and columns
+    /// outside the stamp's nonzero box are skipped (their terms are zero).</summary>
+    private static double[][] CorrelateBasis(AlardLuptonBasis basis, double[] s, int stamp, int fit)
+    {
+        int n = basis.Size;
+        int r0 = stamp, r1 = -1, c0 = stamp, c1 = -1;
+        for (int y = 0; y < stamp; y++)
+            for (int x = 0; x < stamp; x++)
+                if (s[y * stamp + x] != 0) { r0 = Math.Min(r0, y); r1 = Math.Max(r1, y); c0 = Math.Min(c0, x); c1 = Math.Max(c1, x); }
+        var raw = new double[basis.Count][];
+        var horizontal = new Dictionary<(int, int), double[]>();
+        for (int b = 0; b < basis.Count; b++)
+        {
+            var key = (basis.Gaussian[b], basis.PowerU[b]);
+            if (!horizontal.TryGetValue(key, out var hb))
+            {
+                hb = new double[stamp * fit];
+                var f = basis.Horizontal[b];
+                for (int y = r0; y <= r1; y++)
+                    for (int x = 0; x < fit; x++)
+                    {
+                        int i0 = Math.Max(0, c0 - x), i1 = Math.Min(n - 1, c1 - x);
+                        double acc = 0;
+                        for (int i = i0; i <= i1; i++) acc += f[i] * s[y * stamp + x + i];
+                        hb[y * fit + x] = acc;
+                    }
+                horizontal[key] = hb;
+            }
+            var v = basis.Vertical[b];
+            var rb = new double[fit * fit];
+            for (int y = 0; y < fit; y++)
+            {
+                int j0 = Math.Max(0, r0 - y), j1 = Math.Min(n - 1, r1 - y);
+                for (int x = 0; x < fit; x++)
+                {
+                    double acc = 0;
+                    for (int j = j0; j <= j1; j++) acc += v[j] * hb[(y + j) * fit + x];
+                    rb[y * fit + x] = acc;
+                }
+            }
+            raw[b] = rb;
+        }
+        var conv = new double[basis.Count][];
+        for (int b = 0; b < basis.Count; b++)
+        {
+            var cb = new double[fit * fit];
+            for (int k = 0; k < cb.Length; k++) cb[k] = basis.Weight[b] * raw[b][k] + basis.Weight0[b] * raw[0][k];
+            conv[b] = cb;
+        }
+        return conv;
+    }
+
+    /// <summary>One candidate's basis-by-basis normal matrix (nb x nb) and right-hand side.</summary>
+    private sealed record CandidateSystem(double[] Normal, double[] Rhs)
+    {
+        public static CandidateSystem Make(double[][] conv, double[] target, int nb, int pixels)
+        {
+            var normal = new double[nb * nb];
+            var rhs = new double[nb];
+            for (int p = 0; p < nb; p++)
+            {
+                var cp = conv[p];
+                double r = 0;
+                for (int k = 0; k < pixels; k++) r += cp[k] * target[k];
+                rhs[p] = r;
+                for (int q = 0; q <= p; q++)
+                {
+                    var cq = conv[q];
+                    double a = 0;
+                    for (int k = 0; k < pixels; k++) a += cp[k] * cq[k];
+                    normal[p * nb + q] = normal[q * nb + p] = a;
+                }
+            }
+            return new CandidateSystem(normal, rhs);
+        }
+    }
+}

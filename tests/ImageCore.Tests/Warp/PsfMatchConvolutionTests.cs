@@ -1,0 +1,154 @@
+using ImageCore.Geometry;
+using ImageCore.Images;
+using ImageCore.Warp;
+
+namespace ImageCore.Tests.Warp;
+
+public class PsfMatchConvolutionTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    /// <summary>A kernel fitted over a 1100 px region (as a detector's, its variation per pixel is realistic) to a PSF
+    /// whose width changes by 40% across it.</summary>
+    private static readonly Lazy<PsfMatchingKernel> Fitted = new(() =>
+        ModelPsfMatch.Solve(new Box2I(-500, -500, 1100, 1100), new VaryingGaussianPsf(25, 1.6, 0.6, 0.3, new Box2I(-500, -500, 1100, 1100)), new ModelPsfMatchConfig()).Kernel);
+
+    private static PsfMatchingKernel Kernel(Box2I box) => Fitted.Value;
+
+    private static MaskedImage Noise(Box2I box, int seed, bool specials)
+    {
+        var mi = new MaskedImage(box.Width, box.Height, box.Min);
+        var rng = new Random(seed);
+        int noData = mi.Mask.GetBitMask("NO_DATA"), bad = mi.Mask.GetBitMask("BAD");
+        for (int y = box.MinY; y <= box.MaxY; y++)
+            for (int x = box.MinX; x <= box.MaxX; x++)
+            {
+                mi.Image[x, y] = (float)(100 + 50 * rng.NextDouble() + 30 * Math.Sin(x * 0.3) * Math.Cos(y * 0.2));
+                mi.Variance[x, y] = (float)(20 + 10 * rng.NextDouble());
+                if (rng.NextDouble() < 0.002) mi.Mask.Image[x, y] = 1 << rng.Next(0, 8);
+            }
+        if (specials)
+        {
+            // NO_DATA holes as a warp has them (NaN, +inf), and an unflagged NaN and infinity.
+            mi.Image[box.MinX + 50, box.MinY + 60] = float.NaN;
+            mi.Variance[box.MinX + 50, box.MinY + 60] = float.PositiveInfinity;
+            mi.Mask.Image[box.MinX + 50, box.MinY + 60] = noData;
+            mi.Image[box.MinX + 90, box.MinY + 45] = float.PositiveInfinity;
+            mi.Mask.Image[box.MinX + 90, box.MinY + 45] = bad;
+            mi.Variance[box.MinX + 30, box.MinY + 95] = float.NaN;
+        }
+        return mi;
+    }
+
+    [Theory]
+    [InlineData(0, 0, 131, 117, false)]
+    [InlineData(3, 5, 97, 121, true)]
+    [InlineData(1, 2, 43, 45, false)]
+    [InlineData(0, 0, 40, 60, false)]
+    public void Fast_route_matches_the_direct_reference(int dx, int dy, int w, int h, bool specials)
+    {
+        var full = new Box2I(-7, 11, 140, 130);
+        using var src = Noise(full, w * 31 + h, specials);
+        var sub = new Box2I(full.MinX + dx, full.MinY + dy, w, h);
+        var kernel = Kernel(sub);
+        using var fast = new MaskedImage(full.Width, full.Height, full.Min);
+        using var reference = new MaskedImage(full.Width, full.Height, full.Min);
+        for (int y = full.MinY; y <= full.MaxY; y++)
+            for (int x = full.MinX; x <= full.MaxX; x++) { fast.Image[x, y] = 12345; fast.Mask.Image[x, y] = 1 << 20; }
+        kernel.Convolve(src, sub, fast, maxDegreeOfParallelism: 2);
+        PsfMatchConvolutionReference.Run(kernel, src, sub, reference);
+        int noData = fast.Mask.GetBitMask("NO_DATA");
+        double worstImage = 0, worstVar = 0;
+        for (int y = full.MinY; y <= full.MaxY; y++)
+            for (int x = full.MinX; x <= full.MaxX; x++)
+            {
+                if (!sub.Contains(new Point2I(x, y)))
+                {
+                    Assert.Equal(12345f, fast.Image[x, y]);
+                    continue;
+                }
+                Assert.Equal(reference.Mask.Image[x, y], fast.Mask.Image[x, y]);
+                float fi = fast.Image[x, y], ri = reference.Image[x, y], fv = fast.Variance[x, y], rv = reference.Variance[x, y];
+                Assert.Equal(float.IsFinite(ri), float.IsFinite(fi));
+                Assert.Equal(float.IsFinite(rv), float.IsFinite(fv));
+                if (!float.IsFinite(fi) || !float.IsFinite(fv)) Assert.NotEqual(0, fast.Mask.Image[x, y] & noData);
+                if (float.IsFinite(ri)) worstImage = Math.Max(worstImage, Math.Abs(fi - ri) / 200.0);
+                if (float.IsFinite(rv)) worstVar = Math.Max(worstVar, Math.Abs(fv - rv) / rv);
+            }
+        output.WriteLine($"{sub}: largest image difference {worstImage:E2} of the data's range, variance {worstVar:E2} relative");
+        Assert.True(worstImage < 1e-5, $"image {worstImage:E3}");
+        Assert.True(worstVar < 3e-4, $"variance {worstVar:E3}");
+    }
+
+    [Fact]
+    public void Border_is_no_data_and_no_data_grows_by_half_the_kernel()
+    {
+        var box = new Box2I(0, 0, 120, 110);
+        using var src = Noise(box, 5, false);
+        for (int y = 0; y < 110; y++) for (int x = 0; x < 120; x++) src.Mask.Image[x, y] = 0;
+        int noData = src.Mask.GetBitMask("NO_DATA");
+        src.Image[60, 55] = float.NaN;
+        src.Variance[60, 55] = float.PositiveInfinity;
+        src.Mask.Image[60, 55] = noData;
+        using var dst = new MaskedImage(120, 110);
+        Kernel(box).Convolve(src, box, dst);
+        for (int y = 0; y < 110; y++)
+            for (int x = 0; x < 120; x++)
+            {
+                bool border = x < 20 || y < 20 || x >= 100 || y >= 90;
+                bool near = Math.Abs(x - 60) <= 20 && Math.Abs(y - 55) <= 20;
+                if (border)
+                {
+                    Assert.True(float.IsNaN(dst.Image[x, y]));
+                    Assert.Equal(float.PositiveInfinity, dst.Variance[x, y]);
+                    Assert.Equal(noData, dst.Mask.Image[x, y]);
+                }
+                else if (near) Assert.Equal(noData, dst.Mask.Image[x, y]);
+                else
+                {
+                    Assert.Equal(0, dst.Mask.Image[x, y]);
+                    Assert.True(float.IsFinite(dst.Image[x, y]) && float.IsFinite(dst.Variance[x, y]));
+                }
+            }
+    }
+
+    [Fact]
+    public void Cancellation_stops_it()
+    {
+        var box = new Box2I(0, 0, 300, 300);
+        using var src = Noise(box, 1, false);
+        using var dst = new MaskedImage(300, 300);
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Kernel(box).Convolve(src, box, dst, 1, cts.Token));
+        Assert.Throws<ArgumentException>(() => Kernel(box).Convolve(src, box, src));
+        Assert.Throws<ArgumentException>(() => Kernel(box).Convolve(src, box.Grow(1), dst));
+    }
+
+    public static TheoryData<int> Lengths => [.. Enumerable.Range(0, 40), 63, 64, 65, 127, 128, 255, 257];
+
+    [Theory, MemberData(nameof(Lengths))]
+    public void Kernels_match_their_scalar_references(int n)
+    {
+        var rng = new Random(n + 7);
+        float[] acc = Enumerable.Range(0, n + 3).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] v = Enumerable.Range(0, n + 3).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        float[] x = Enumerable.Range(0, n + 3).Select(_ => (float)(2 * rng.NextDouble() - 1)).ToArray();
+        if (n > 5) { v[3] = float.NaN; v[4] = float.PositiveInfinity; x[5] = float.NegativeInfinity; }
+        var expected = (float[])acc.Clone();
+        // Unaligned starts: offset 1.
+        PsfMatchKernels.AddWeightedScalar(expected.AsSpan(1, n), v.AsSpan(1, n), x.AsSpan(1, n), 0.3f, -0.7f, 0.11f);
+        PsfMatchKernels.AddWeighted(acc.AsSpan(1, n), v.AsSpan(1, n), x.AsSpan(1, n), 0.3f, -0.7f, 0.11f);
+        Assert.Equal(expected, acc);
+
+        int width = 41;
+        int[] bits = Enumerable.Range(0, n + width).Select(_ => rng.NextDouble() < 0.05 ? 1 << rng.Next(0, 31) : 0).ToArray();
+        int[] d1 = new int[n], d2 = new int[n];
+        MaskOr.Window(bits, width, d1, new int[bits.Length]);
+        MaskOr.WindowScalar(bits, width, d2);
+        Assert.Equal(d2, d1);
+        int stride = n + 5;
+        int[] rows = Enumerable.Range(0, stride * width).Select(_ => rng.NextDouble() < 0.02 ? 1 << rng.Next(0, 31) : 0).ToArray();
+        MaskOr.Column(rows, stride, width, d1);
+        MaskOr.ColumnScalar(rows, stride, width, d2);
+        Assert.Equal(d2, d1);
+    }
+}
