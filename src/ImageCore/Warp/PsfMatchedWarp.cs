@@ -121,7 +121,7 @@ public static class PsfMatchedWarp
                     convolved.Mask.SetPlane(name, bit);
                 }
                 CopyInside(image, cutout, polygon, noData);
-                var match = ModelPsfMatch.Match(cutout, subBox, warped, config, convolved, maxDegreeOfParallelism, cancel);
+                var match = ModelPsfMatch.Match(cutout, subBox, new InsideRegionPsf(warped), config, convolved, maxDegreeOfParallelism, cancel);
                 MarkOutside(convolved, polygon, noData);
                 var (good, _) = DirectWarp.CopyGoodPixels(convolved, output, $"{source} detector {component.Detector}");
                 detectors.Add(new PsfMatchedWarpDetector(component.Visit, component.Detector, subBox, good, match));
@@ -133,6 +133,40 @@ public static class PsfMatchedWarp
         {
             output.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A detector's PSF in the warp, taken at the nearest point of the detector's valid region for a point outside
+    /// it: the kernel fit draws candidates from cells up to 128 px beyond the detector, where a fitted PSF model (a
+    /// polynomial in position) would be extrapolated into kernels that are no PSF.</summary>
+    private sealed class InsideRegionPsf(WarpedPsf warped) : IPsf
+    {
+        public int KernelSize => warped.KernelSize;
+
+        public void ComputeKernelImage(double x, double y, CommunityToolkit.HighPerformance.Span2D<float> destination)
+        {
+            var (px, py) = Inside(x, y);
+            warped.ComputeKernelImage(px, py, destination);
+        }
+
+        public PsfMoments ComputeMoments(double x, double y)
+        {
+            var (px, py) = Inside(x, y);
+            return warped.ComputeMoments(px, py);
+        }
+
+        public double ComputeFwhm(double x, double y)
+        {
+            var (px, py) = Inside(x, y);
+            return warped.ComputeFwhm(px, py);
+        }
+
+        private (double X, double Y) Inside(double x, double y)
+        {
+            var (sx, sy) = warped.ToSource(x, y);
+            var r = warped.SourceRegion;
+            double cx = Math.Clamp(sx, r.MinX, r.MaxX), cy = Math.Clamp(sy, r.MinY, r.MaxY);
+            return cx == sx && cy == sy ? (x, y) : warped.ToDestination(cx, cy);
         }
     }
 

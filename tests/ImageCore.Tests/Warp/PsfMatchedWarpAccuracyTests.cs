@@ -13,7 +13,7 @@ namespace ImageCore.Tests.Warp;
 /// Issue 21's accuracy figures, through the whole pipeline (simulated raws -> ISR -> characterize -> direct warp ->
 /// psfmatch): in a PSF-matched warp the stars have the model PSF, their adaptive-moment FWHM within 1% of the model
 /// kernel image's (measured the same way), and their aperture flux within 0.5% of the same star's in the direct warp,
-/// for visits whose seeing is 0.6" to 1.6" at full scale. The simulation is a 1/8-scale detector whose seeing scales with
+/// for visits whose seeing is 0.6" to 1.6" at full scale. The simulation is a 1/4-scale detector whose seeing scales with
 /// its pixels (so a 0.6" visit has a 3 px PSF, as at full scale), with stars only (no galaxies) so that every source
 /// measured is a point source; the medians over the bright isolated stars of every warp are the figures. Each case
 /// prints its row of the table in docs/benchmarks.md.
@@ -36,16 +36,16 @@ public class PsfMatchedWarpAccuracyTests(ITestOutputHelper output)
     [InlineData(1.6)]
     public void Stars_in_a_psf_matched_warp_have_the_model_psf_and_keep_their_flux(double seeingArcsec)
     {
-        const int scale = 8;
+        const int scale = 4;
         using var dir = new TempDir();
         string data = dir.File("data"), run = dir.File("run");
         Simulator.Run(data, new SimulationConfig
         {
             Detectors = "R22_S11", Visits = 1, Scale = scale, Seed = 21,
-            SeeingFwhmArcsec = seeingArcsec * scale, StarsPerDetector = 800, GalaxiesPerDetector = 0,
+            SeeingFwhmArcsec = seeingArcsec * scale, StarsPerDetector = 2000, GalaxiesPerDetector = 0,
         });
         var report = Pipeline.Run(data, run, new PipelineConfig { Threads = 2, Until = PipelineStep.PsfMatch });
-        Assert.Empty(report.Failures);
+        Assert.True(report.Failures.Count == 0, string.Join("; ", report.Failures.Select(f => f.Quantum + ": " + f.Message)));
         Assert.NotEmpty(report.PsfMatchedWarps);
 
         var fwhmRatios = new List<double>();
@@ -59,7 +59,9 @@ public class PsfMatchedWarpAccuracyTests(ITestOutputHelper output)
             var model = Assert.IsAssignableFrom<IPsf>(matched.Psf);
             var kernel = model.ComputeKernelImage(0, 0);
             modelFwhm = PsfExtensions.KernelImageMoments(new ReadOnlySpan2D<float>(kernel)).Fwhm;
-            foreach (var (x, y) in BrightIsolatedStars(matched.MaskedImage))
+            var found = BrightIsolatedStars(matched.MaskedImage, out string counts);
+            output.WriteLine($"{relative}: {counts}");
+            foreach (var (x, y) in found)
             {
                 var stamp = matched.MaskedImage.Image.Pixels.Slice(y - Aperture, x - Aperture, 2 * Aperture + 1, 2 * Aperture + 1);
                 var m = AdaptiveMoments.Measure(stamp, Aperture, Aperture, modelFwhm / PsfMoments.FwhmPerSigma);
@@ -77,10 +79,11 @@ public class PsfMatchedWarpAccuracyTests(ITestOutputHelper output)
         Assert.True(Math.Abs(fluxError) < 0.005, $"matched stars' flux {100 * fluxError:F3}% from the direct warp's");
     }
 
-    /// <summary>Local maxima at least 300 sigma of the sky noise above zero, with every pixel within the aperture plus a
-    /// margin good (no mask bit) and no other peak above 20 sigma within <see cref="Isolation"/> pixels.</summary>
-    private static List<(int X, int Y)> BrightIsolatedStars(MaskedImage image)
+    /// <summary>Local maxima at least 200 sigma of the sky noise above zero, with every pixel within the aperture plus a
+    /// margin good (no bad mask bit) and no other peak above 20 sigma and 1% of theirs within <see cref="Isolation"/> pixels.</summary>
+    private static List<(int X, int Y)> BrightIsolatedStars(MaskedImage image, out string counts)
     {
+        counts = "no good pixel";
         var pixels = image.Image.Pixels;
         var mask = image.Mask.Image.Pixels;
         var variance = image.Variance.Pixels;
@@ -106,10 +109,11 @@ public class PsfMatchedWarpAccuracyTests(ITestOutputHelper output)
         int reach = Aperture + 5;
         var stars = new List<(int X, int Y)>();
         foreach (var p in peaks)
-            if (p.Value > 300 * sigma && p.X >= reach && p.Y >= reach && p.X < image.BBox.Width - reach && p.Y < image.BBox.Height - reach
-                && !peaks.Exists(q => q != p && Math.Abs(q.X - p.X) < Isolation && Math.Abs(q.Y - p.Y) < Isolation)
+            if (p.Value > 200 * sigma && p.X >= reach && p.Y >= reach && p.X < image.BBox.Width - reach && p.Y < image.BBox.Height - reach
+                && !peaks.Exists(q => q != p && q.Value > 0.01f * p.Value && Math.Abs(q.X - p.X) < Isolation && Math.Abs(q.Y - p.Y) < Isolation)
                 && AllGood(mask, bad, p.X, p.Y, reach))
                 stars.Add((p.X, p.Y));
+        counts = $"{peaks.Count} peaks above 20 sigma, {peaks.Count(p => p.Value > 200 * sigma)} above 200 sigma, {stars.Count} of those isolated and clean";
         return stars;
     }
 
