@@ -148,7 +148,14 @@ public sealed class QuantumGraph
         JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
     }
 
-    /// <summary>The graph the JSON in <paramref name="stream"/> holds (<see cref="WriteJson"/>, <see cref="ToJson"/>).</summary>
+    /// <summary><see cref="WriteJson(Stream, bool)"/>, compact, into <paramref name="buffer"/>.</summary>
+    internal void WriteJson(System.Buffers.IBufferWriter<byte> buffer)
+    {
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true });
+        JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
+    }
+
+    /// <summary>The graph the JSON in <paramref name="stream"/> holds (<see cref="WriteJson(Stream, bool)"/>, <see cref="ToJson"/>).</summary>
     /// <exception cref="JsonException">As <see cref="FromJson(string)"/>.</exception>
     public static QuantumGraph FromJson(Stream stream)
     {
