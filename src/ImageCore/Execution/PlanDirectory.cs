@@ -189,7 +189,7 @@ public static class PlanDirectory
         using (var writer = new Utf8JsonWriter(buffer, options))
             JsonSerializer.Serialize(writer, cluster, ClusterPlanJsonContext.Default.QuantumCluster);
         buffer.Write("\n"u8);
-        graph.Subgraph(cluster.Quanta).WriteJson(buffer);
+        graph.WriteSubgraphJson(buffer, cluster.Quanta);   // the bytes of graph.Subgraph(cluster.Quanta).WriteJson
         buffer.Write("\n"u8);
     }
 

@@ -111,6 +111,17 @@ public class ClusterPlanTests
         using (var json = JsonDocument.Parse(lines[0]))
             Assert.Equal(["id", "step", "index", "key", "quanta", "dependsOn"], json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(graph.Subgraph(plan.ClustersOf("isr")[1].Quanta).ToJson(), QuantumGraph.FromJson(lines[3]).ToJson());
+        // Each record's graph line is, byte for byte, the compact JSON of the cluster's subgraph (written without making it).
+        foreach (var step in plan.Summary.Steps)
+        {
+            string[] records = File.ReadAllLines(PlanDirectory.ClusterRecordsPath(planDir, step.Name));
+            foreach (var c in plan.ClustersOf(step.Name))
+            {
+                using var part = new MemoryStream();
+                graph.Subgraph(c.Quanta).WriteJson(part, indented: false);
+                Assert.Equal(System.Text.Encoding.UTF8.GetString(part.ToArray()), records[2 * c.Index + 1]);
+            }
+        }
         Assert.Throws<JsonException>(() => ClusterPlan.ClusterFromJson("""{"id":"isr/00000","step":"isr","index":0,"key":"k","quanta":[]}"""));
         Assert.Throws<IOException>(() => PlanDirectory.ReadCluster(planDir, "isr", plan.ClustersOf("isr").Count));
         Assert.Throws<IOException>(() => PlanDirectory.ReadClusterGraph(planDir, "isr", -1));
