@@ -70,10 +70,11 @@ public static class QuantumGraphPlanner
     /// <summary>
     /// Plans the run of <paramref name="config"/> over the raws <see cref="Simulator.Run"/> would write for
     /// <paramref name="simulation"/> into <paramref name="data"/>, without any file: each (visit, detector) gets the
-    /// pointing the simulator draws for the visit and the WCS it would write into the raw's header (the same fit), so
-    /// the graph is the one <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's
-    /// numbers. For planning at scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes
-    /// nothing.
+    /// pointing the simulator draws for the visit and the pixel-to-sky half of the WCS it would write into the raw's
+    /// header (the same fit, its grid's tangent-plane positions found by a rotation instead of trigonometry:
+    /// <see cref="Optics.DetectorWcsForward"/>; planning never maps sky to a raw's pixels), so the graph is the one
+    /// <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's numbers. For planning at
+    /// scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A bad simulation or pipeline configuration.</exception>
     public static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config) =>
