@@ -16,7 +16,7 @@ internal static class PlanCommand
         var defaults = new SimulationConfig();
         var data = new Option<DirectoryInfo>("--data") { Description = "data directory: raw/VISIT/DETECTOR.fits and calib/ (with --dry-run: where they would be)", Required = true };
         var output = new Option<DirectoryInfo>("--out") { Description = "output directory the plan's jobs write to", Required = true };
-        var planDir = new Option<DirectoryInfo>("--plan") { Description = "directory to write the plan into: graph.json, clusters/STEP/NNNNN.json, plan.json", Required = true };
+        var planDir = new Option<DirectoryInfo>("--plan") { Description = "directory to write the plan into: graph.json, clusters/STEP.jsonl (a record per cluster: the cluster and its part of the graph) with clusters/STEP.index, plan.json", Required = true };
         var order = new Option<string>("--order") { Description = "quantum order inside each cluster: visit, detector, groups:G", DefaultValueFactory = _ => "visit" };
         var until = new Option<string>("--until") { Description = "last step: isr, characterize, warp, psfmatch or coadd", DefaultValueFactory = _ => "coadd" };
         var groupSize = new Option<int>("--group-size") { Description = "visits per group, at least (floor(V / N) groups, sizes differing by at most one: 800 visits in groups of 15 give 53 groups)", DefaultValueFactory = _ => new ClusterConfig().VisitsPerGroup };
@@ -43,6 +43,8 @@ internal static class PlanCommand
             var dataRepo = new DataRepository(parse.GetValue(data)!.FullName);
             var outRepo = new DataRepository(parse.GetValue(output)!.FullName);
             var clock = Stopwatch.StartNew();
+            var cpu = new double[4];   // the process's CPU time (user and system, all threads) at each phase's end
+            cpu[0] = CpuSeconds();
             var graph = parse.GetValue(dryRun)
                 ? QuantumGraphPlanner.PlanSimulated(new SimulationConfig
                   {
@@ -50,17 +52,26 @@ internal static class PlanCommand
                   }, dataRepo, outRepo, config)
                 : QuantumGraphPlanner.Plan(dataRepo, outRepo, config);
             double graphSeconds = clock.Elapsed.TotalSeconds;
+            cpu[1] = CpuSeconds();
             var plan = QuantumClusterer.Cluster(graph, clustering);
             double clusterSeconds = clock.Elapsed.TotalSeconds - graphSeconds;
+            cpu[2] = CpuSeconds();
             string dir = parse.GetValue(planDir)!.FullName;
             PlanDirectory.Write(dir, graph, plan);
             double writeSeconds = clock.Elapsed.TotalSeconds - graphSeconds - clusterSeconds;
+            cpu[3] = CpuSeconds();
             Print(plan.Summary, dir);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"planned in {graphSeconds:F1} s, clustered in {clusterSeconds:F1} s, written in {writeSeconds:F1} s"));
+                $"planned in {graphSeconds:F1} s, clustered in {clusterSeconds:F1} s, written in {writeSeconds:F1} s (CPU {cpu[1] - cpu[0]:F1} s, {cpu[2] - cpu[1]:F1} s, {cpu[3] - cpu[2]:F1} s)"));
             foreach (var u in graph.Unplanned) Console.Error.WriteLine($"imagecore: not planned: {u.Name}: {u.Message}");
         }));
         return command;
+    }
+
+    private static double CpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
     }
 
     private static IsrClusterKey ParseKey(string text) => text.Trim().ToLowerInvariant() switch

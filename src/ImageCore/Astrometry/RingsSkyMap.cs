@@ -195,13 +195,15 @@ public sealed class RingsSkyMap
     private readonly int[] _ringTracts;
     private readonly int[] _ringFirst;   // id of each ring's first tract
     private readonly double _ringSize;   // radians
-    private readonly Dictionary<int, TractInfo> _tracts = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TractInfo> _tracts = new();
+    private readonly Func<int, TractInfo> _build;
 
     /// <summary>The sky map of <paramref name="config"/> (lsst_cells_v1 by default).</summary>
     public RingsSkyMap(SkyMapConfig? config = null)
     {
         Config = config ?? new SkyMapConfig();
         Config.Validate();
+        _build = Build;
         int n = Config.NumRings;
         _ringSize = Math.PI / (n + 1);
         _ringTracts = new int[n];
@@ -233,11 +235,9 @@ public sealed class RingsSkyMap
         get
         {
             if (id < 0 || id >= TractCount) throw new ArgumentOutOfRangeException(nameof(id), $"tract {id} is not in [0, {TractCount - 1}]");
-            lock (_tracts)
-            {
-                if (!_tracts.TryGetValue(id, out var t)) _tracts[id] = t = Build(id);
-                return t;
-            }
+            // Lock-free once built (the planner looks tracts up from every thread); two threads may both build a new
+            // tract, and both get the one stored.
+            return _tracts.TryGetValue(id, out var t) ? t : _tracts.GetOrAdd(id, _build);
         }
     }
 

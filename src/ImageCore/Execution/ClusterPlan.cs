@@ -10,8 +10,9 @@ namespace ImageCore.Execution;
 /// </summary>
 public sealed class ClusterPlan
 {
-    /// <summary>The plan format this code writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The plan format this code writes: 2, a step's clusters as records of one file with an index
+    /// (<see cref="PlanDirectory"/>). It also reads format 1, a file per cluster.</summary>
+    public const int FormatVersion = 2;
 
     private readonly Dictionary<string, List<QuantumCluster>> _byStep;
 
@@ -52,7 +53,16 @@ public sealed class ClusterPlan
     public static QuantumCluster ClusterFromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        var c = JsonSerializer.Deserialize(json, ClusterPlanJsonContext.Default.QuantumCluster) ?? throw new JsonException("the cluster is null");
+        return Checked(JsonSerializer.Deserialize(json, ClusterPlanJsonContext.Default.QuantumCluster));
+    }
+
+    /// <summary><see cref="ClusterFromJson(string)"/> of UTF-8 bytes.</summary>
+    internal static QuantumCluster ClusterFromJson(ReadOnlySpan<byte> json) =>
+        Checked(JsonSerializer.Deserialize(json, ClusterPlanJsonContext.Default.QuantumCluster));
+
+    private static QuantumCluster Checked(QuantumCluster? c)
+    {
+        if (c is null) throw new JsonException("the cluster is null");
         if (c.Id is null || c.Step is null || c.Key is null || c.Quanta is null || c.DependsOn is null || c.Quanta.Contains(null!) || c.DependsOn.Contains(null!))
             throw new JsonException("a cluster's id, step, key, quanta and dependencies must be given");
         return c;
@@ -67,7 +77,7 @@ public sealed class ClusterPlan
     {
         ArgumentNullException.ThrowIfNull(json);
         var s = JsonSerializer.Deserialize(json, ClusterPlanJsonContext.Default.ClusterPlanSummary) ?? throw new JsonException("the plan summary is null");
-        if (s.Version != FormatVersion) throw new JsonException($"plan version {s.Version}: this ImageCore reads version {FormatVersion}");
+        if (s.Version is not (1 or FormatVersion)) throw new JsonException($"plan version {s.Version}: this ImageCore reads versions 1 and {FormatVersion}");
         if (s.Data is null || s.Output is null || s.IsrKey is null || s.Steps is null || s.Groups is null || s.Steps.Contains(null!) || s.Groups.Contains(null!))
             throw new JsonException("a plan's data, output, ISR key, steps and groups must be given");
         return s;

@@ -13,6 +13,7 @@ namespace ImageCore.Execution;
 /// <param name="DetectorName">The detector's name (<c>R22_S11</c>), which names its files.</param>
 /// <param name="Tract">The sky map's tract.</param>
 /// <param name="Patch">The patch's sequential index in its tract (<c>y * patchesX + x</c>).</param>
+[JsonConverter(typeof(DataIdJsonConverter))]
 public sealed record DataId(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Visit = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Detector = null,

@@ -72,13 +72,22 @@ public static class QuantumGraphPlanner
     /// <summary>
     /// Plans the run of <paramref name="config"/> over the raws <see cref="Simulator.Run"/> would write for
     /// <paramref name="simulation"/> into <paramref name="data"/>, without any file: each (visit, detector) gets the
-    /// pointing the simulator draws for the visit and the WCS it would write into the raw's header (the same fit), so
-    /// the graph is the one <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's
-    /// numbers. For planning at scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes
-    /// nothing.
+    /// pointing the simulator draws for the visit and the pixel-to-sky half of the WCS it would write into the raw's
+    /// header (the same fit, its grid's tangent-plane positions found by a rotation instead of trigonometry:
+    /// <see cref="Optics.DetectorWcsForward"/>; planning never maps sky to a raw's pixels), so the graph is the one
+    /// <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's numbers. For planning at
+    /// scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A bad simulation or pipeline configuration.</exception>
-    public static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config)
+    public static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config) =>
+        PlanSimulated(simulation, data, output, config, reference: false);
+
+    /// <summary><see cref="PlanSimulated(SimulationConfig, DataRepository, DataRepository, PipelineConfig)"/>; with
+    /// <paramref name="reference"/>, the slow way it was first written, which tests compare the fast way with: each raw's
+    /// whole WCS fitted as the simulator fits it (<see cref="Optics.DetectorWcs"/>, not the pixel-to-sky half from the
+    /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward"/>), and each patch tested by
+    /// <see cref="Warper.WarpedBBox"/> (the raw's edge taken to the sky again for every patch).</summary>
+    internal static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference)
     {
         ArgumentNullException.ThrowIfNull(simulation);
         ArgumentNullException.ThrowIfNull(data);
@@ -91,19 +100,21 @@ public static class QuantumGraphPlanner
         var detectors = Simulator.SelectDetectors(scaled, simulation.Detectors);
         var pointings = new Pointing[simulation.Visits];
         for (int visit = 0; visit < pointings.Length; visit++) pointings[visit] = Simulator.VisitConditions(simulation, visit).Pointing;
+        // What the WCS fit takes from the detector alone is made once per detector, not once per raw.
+        var grids = detectors.Select(d => Optics.FitGrid.Of(scaled, d)).ToArray();
         var planned = new RawPlan[pointings.Length * detectors.Count];
         Parallel.For(0, planned.Length, i =>
         {
             int visit = i / detectors.Count;
             var det = detectors[i % detectors.Count];
-            planned[i] = new RawPlan(data.Raw(visit, det.Name), visit, det.Name, det.Id, simulation.Scale, det.BBox.Width, det.BBox.Height,
-                                     Optics.DetectorWcs(pointings[visit], scaled, det));
+            var wcs = reference ? Optics.DetectorWcs(pointings[visit], scaled, det) : Optics.DetectorWcsForward(pointings[visit], scaled, grids[i % detectors.Count]);
+            planned[i] = new RawPlan(data.Raw(visit, det.Name), visit, det.Name, det.Id, simulation.Scale, det.BBox.Width, det.BBox.Height, wcs);
         });
-        return Build(data, output, config, camera, [.. planned], [], simulation.Scale);
+        return Build(data, output, config, camera, [.. planned], [], simulation.Scale, reference);
     }
 
     private static QuantumGraph Build(DataRepository data, DataRepository output, PipelineConfig config, CameraModel camera, List<RawPlan> planned,
-                                      List<UnplannedRaw> unplanned, int scale)
+                                      List<UnplannedRaw> unplanned, int scale, bool reference = false)
     {
         int border = config.WarpBorder / scale;
 
@@ -133,7 +144,7 @@ public static class QuantumGraphPlanner
 
         if (steps.Contains(PipelineSteps.Warp))
         {
-            var warpPlan = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border);
+            var warpPlan = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border, reference);
             var perWarp = new Dictionary<(int Tract, int Patch, int Visit), Quantum>();
             foreach (var ((tract, patch, visit), detectors) in config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)))
             {
@@ -175,7 +186,8 @@ public static class QuantumGraphPlanner
 
     /// <summary>(tract, patch, visit) -> the visit's raws whose warped box touches the patch's grown outer box, in raw order;
     /// sorted by tract, patch and visit.</summary>
-    private static SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>> PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border)
+    private static SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>> PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border,
+                                                                                              bool reference)
     {
         // Each raw's (tract, patch) list is independent of the others': found in parallel, merged in raw order.
         var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
@@ -186,13 +198,15 @@ public static class QuantumGraphPlanner
             var found = new List<(int Tract, int Patch)>();
             var points = raw.FootprintOnSky();
             var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
+            var box = new Box2I(0, 0, raw.Width, raw.Height);
+            var edge = reference ? null : EdgeOnSky(box, raw.Wcs);
             foreach (var tract in tracts)
                 foreach (var patch in tract.FindPatches(points))
                 {
                     int seq = patch.Sequential(tract);
                     var target = targets.GetOrAdd((tract.Id, seq), _ => DirectWarp.Target(tract, patch, border));
-                    if (Warper.WarpedBBox(new Box2I(0, 0, raw.Width, raw.Height), raw.Wcs, target.Wcs).Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty)
-                        continue;
+                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs) : WarpedBBox(edge, target.Wcs);
+                    if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
                     found.Add((tract.Id, seq));
                 }
             reached[i] = found;
@@ -206,6 +220,45 @@ public static class QuantumGraphPlanner
                 list.Add(raw);
             }
         return warpPlan;
+    }
+
+    /// <summary>The sky positions of the points <see cref="Warper.WarpedBBox"/> takes along the edge of
+    /// <paramref name="sourceBox"/>, in its order: computed once per raw, not once per patch.</summary>
+    private static (double Ra, double Dec)[] EdgeOnSky(Box2I sourceBox, SkyWcs sourceWcs)
+    {
+        double x0 = sourceBox.MinX - 0.5, x1 = sourceBox.MaxX + 0.5, y0 = sourceBox.MinY - 0.5, y1 = sourceBox.MaxY + 0.5;
+        int nx = Math.Max(1, sourceBox.Width / 64), ny = Math.Max(1, sourceBox.Height / 64);
+        var sky = new (double Ra, double Dec)[2 * (nx + 1) + 2 * (ny + 1)];
+        int k = 0;
+        for (int i = 0; i <= nx; i++)
+        {
+            double x = x0 + (x1 - x0) * i / nx;
+            sky[k++] = sourceWcs.PixelToSky(x, y0);
+            sky[k++] = sourceWcs.PixelToSky(x, y1);
+        }
+        for (int j = 0; j <= ny; j++)
+        {
+            double y = y0 + (y1 - y0) * j / ny;
+            sky[k++] = sourceWcs.PixelToSky(x0, y);
+            sky[k++] = sourceWcs.PixelToSky(x1, y);
+        }
+        return sky;
+    }
+
+    /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
+    /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
+    private static Box2I WarpedBBox((double Ra, double Dec)[] edgeOnSky, SkyWcs destWcs)
+    {
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var (ra, dec) in edgeOnSky)
+        {
+            var (dx, dy) = destWcs.SkyToPixel(ra, dec);
+            if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
+            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+        }
+        if (double.IsInfinity(minX)) return default;
+        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
+        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
     }
 
     /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>

@@ -49,44 +49,21 @@ internal static class Optics
     public static SkyWcs DetectorWcs(Pointing pointing, CameraModel camera, Detector detector)
     {
         ArgumentNullException.ThrowIfNull(detector);
-        int w = detector.BBox.Width, h = detector.BBox.Height;
-        (double X, double Y) crpix = ((w - 1) / 2.0, (h - 1) / 2.0);
+        var grid = FitGrid.Of(camera, detector);
         var crval = FocalPlaneToSky(pointing, camera, detector.CenterMm.X, detector.CenterMm.Y);
         var tangent = new SkyWcs((0, 0), crval, new double[,] { { 1, 0 }, { 0, 1 } });   // sky -> degrees on the detector's tangent plane
         var boresight = Boresight(pointing);
         var rotator = Math.SinCos(pointing.RotPa * Deg);
-        const int n = 17;
-        var u = new double[n * n];
-        var v = new double[n * n];
-        var xi = new double[n * n];
-        var eta = new double[n * n];
-        for (int j = 0, k = 0; j < n; j++)
-            for (int i = 0; i < n; i++, k++)
-            {
-                double x = (w - 1) * i / (double)(n - 1), y = (h - 1) * j / (double)(n - 1);
-                var fp = camera.PixelToFocalPlane(detector, x, y);
-                var (ra, dec) = FocalPlaneToSky(boresight, rotator, camera, fp.X, fp.Y);
-                (xi[k], eta[k]) = tangent.SkyToPixel(ra, dec);
-                (u[k], v[k]) = (x - crpix.X, y - crpix.Y);
-            }
-        // CD: the linear part, fitted together with the distortion so that SIP holds only orders 2 and 3.
-        var terms = Terms(1, SipOrder);
-        var fit = NormalFactor.OfGrid(w, h, u, v, terms).Solve([xi, eta]);   // the grid's design matrix, shared by every fit of this size
-        double[] cx = fit[0], cy = fit[1];
-        var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
-        double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
-        // SIP A/B: the higher terms mapped back to pixels through CD^-1.
-        var a = new double[SipOrder + 1, SipOrder + 1];
-        var b = new double[SipOrder + 1, SipOrder + 1];
-        for (int t = 2; t < terms.Length; t++)
+        var xi = new double[grid.Count];
+        var eta = new double[grid.Count];
+        for (int k = 0; k < grid.Count; k++)
         {
-            var (p, q) = terms[t];
-            a[p, q] = (cd[1, 1] * cx[t] - cd[0, 1] * cy[t]) / det;
-            b[p, q] = (-cd[1, 0] * cx[t] + cd[0, 0] * cy[t]) / det;
+            var (ra, dec) = FocalPlaneToSky(boresight, rotator, camera, grid.FocalX[k], grid.FocalY[k]);
+            (xi[k], eta[k]) = tangent.SkyToPixel(ra, dec);
         }
-        var sipA = new SipPolynomial(SipOrder, a);
-        var sipB = new SipPolynomial(SipOrder, b);
+        var (cd, sipA, sipB) = FitForward(grid, xi, eta);
         // AP/BP: from the undistorted offsets back to the pixel offsets.
+        double[] u = grid.U, v = grid.V;
         var up = new double[u.Length];
         var vp = new double[u.Length];
         var du = new double[u.Length];
@@ -108,7 +85,143 @@ internal static class Optics
             ap[p, q] = cap[t];
             bp[p, q] = cbp[t];
         }
-        return new SkyWcs(crpix, crval, cd, sipA, sipB, new SipPolynomial(SipOrder, ap), new SipPolynomial(SipOrder, bp));
+        return new SkyWcs(grid.CrPix, crval, cd, sipA, sipB, new SipPolynomial(SipOrder, ap), new SipPolynomial(SipOrder, bp));
+    }
+
+    /// <summary>
+    /// The pixel-to-sky half of <see cref="DetectorWcs"/> (CRPIX, CRVAL, CD, SIP A/B; no AP/BP, so its
+    /// <see cref="SkyWcs.SkyToPixel(double, double)"/> inverts A/B by iteration), made for planning many visits: the
+    /// grid's focal-plane positions come from <paramref name="grid"/> (made once per detector), and each point's position
+    /// on the detector's tangent plane is found from its position on the boresight's by the rotation that takes one
+    /// tangent point to the other (a gnomonic projection maps to another by a projective transformation of the plane),
+    /// not by deprojecting to (RA, Dec) and projecting again: no trigonometry per point. Mathematically the same
+    /// positions; numerically they differ from <see cref="DetectorWcs"/>'s in the last bits (about 1e-15 relative), and
+    /// so do the fitted coefficients.
+    /// </summary>
+    public static SkyWcs DetectorWcsForward(Pointing pointing, CameraModel camera, FitGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(grid);
+        var crval = FocalPlaneToSky(pointing, camera, grid.CenterMm.X, grid.CenterMm.Y);
+        // Unit vectors (east, north, radial) of both tangent points; m = the detector's basis in rows times the
+        // boresight's in columns takes a point's (xi, eta, 1) on the boresight's plane to the detector's frame.
+        Span<double> b = stackalloc double[9], d = stackalloc double[9], m = stackalloc double[9];
+        TangentBasis(pointing.Ra, pointing.Dec, b);
+        TangentBasis(crval.Ra, crval.Dec, d);
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) m[r * 3 + c] = d[r * 3] * b[c * 3] + d[r * 3 + 1] * b[c * 3 + 1] + d[r * 3 + 2] * b[c * 3 + 2];
+        double scaleDegPerMm = camera.PlateScaleArcsecPerMm / 3600;
+        var (s, c0) = Math.SinCos(pointing.RotPa * Deg);
+        var xi = new double[grid.Count];
+        var eta = new double[grid.Count];
+        for (int k = 0; k < grid.Count; k++)
+        {
+            double x = grid.FocalX[k], y = grid.FocalY[k];
+            double r2 = x * x + y * y, stretch = 1 + DistortionPerMm2 * r2;
+            double xr = c0 * x - s * y, yr = s * x + c0 * y;
+            double px = -xr * stretch * scaleDegPerMm * Deg, py = yr * stretch * scaleDegPerMm * Deg;   // radians on the boresight's plane
+            double ex = m[0] * px + m[1] * py + m[2], ny = m[3] * px + m[4] * py + m[5], rz = m[6] * px + m[7] * py + m[8];
+            (xi[k], eta[k]) = (ex / rz / Deg, ny / rz / Deg);
+        }
+        var (cd, sipA, sipB) = FitForward(grid, xi, eta);
+        return new SkyWcs(grid.CrPix, crval, cd, sipA, sipB);
+    }
+
+    /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
+    /// the frame <see cref="SkyWcs"/>'s TAN projection (LONPOLE 180) measures xi and eta in.</summary>
+    private static void TangentBasis(double ra, double dec, Span<double> basis)
+    {
+        var (sa, ca) = Math.SinCos(ra * Deg);
+        var (sd, cd) = Math.SinCos(dec * Deg);
+        (basis[0], basis[1], basis[2]) = (-sa, ca, 0);
+        (basis[3], basis[4], basis[5]) = (-sd * ca, -sd * sa, cd);
+        (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
+    }
+
+    /// <summary>CD and SIP A/B fitted to the grid's positions (<paramref name="xi"/>, <paramref name="eta"/>: degrees on
+    /// the detector's tangent plane): the linear part fitted together with the distortion, so that SIP holds only orders
+    /// 2 and 3.</summary>
+    private static (double[,] Cd, SipPolynomial A, SipPolynomial B) FitForward(FitGrid grid, double[] xi, double[] eta)
+    {
+        var terms = Terms(1, SipOrder);
+        var fit = NormalFactor.OfGrid(grid.Width, grid.Height, grid.U, grid.V, terms).Solve([xi, eta]);   // the grid's design matrix, shared by every fit of this size
+        double[] cx = fit[0], cy = fit[1];
+        var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
+        double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
+        // SIP A/B: the higher terms mapped back to pixels through CD^-1.
+        var a = new double[SipOrder + 1, SipOrder + 1];
+        var b = new double[SipOrder + 1, SipOrder + 1];
+        for (int t = 2; t < terms.Length; t++)
+        {
+            var (p, q) = terms[t];
+            a[p, q] = (cd[1, 1] * cx[t] - cd[0, 1] * cy[t]) / det;
+            b[p, q] = (-cd[1, 0] * cx[t] + cd[0, 0] * cy[t]) / det;
+        }
+        return (cd, new SipPolynomial(SipOrder, a), new SipPolynomial(SipOrder, b));
+    }
+
+    /// <summary>
+    /// What <see cref="DetectorWcs"/>'s fit takes from the detector alone, whatever the visit: the 17 x 17 grid over the
+    /// trimmed image, its offsets from the reference pixel (the image centre) and its focal-plane positions (mm).
+    /// </summary>
+    internal sealed class FitGrid
+    {
+        private const int N = 17;
+
+        private FitGrid(Detector detector, double[] u, double[] v, double[] focalX, double[] focalY)
+        {
+            (Width, Height, CenterMm) = (detector.BBox.Width, detector.BBox.Height, detector.CenterMm);
+            CrPix = ((Width - 1) / 2.0, (Height - 1) / 2.0);
+            (U, V, FocalX, FocalY) = (u, v, focalX, focalY);
+        }
+
+        /// <summary>The trimmed image's width, pixels.</summary>
+        public int Width { get; }
+
+        /// <summary>The trimmed image's height, pixels.</summary>
+        public int Height { get; }
+
+        /// <summary>The detector's centre on the focal plane, mm.</summary>
+        public (double X, double Y) CenterMm { get; }
+
+        /// <summary>The reference pixel: the image centre.</summary>
+        public (double X, double Y) CrPix { get; }
+
+        /// <summary>The grid's points.</summary>
+        public int Count => U.Length;
+
+        /// <summary>Each point's x offset from the reference pixel.</summary>
+        public double[] U { get; }
+
+        /// <summary>Each point's y offset from the reference pixel.</summary>
+        public double[] V { get; }
+
+        /// <summary>Each point's focal-plane x, mm.</summary>
+        public double[] FocalX { get; }
+
+        /// <summary>Each point's focal-plane y, mm.</summary>
+        public double[] FocalY { get; }
+
+        /// <summary>The grid of <paramref name="detector"/> of <paramref name="camera"/>.</summary>
+        public static FitGrid Of(CameraModel camera, Detector detector)
+        {
+            ArgumentNullException.ThrowIfNull(camera);
+            ArgumentNullException.ThrowIfNull(detector);
+            int w = detector.BBox.Width, h = detector.BBox.Height;
+            (double X, double Y) crpix = ((w - 1) / 2.0, (h - 1) / 2.0);
+            var u = new double[N * N];
+            var v = new double[N * N];
+            var fx = new double[N * N];
+            var fy = new double[N * N];
+            for (int j = 0, k = 0; j < N; j++)
+                for (int i = 0; i < N; i++, k++)
+                {
+                    double x = (w - 1) * i / (double)(N - 1), y = (h - 1) * j / (double)(N - 1);
+                    (fx[k], fy[k]) = camera.PixelToFocalPlane(detector, x, y);
+                    (u[k], v[k]) = (x - crpix.X, y - crpix.Y);
+                }
+            return new FitGrid(detector, u, v, fx, fy);
+        }
     }
 
     /// <summary>The largest distance, in pixels, between where <paramref name="wcs"/> and the optical model put the

@@ -101,11 +101,63 @@ public class ClusterPlanTests
             Assert.Equal(c.DependsOn, back.DependsOn);
         }
         Assert.Empty(Directory.GetFiles(planDir, "*.tmp", SearchOption.AllDirectories));
-        using (var json = JsonDocument.Parse(File.ReadAllText(PlanDirectory.ClusterPath(planDir, "isr", 0))))
+        // A step's clusters: one file of records (the cluster's line, its graph's line) and an index of where each starts.
+        Assert.Equal(["graph.json", "plan.json"], Directory.GetFiles(planDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(plan.Summary.Steps.SelectMany(s => new[] { s.Name + ".index", s.Name + ".jsonl" }).Order(StringComparer.Ordinal),
+                     Directory.GetFileSystemEntries(Path.Combine(planDir, "clusters")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        string[] lines = File.ReadAllLines(PlanDirectory.ClusterRecordsPath(planDir, "isr"));
+        Assert.Equal(2 * plan.ClustersOf("isr").Count, lines.Length);
+        Assert.Equal(plan.ClustersOf("isr").Count + 1, new FileInfo(PlanDirectory.ClusterIndexPath(planDir, "isr")).Length / 8);
+        using (var json = JsonDocument.Parse(lines[0]))
             Assert.Equal(["id", "step", "index", "key", "quanta", "dependsOn"], json.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(graph.Subgraph(plan.ClustersOf("isr")[1].Quanta).ToJson(), QuantumGraph.FromJson(lines[3]).ToJson());
+        // Each record's graph line is, byte for byte, the compact JSON of the cluster's subgraph (written without making it).
+        foreach (var step in plan.Summary.Steps)
+        {
+            string[] records = File.ReadAllLines(PlanDirectory.ClusterRecordsPath(planDir, step.Name));
+            foreach (var c in plan.ClustersOf(step.Name))
+            {
+                using var part = new MemoryStream();
+                graph.Subgraph(c.Quanta).WriteJson(part, indented: false);
+                Assert.Equal(System.Text.Encoding.UTF8.GetString(part.ToArray()), records[2 * c.Index + 1]);
+            }
+        }
         Assert.Throws<JsonException>(() => ClusterPlan.ClusterFromJson("""{"id":"isr/00000","step":"isr","index":0,"key":"k","quanta":[]}"""));
+        Assert.Throws<IOException>(() => PlanDirectory.ReadCluster(planDir, "isr", plan.ClustersOf("isr").Count));
+        Assert.Throws<IOException>(() => PlanDirectory.ReadClusterGraph(planDir, "isr", -1));
+        // An index whose second entry points at the first record: the record says which cluster it is.
+        var index = File.ReadAllBytes(PlanDirectory.ClusterIndexPath(planDir, "isr"));
+        Array.Copy(index, 0, index, 8, 8);
+        File.WriteAllBytes(PlanDirectory.ClusterIndexPath(planDir, "isr"), index);
+        Assert.Throws<JsonException>(() => PlanDirectory.ReadCluster(planDir, "isr", 1));
+    }
+
+    [Fact]
+    public void A_plan_of_format_1_with_a_file_per_cluster_is_still_read()
+    {
+        using var dir = new TempDir();
+        var graph = QuantumGraphPlanner.PlanSimulated(Small, new DataRepository(dir.File("data")), new DataRepository(dir.File("out")), new PipelineConfig());
+        var plan = QuantumClusterer.Cluster(graph, new ClusterConfig { VisitsPerGroup = 3 });
+        string planDir = dir.File("plan");
+        // The layout the first plan directories had: clusters/STEP/NNNNN.json and NNNNN.graph.json, plan.json of version 1.
+        foreach (var c in plan.Clusters)
+        {
+            Directory.CreateDirectory(Path.Combine(planDir, "clusters", c.Step));
+            File.WriteAllText(PlanDirectory.ClusterPath(planDir, c.Step, c.Index), ClusterPlan.ToJson(c));
+            File.WriteAllText(PlanDirectory.ClusterGraphPath(planDir, c.Step, c.Index), graph.Subgraph(c.Quanta).ToJson());
+        }
+        File.WriteAllText(PlanDirectory.SummaryPath(planDir), ClusterPlan.ToJson(plan.Summary with { Version = 1 }));
+
+        Assert.Equal(1, PlanDirectory.ReadSummary(planDir).Version);
+        foreach (var c in plan.Clusters)
+        {
+            Assert.Equal(ClusterPlan.ToJson(c), ClusterPlan.ToJson(PlanDirectory.ReadCluster(planDir, c.Step, c.Index)));
+            Assert.Equal(graph.Subgraph(c.Quanta).ToJson(), PlanDirectory.ReadClusterGraph(planDir, c.Step, c.Index).ToJson());
+        }
         File.Copy(PlanDirectory.ClusterPath(planDir, "isr", 0), PlanDirectory.ClusterPath(planDir, "isr", 1), overwrite: true);
         Assert.Throws<JsonException>(() => PlanDirectory.ReadCluster(planDir, "isr", 1));
+        File.WriteAllText(PlanDirectory.SummaryPath(planDir), ClusterPlan.ToJson(plan.Summary with { Version = 3 }));
+        Assert.Throws<JsonException>(() => PlanDirectory.ReadSummary(planDir));
     }
 
     [Fact]

@@ -93,6 +93,26 @@ public class QuantumGraphTests
     }
 
     [Fact]
+    public void A_data_id_is_written_with_the_keys_it_has_and_read_back_refusing_others()
+    {
+        var isr = new Quantum("isr/a", "isr", new DataId(Visit: 3, Detector: 94, DetectorName: "R22_S11"), ["raw"], ["post"], []);
+        var warp = new Quantum("warp/b", "warp", new DataId(Visit: 3, Tract: 9813, Patch: 45), ["post"], ["warp"], ["isr/a"]);
+        var coadd = new Quantum("coadd/c", "coadd", new DataId(Tract: 9813, Patch: 45), ["warp"], ["coadd"], ["warp/b"]);
+        var graph = new QuantumGraph(QuantumGraph.FormatVersion, "d", "o", 8, 32, "visit", ["isr", "warp", "coadd"], [isr, warp, coadd], []);
+        using var stream = new MemoryStream();
+        graph.WriteJson(stream, indented: false);
+        string compact = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        Assert.Contains("""{"id":"isr/a","step":"isr","dataId":{"visit":3,"detector":94,"detectorName":"R22_S11"},"inputs":["raw"]""", compact);
+        Assert.Contains("""{"id":"warp/b","step":"warp","dataId":{"visit":3,"tract":9813,"patch":45},""", compact);
+        Assert.Contains("""{"id":"coadd/c","step":"coadd","dataId":{"tract":9813,"patch":45},""", compact);
+        Assert.Contains("\"dataId\": {\n        \"tract\": 9813,\n        \"patch\": 45\n      }", graph.ToJson().ReplaceLineEndings("\n"));
+        Assert.Equal([isr.DataId, warp.DataId, coadd.DataId], QuantumGraph.FromJson(compact).Quanta.Select(q => q.DataId));
+        Assert.Equal(new DataId(Visit: 3), QuantumGraph.FromJson(compact.Replace("\"detector\":94,\"detectorName\":\"R22_S11\"", "\"detectorName\":null", StringComparison.Ordinal)).Quanta[0].DataId);
+        Assert.Contains("no key 'band'", Assert.Throws<JsonException>(() => QuantumGraph.FromJson(compact.Replace("\"visit\":3,\"tract\"", "\"band\":3,\"tract\"", StringComparison.Ordinal))).Message);
+        Assert.Throws<JsonException>(() => QuantumGraph.FromJson(compact.Replace("\"patch\":45}", "\"patch\":\"45\"}", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Running_the_graph_a_step_at_a_time_gives_the_outputs_of_one_whole_run()
     {
         using var dir = new TempDir();
