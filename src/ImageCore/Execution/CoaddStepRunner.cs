@@ -41,7 +41,10 @@ internal sealed class CoaddStepRunner : IStepRunner
             .Where(k => _setup.State.Missing(warps[k]) is null && (!compareWarp || _setup.State.Missing(matched[k]) is null)).ToList();
         if (use.Count == 0)
         {
-            if (!warps.All(_setup.State.IsEmpty)) return new QuantumResult(QuantumOutcome.Skipped, [], "not run: none of its warps was made");
+            // Empty when every visit had nothing in the patch: its direct warp, or (for CompareWarp, which uses only the
+            // PSF-matched footprint) its PSF-matched warp, was empty by design.
+            bool nothing = Enumerable.Range(0, visits).All(k => _setup.State.IsEmpty(warps[k]) || (compareWarp && _setup.State.IsEmpty(matched[k])));
+            if (!nothing) return new QuantumResult(QuantumOutcome.Skipped, [], "not run: none of its warps was made");
             DataRepository.MarkEmpty(quantum, "no warp has a good pixel in the patch");
             return new QuantumResult(QuantumOutcome.Empty, [], "no warp has a good pixel in the patch");
         }

@@ -71,7 +71,7 @@ public static class ModelPsfMatch
             var s = Stamp(sciencePsf, px, py, stamp);
             var conv = CorrelateBasis(basis, s, stamp, fit);
             perCandidate[c] = CandidateSystem.Make(conv, target, nb, fit * fit);
-            fwhm[c] = sciencePsf.ComputeFwhm(px, py);
+            fwhm[c] = ScienceFwhm(sciencePsf, px, py);
         });
         cancel.ThrowIfCancellationRequested();
 
@@ -125,8 +125,9 @@ public static class ModelPsfMatch
             worst = Math.Max(worst, Math.Sqrt(ss / (fit * fit)));
         }
         double rms = Math.Sqrt(total / ((double)fit * fit * candidates.Count));
+        var measured = fwhm.Where(double.IsFinite).ToList();
         return new ModelPsfMatchResult(kernel, candidates.Count, rms, worst, modelPeak, model.ComputeFwhm(0, 0),
-            fwhm.Min(), fwhm.Max(), cholesky);
+            measured.Count > 0 ? measured.Min() : double.NaN, measured.Count > 0 ? measured.Max() : double.NaN, cholesky);
     }
 
     /// <summary>Fits the kernel of <paramref name="subBox"/> (<see cref="Solve"/>) and convolves that part of
@@ -150,6 +151,20 @@ public static class ModelPsfMatch
         var result = Solve(subBox, sciencePsf, config, maxDegreeOfParallelism, cancel);
         result.Kernel.Convolve(source, subBox, destination, maxDegreeOfParallelism, cancel);
         return result;
+    }
+
+    /// <summary>The science PSF's FWHM at a candidate, for the report only: NaN where its kernel image has no adaptive
+    /// moments (a fitted model's kernel with strong negative wings at a detector's corner), which must not fail the match.</summary>
+    private static double ScienceFwhm(IPsf psf, double x, double y)
+    {
+        try
+        {
+            return psf.ComputeFwhm(x, y);
+        }
+        catch (InvalidOperationException)
+        {
+            return double.NaN;
+        }
     }
 
     /// <summary>The PSF image at (x, y) centred on a stamp x stamp array (zero around it; cropped if larger).</summary>

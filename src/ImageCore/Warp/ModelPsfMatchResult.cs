@@ -8,8 +8,9 @@ namespace ImageCore.Warp;
 /// <param name="MaxCandidateResidualRms">The largest such RMS of one candidate.</param>
 /// <param name="ModelPeak">The model PSF image's largest pixel, to scale the residuals.</param>
 /// <param name="ModelFwhm">FWHM of the model PSF, pixels.</param>
-/// <param name="MinScienceFwhm">Smallest FWHM of the science PSF at the candidates, pixels.</param>
-/// <param name="MaxScienceFwhm">Largest FWHM of the science PSF at the candidates, pixels.</param>
+/// <param name="MinScienceFwhm">Smallest FWHM of the science PSF at the candidates, pixels (candidates whose kernel image
+/// has no adaptive moments are left out; NaN when none has).</param>
+/// <param name="MaxScienceFwhm">Largest FWHM of the science PSF at the candidates, pixels (likewise).</param>
 /// <param name="UsedCholesky">False when the normal equations were (nearly) singular and the pseudo-inverse solved them.</param>
 public sealed record ModelPsfMatchResult(
     PsfMatchingKernel Kernel,

@@ -280,7 +280,7 @@ public static class PsfMatchedWarp
         {
             var d = result.Detectors[k];
             header.Set($"PMDET{k:D3}", d.Detector, "matched detector");
-            header.Set($"PMSFW{k:D3}", d.Match.MaxScienceFwhm, "its largest science PSF FWHM, pixels");
+            if (double.IsFinite(d.Match.MaxScienceFwhm)) header.Set($"PMSFW{k:D3}", d.Match.MaxScienceFwhm, "its largest science PSF FWHM, pixels");
             header.Set($"PMRES{k:D3}", d.Match.MaxCandidateResidualRms / d.Match.ModelPeak,
                        "largest candidate residual RMS / model peak");
             header.Set($"PMWID{k:D3}", d.ScienceWiderThanModel, "PSF wider than the model: matched as well as it can be");

@@ -13,7 +13,7 @@ public class DemoTests
         using var dir = new TempDir();
         var small = Demo.DefaultSimulation with { Visits = 3, Detectors = "R22_S11,R22_S12", Seed = 4 };
         var result = Demo.Run(dir.Path, new PipelineConfig { Threads = 2 }, small);
-        Assert.Equal(["raw.png", "postisr.png", "calexp.png", "warp.png", "coadd.png"], result.Previews.Select(Path.GetFileName));
+        Assert.Equal(["raw.png", "postisr.png", "calexp.png", "warp.png", "psfmatchedwarp.png", "coadd.png"], result.Previews.Select(Path.GetFileName));
         foreach (string png in result.Previews)
         {
             var (w, h, px) = PngPreviewTests.Decode(File.ReadAllBytes(png));

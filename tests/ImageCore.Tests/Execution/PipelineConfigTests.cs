@@ -17,7 +17,7 @@ public class PipelineConfigTests
     public void Values_out_of_range_are_named_by_their_setting_not_a_command_line_option()
     {
         Assert.Equal("PipelineConfig.Threads must be >= 1 (is 0)", Assert.Throws<ConfigException>(() => new PipelineConfig { Threads = 0 }.Validate()).Message);
-        Assert.Equal("PipelineConfig.Until must be Isr, Characterize, Warp or Coadd (is 9)",
+        Assert.Equal("PipelineConfig.Until must be Isr, Characterize, Warp, PsfMatch or Coadd (is 9)",
                      Assert.Throws<ConfigException>(() => new PipelineConfig { Until = (PipelineStep)9 }.Validate()).Message);
         Assert.Equal("PipelineConfig.WarpBorder must be >= 0 (is -1)", Assert.Throws<ConfigException>(() => new PipelineConfig { WarpBorder = -1 }.Validate()).Message);
     }

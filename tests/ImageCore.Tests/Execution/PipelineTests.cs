@@ -4,6 +4,7 @@ using ImageCore.Astrometry;
 using ImageCore.Execution;
 using ImageCore.Fits;
 using ImageCore.Images;
+using ImageCore.Psf;
 using ImageCore.Simulation;
 using ImageCore.Tests.Support;
 using Xunit.Abstractions;
@@ -43,7 +44,7 @@ public sealed class PipelineTests(PipelineRunFixture run, ITestOutputHelper outp
     {
         var report = run.Report;
         Assert.Empty(report.Failures);
-        Assert.Equal(["isr", "characterize", "warp", "coadd"], report.Steps.Select(s => s.Name));
+        Assert.Equal(["isr", "characterize", "warp", "psfmatch", "coadd"], report.Steps.Select(s => s.Name));
         var isr = report.Steps[0];
         Assert.Equal(6 * 9, isr.Quanta);
         Assert.Equal(54, isr.Succeeded);
@@ -52,19 +53,33 @@ public sealed class PipelineTests(PipelineRunFixture run, ITestOutputHelper outp
         Assert.Equal(54, report.PostIsr.Count);
         Assert.All(report.PostIsr, p => Assert.Matches(@"^postisr/\d{6}/R22_S\d\d\.fits$", p));
         Assert.All(report.Warps, p => Assert.Matches(@"^warp/\d{5}/\d{3}/\d{6}\.fits$", p));
+        Assert.All(report.PsfMatchedWarps, p => Assert.Matches(@"^psfmatchedwarp/\d{5}/\d{3}/\d{6}\.fits$", p));
         Assert.All(report.Coadds, p => Assert.Matches(@"^coadd/\d{5}/\d{3}\.fits$", p));
         Assert.Equal(54, report.Steps[1].Succeeded);
         Assert.Equal(54, report.Calexps.Count);
         Assert.All(report.Calexps, p => Assert.Matches(@"^calexp/\d{6}/R22_S\d\d\.fits$", p));
         Assert.Equal(report.Steps[2].Succeeded, report.Warps.Count);
-        Assert.Equal(report.Steps[3].Succeeded, report.Coadds.Count);
+        Assert.Equal(report.Steps[3].Succeeded, report.PsfMatchedWarps.Count);
+        Assert.Equal(report.Steps[4].Succeeded, report.Coadds.Count);
         Assert.True(report.Coadds.Count >= 4);
         foreach (string p in report.PostIsr.Concat(report.Calexps).Concat(report.Warps).Concat(report.Coadds)) Assert.True(File.Exists(Path.Combine(run.Out, p)), p);
         Assert.Empty(Directory.GetFiles(run.Out, "*.tmp", SearchOption.AllDirectories));
+        // The default coadd is CompareWarp's, carrying the CoaddPsf of its visits' detectors; a PSF-matched warp carries
+        // the model PSF.
+        using (var coadd = ExposureFits.Read(Path.Combine(run.Out, report.Coadds[0])))
+        {
+            Assert.Equal("COMPAREWARP", coadd.Metadata.GetString("COADDSTA"));
+            Assert.IsType<CoaddPsf>(coadd.Psf);
+        }
+        using (var matched = ExposureFits.Read(Path.Combine(run.Out, report.PsfMatchedWarps[0])))
+        {
+            Assert.IsType<DoubleGaussianPsf>(matched.Psf);
+            Assert.True(matched.Metadata.GetInt64("PMNDET") >= 1);
+        }
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Out, "report.json")));
         var root = json.RootElement;
-        Assert.Equal(4, root.GetProperty("steps").GetArrayLength());
+        Assert.Equal(5, root.GetProperty("steps").GetArrayLength());
         Assert.Equal("isr", root.GetProperty("steps")[0].GetProperty("name").GetString());
         Assert.Equal(54, root.GetProperty("steps")[0].GetProperty("succeeded").GetInt32());
         Assert.Equal(report.Coadds.Count, root.GetProperty("coadds").GetArrayLength());

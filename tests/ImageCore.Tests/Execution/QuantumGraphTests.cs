@@ -18,7 +18,7 @@ public class QuantumGraphTests
         var graph = QuantumGraphPlanner.Plan(new DataRepository(data), new DataRepository(output), new PipelineConfig { Threads = 2 });
         var repo = new DataRepository(output);
 
-        Assert.Equal(["isr", "characterize", "warp", "coadd"], graph.Steps);
+        Assert.Equal(["isr", "characterize", "warp", "psfmatch", "coadd"], graph.Steps);
         Assert.Equal(8, graph.Scale);
         Assert.Equal(256 / 8, graph.WarpBorder);
         Assert.Equal("visit", graph.Order);
@@ -49,13 +49,26 @@ public class QuantumGraphTests
             Assert.All(w.DependsOn, d => Assert.Equal("characterize", graph[d].Step));
             Assert.Equal(w.DependsOn.Select(d => graph[d]).OrderBy(q => q.DataId.Detector).Select(q => q.Outputs[0]), w.Inputs);
         }
+        var matched = graph.Quanta.Where(q => q.Step == "psfmatch").ToList();
+        Assert.Equal(warps.Count, matched.Count);
+        foreach (var m in matched)
+        {
+            var warp = graph[Assert.Single(m.DependsOn)];
+            Assert.Equal("warp", warp.Step);
+            Assert.Equal(warp.Outputs, m.Inputs);
+            Assert.Equal(repo.PsfMatchedWarp(m.DataId.Tract!.Value, m.DataId.Patch!.Value, m.DataId.Visit!.Value), Assert.Single(m.Outputs));
+        }
         var coadds = graph.Quanta.Where(q => q.Step == "coadd").ToList();
         Assert.Equal(warps.Select(w => (w.DataId.Tract, w.DataId.Patch)).Distinct().Count(), coadds.Count);
         foreach (var c in coadds)
         {
             var deps = c.DependsOn.Select(d => graph[d]).ToList();
             Assert.All(deps, d => Assert.Equal((c.DataId.Tract, c.DataId.Patch), (d.DataId.Tract, d.DataId.Patch)));
-            Assert.Equal(deps.Select(d => d.DataId.Visit).Order(), deps.Select(d => d.DataId.Visit));
+            // The direct warps by visit, then their PSF-matched warps in the same order.
+            var direct = deps.Where(d => d.Step == "warp").ToList();
+            Assert.Equal(direct.Count * 2, deps.Count);
+            Assert.Equal(direct.Select(d => d.DataId.Visit).Order(), direct.Select(d => d.DataId.Visit));
+            Assert.Equal(direct.Select(d => "psfmatch" + d.Id["warp".Length..]), deps.Skip(direct.Count).Select(d => d.Id));
             Assert.Equal(deps.Select(d => d.Outputs[0]), c.Inputs);
             Assert.Equal(repo.Coadd(c.DataId.Tract!.Value, c.DataId.Patch!.Value), Assert.Single(c.Outputs));
         }
@@ -130,11 +143,11 @@ public class QuantumGraphTests
             Assert.Empty(report.Failures);
             // An earlier run's empty warps are known here by their markers (OUTPUT.empty): a patch whose warps were all
             // empty gets an empty coadd, as in the whole run, not a skipped one.
-            if (step == "coadd") Assert.Equal(reference.Steps[3].Empty, report.Steps[0].Empty);
+            if (step is "coadd" or "psfmatch") Assert.Equal(reference.Steps.Single(s => s.Name == step).Empty, report.Steps[0].Empty);
         }
         string[] Files(string root) => Directory.GetFiles(root, "*.fits", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(Files(whole), Files(parts));
-        Assert.Equal(reference.PostIsr.Count + reference.Calexps.Count + reference.Warps.Count + reference.Coadds.Count, Files(whole).Length);
+        Assert.Equal(reference.PostIsr.Count + reference.Calexps.Count + reference.Warps.Count + reference.PsfMatchedWarps.Count + reference.Coadds.Count, Files(whole).Length);
         foreach (string f in Files(whole)) Assert.True(File.ReadAllBytes(Path.Combine(whole, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(parts, f))), f);
 
         // A warp whose upstream exposure is not there is skipped, naming it.
