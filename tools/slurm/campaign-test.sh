@@ -66,7 +66,7 @@ step "simulate 3 visits x 3 detectors at scale 8; the single-process run"
 ls "$WORK"/ref/coadd/*/*.fits > /dev/null 2>&1 || fail "the single run wrote no coadd"
 
 # The files a campaign must reproduce: every FITS output and empty marker, by content.
-sums() { (cd "$1" && find postisr warp coadd -type f \( -name '*.fits' -o -name '*.empty' \) | sort | xargs md5sum); }
+sums() { (cd "$1" && find postisr calexp warp psfmatchedwarp coadd -type f \( -name '*.fits' -o -name '*.empty' \) | sort | xargs md5sum); }
 same_as_ref() {
   sums "$WORK/ref" > "$WORK/ref.sums"
   sums "$1" > "$WORK/out.sums"
