@@ -113,7 +113,7 @@ public static class PsfFitter
                         for (int q = 0; q <= r; q++) normal[r * nt + q] += wt * t[q];
                     }
                 }
-                if (!CholeskySolve(normal, rhs, nt))
+                if (!DenseCholesky.Solve(normal, rhs, nt, 1e-9))
                     throw new PsfMeasurementException(name, $"the PSF stars' positions do not constrain a spatial order {order} model at kernel pixel {p % k}, {p / k}", selection.Counts);
                 for (int r = 0; r < nt; r++) coefficients[r * np + p] = rhs[r];
             }
@@ -216,41 +216,6 @@ public static class PsfFitter
             for (int x = 0; x < k; x++) sum += g[y * k + x] = Math.Exp(-((x - c) * (x - c) + (y - c) * (y - c)) / s2);
         for (int i = 0; i < g.Length; i++) g[i] /= sum;
         return g;
-    }
-
-    /// <summary>Solves the symmetric positive definite system whose lower triangle is in <paramref name="a"/> (row-major
-    /// n x n) in place: <paramref name="b"/> becomes the solution. False when the matrix is not positive definite or a
-    /// pivot falls below 1e-9 of its diagonal element (the terms are dependent: stars on one line for a term in the
-    /// other direction).</summary>
-    internal static bool CholeskySolve(double[] a, double[] b, int n)
-    {
-        for (int j = 0; j < n; j++)
-        {
-            double d = a[j * n + j];
-            for (int q = 0; q < j; q++) d -= a[j * n + q] * a[j * n + q];
-            if (!(d > 1e-9 * a[j * n + j])) return false;   // a pivot lost to cancellation: singular
-            double l = Math.Sqrt(d);
-            a[j * n + j] = l;
-            for (int i = j + 1; i < n; i++)
-            {
-                double s = a[i * n + j];
-                for (int q = 0; q < j; q++) s -= a[i * n + q] * a[j * n + q];
-                a[i * n + j] = s / l;
-            }
-        }
-        for (int i = 0; i < n; i++)
-        {
-            double s = b[i];
-            for (int q = 0; q < i; q++) s -= a[i * n + q] * b[q];
-            b[i] = s / a[i * n + i];
-        }
-        for (int i = n - 1; i >= 0; i--)
-        {
-            double s = b[i];
-            for (int q = i + 1; q < n; q++) s -= a[q * n + i] * b[q];
-            b[i] = s / a[i * n + i];
-        }
-        return true;
     }
 
 }

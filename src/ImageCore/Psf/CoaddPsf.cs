@@ -173,23 +173,9 @@ public sealed class CoaddPsf : IPsf
     }
 
     /// <inheritdoc/>
-    /// <remarks>Adaptive moments of the kernel image (<see cref="PsfExtensions.KernelImageMoments"/>), as afw's computeShape.</remarks>
+    /// <remarks>Adaptive moments of the kernel image (<see cref="PsfExtensions.KernelImageMoments(ReadOnlySpan2D{float})"/>), as afw's computeShape.</remarks>
     /// <exception cref="CoaddPsfCoverageException">No component covers the point.</exception>
-    public PsfMoments ComputeMoments(double x, double y)
-    {
-        int k = KernelSize;
-        float[] rented = ArrayPool<float>.Shared.Rent(k * k);
-        try
-        {
-            var kernel = new Span2D<float>(rented, 0, k, k, 0);
-            ComputeKernelImage(x, y, kernel);
-            return PsfExtensions.KernelImageMoments(kernel);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(rented);
-        }
-    }
+    public PsfMoments ComputeMoments(double x, double y) => PsfExtensions.KernelImageMoments(this, x, y);
 
     /// <inheritdoc/>
     /// <remarks>The weighted mean of the covering components' FWHMs (<see cref="WarpedPsf.ComputeFwhm"/>): exact when they

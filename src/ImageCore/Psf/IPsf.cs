@@ -47,6 +47,24 @@ public static class PsfExtensions
         return kernel;
     }
 
+    /// <summary>The adaptive moments of <paramref name="psf"/>'s kernel image at (<paramref name="x"/>, <paramref name="y"/>)
+    /// (<see cref="KernelImageMoments(ReadOnlySpan2D{float})"/>), the image in a rented buffer.</summary>
+    internal static PsfMoments KernelImageMoments(IPsf psf, double x, double y)
+    {
+        int k = psf.KernelSize;
+        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(k * k);
+        try
+        {
+            var kernel = new Span2D<float>(rented, 0, k, k, 0);
+            psf.ComputeKernelImage(x, y, kernel);
+            return KernelImageMoments(kernel);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
     /// <summary>The adaptive moments of a kernel image (<see cref="IPsf.ComputeMoments"/> for models without exact
     /// moments): started at the centre pixel with the width of the image's unweighted moments.</summary>
     /// <exception cref="InvalidOperationException">The kernel image has no positive moments.</exception>

@@ -174,22 +174,8 @@ public sealed class WarpedPsf : IPsf
     }
 
     /// <inheritdoc/>
-    /// <remarks>Adaptive moments of the kernel image (<see cref="PsfExtensions.KernelImageMoments"/>).</remarks>
-    public PsfMoments ComputeMoments(double x, double y)
-    {
-        int k = KernelSize;
-        float[] rented = ArrayPool<float>.Shared.Rent(k * k);
-        try
-        {
-            var kernel = new Span2D<float>(rented, 0, k, k, 0);
-            ComputeKernelImage(x, y, kernel);
-            return PsfExtensions.KernelImageMoments(kernel);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(rented);
-        }
-    }
+    /// <remarks>Adaptive moments of the kernel image (<see cref="PsfExtensions.KernelImageMoments(ReadOnlySpan2D{float})"/>).</remarks>
+    public PsfMoments ComputeMoments(double x, double y) => PsfExtensions.KernelImageMoments(this, x, y);
 
     /// <inheritdoc/>
     /// <remarks>The source PSF's FWHM at the source position times sqrt|det A|, A the source -> destination Jacobian: the

@@ -21,41 +21,10 @@ internal static class SymmetricSolver
             for (int j = 0; j < n; j++) m[i * n + j] = a[i * n + j] * scale[i] * scale[j];
         }
         var x = (double[])y.Clone();
-        bool chol = CholeskySolve((double[])m.Clone(), x, n);
+        bool chol = DenseCholesky.Solve((double[])m.Clone(), x, n, 1e-13);   // unit diagonal: the pivot floor is absolute
         if (!chol) x = PseudoInverseSolve(m, y, n, 1e-12);
         for (int i = 0; i < n; i++) x[i] *= scale[i];
         return (x, chol);
-    }
-
-    private static bool CholeskySolve(double[] a, double[] b, int n)
-    {
-        for (int j = 0; j < n; j++)
-        {
-            double d = a[j * n + j];
-            for (int q = 0; q < j; q++) d -= a[j * n + q] * a[j * n + q];
-            if (!(d > 1e-13)) return false;
-            double l = Math.Sqrt(d);
-            a[j * n + j] = l;
-            for (int i = j + 1; i < n; i++)
-            {
-                double s = a[i * n + j];
-                for (int q = 0; q < j; q++) s -= a[i * n + q] * a[j * n + q];
-                a[i * n + j] = s / l;
-            }
-        }
-        for (int i = 0; i < n; i++)
-        {
-            double s = b[i];
-            for (int q = 0; q < i; q++) s -= a[i * n + q] * b[q];
-            b[i] = s / a[i * n + i];
-        }
-        for (int i = n - 1; i >= 0; i--)
-        {
-            double s = b[i];
-            for (int q = i + 1; q < n; q++) s -= a[q * n + i] * b[q];
-            b[i] = s / a[i * n + i];
-        }
-        return true;
     }
 
     private static double[] PseudoInverseSolve(double[] a, double[] b, int n, double rcond)
