@@ -207,7 +207,8 @@ public static class DirectWarp
     /// <summary>A detector's weight in its warp: 1 / the mean variance of its good pixels (0 without any).</summary>
     private static double Weight(long good, double varianceSum) => good > 0 && varianceSum > 0 ? good / varianceSum : 0;
 
-    private static long CountGood(MaskedImage image, Box2I region)
+    /// <summary>Pixels of <paramref name="region"/> of <paramref name="image"/> without NO_DATA.</summary>
+    internal static long CountGood(MaskedImage image, Box2I region)
     {
         if (region.IsEmpty) return 0;
         int noData = image.Mask.GetBitMask("NO_DATA");

@@ -126,7 +126,7 @@ public static class PsfMatchedWarp
                 var (good, _) = DirectWarp.CopyGoodPixels(convolved, output, $"{source} detector {component.Detector}");
                 detectors.Add(new PsfMatchedWarpDetector(component.Visit, component.Detector, subBox, good, match));
             }
-            long total = CountGood(output, useful, noData);
+            long total = DirectWarp.CountGood(output, useful);
             return (output, new PsfMatchedWarpResult(detectors, total, config.ModelPsf.Apply()));
         }
         catch
@@ -252,17 +252,6 @@ public static class PsfMatchedWarp
             }
             for (; x <= box.MaxX; x++) m[x - box.MinX] |= noData;
         }
-    }
-
-    private static long CountGood(MaskedImage image, Box2I region, int noData)
-    {
-        if (region.IsEmpty) return 0;
-        long good = 0;
-        var view = image.Mask.Image.View(region);
-        for (int y = 0; y < view.Height; y++)
-            foreach (int m in view.GetRowSpan(y))
-                if ((m & noData) == 0) good++;
-        return good;
     }
 
     /// <summary>The direct warp's metadata plus the match settings and, per detector, its figures.</summary>
