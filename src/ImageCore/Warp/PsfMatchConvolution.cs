@@ -1,11 +1,8 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using System.Numerics.Tensors;
 using ImageCore.Characterize;
 using ImageCore.Geometry;
 using ImageCore.Images;
-using ImageCore.Simd;
 
 namespace ImageCore.Warp;
 
@@ -304,20 +301,23 @@ internal static class PsfMatchConvolution
     {
         public Scratch(Plan plan)
         {
-            int n = 2 * plan.Half + 1, rows = TileRows + n - 1, m = plan.Projection.Length;
+            int n = 2 * plan.Half + 1, rows = TileRows + n - 1, m = plan.Projection.Length, nb = plan.VerticalTaps.Length;
+            int block = PsfMatchKernels.BlockRows;
             Horizontal = ArrayPool<float>.Shared.Rent(plan.HorizontalTaps.Length * rows * TileColumns);
             VarianceHorizontal = ArrayPool<float>.Shared.Rent(m * rows * TileColumns);
-            Column = ArrayPool<float>.Shared.Rent(3 * TileColumns);
-            Image = ArrayPool<float>.Shared.Rent(TileColumns);
-            Variance = ArrayPool<float>.Shared.Rent(TileColumns);
+            Image = ArrayPool<float>.Shared.Rent(block * TileColumns);
+            Variance = ArrayPool<float>.Shared.Rent(block * TileColumns);
             Xn = ArrayPool<float>.Shared.Rent(TileColumns);
-            MaskRows = ArrayPool<int>.Shared.Rent(rows * (TileColumns + n));
+            MaskRows = ArrayPool<int>.Shared.Rent(rows * TileColumns);
             MaskTmp = ArrayPool<int>.Shared.Rent(TileColumns + 2 * n);
             VarP = new double[3 * n * n];
             VarK = new double[5 * n * n];
             VarTaps = new float[5 * m * n];
-            GroupTaps = new float[(TileColumns / VarianceGroup + 1) * m * n];
+            EdgeTaps = new float[block * (TileColumns / VarianceGroup + 1) * m * n];
             BandVarTaps = new float[TileRows * VarTaps.Length];
+            WeightA = new float[nb * block];
+            WeightB = new float[nb * block];
+            WeightC = new float[nb * block];
         }
 
         /// <summary>The variance row taps of every row of the band.</summary>
@@ -325,7 +325,6 @@ internal static class PsfMatchConvolution
 
         public float[] Horizontal { get; }
         public float[] VarianceHorizontal { get; }
-        public float[] Column { get; }
         public float[] Image { get; }
         public float[] Variance { get; }
         public float[] Xn { get; }
@@ -334,13 +333,19 @@ internal static class PsfMatchConvolution
         public double[] VarP { get; }
         public double[] VarK { get; }
         public float[] VarTaps { get; }
-        public float[] GroupTaps { get; }
+
+        /// <summary>Variance taps at each group edge of the tile, per row of a block: [row][edge][a][j].</summary>
+        public float[] EdgeTaps { get; }
+
+        /// <summary>Per basis kernel and row of a block, the weight d_b = A + B xn + C xn^2: [b * BlockRows + k].</summary>
+        public float[] WeightA { get; }
+        public float[] WeightB { get; }
+        public float[] WeightC { get; }
 
         public void Dispose()
         {
             ArrayPool<float>.Shared.Return(Horizontal);
             ArrayPool<float>.Shared.Return(VarianceHorizontal);
-            ArrayPool<float>.Shared.Return(Column);
             ArrayPool<float>.Shared.Return(Image);
             ArrayPool<float>.Shared.Return(Variance);
             ArrayPool<float>.Shared.Return(Xn);
@@ -352,6 +357,8 @@ internal static class PsfMatchConvolution
     private static void Tile(Plan plan, Scratch s, MaskedImage src, MaskedImage dst, int x0, int x1, int y0, int y1, int noData)
     {
         int h = plan.Half, n = 2 * h + 1, tw = x1 - x0, rows = y1 - y0 + n - 1, m = plan.Projection.Length;
+        // Columns are computed in whole groups (the padding columns read zeros and are not written out).
+        int width = (tw + VarianceGroup - 1) / VarianceGroup * VarianceGroup, edges = width / VarianceGroup + 1;
         int sx0 = src.BBox.MinX, sy0 = src.BBox.MinY, dx0 = dst.BBox.MinX, dy0 = dst.BBox.MinY;
         var sImage = src.Image.Plane;
         var sVar = src.Variance.Plane;
@@ -365,156 +372,88 @@ internal static class PsfMatchConvolution
             {
                 var taps = plan.HorizontalTaps[k];
                 int t = taps.Length / 2;
-                GaussianSmoothing.RowPass(irow.Slice(x0 - t - sx0, tw + 2 * t), taps, s.Horizontal.AsSpan((k * rows + r) * TileColumns, tw));
+                var d = s.Horizontal.AsSpan((k * rows + r) * TileColumns, width);
+                GaussianSmoothing.RowPass(irow.Slice(x0 - t - sx0, tw + 2 * t), taps, d[..tw]);
+                d[tw..].Clear();
             }
             var vrow = sVar.GetRowSpan(yy);
             for (int a = 0; a < m; a++)
-                GaussianSmoothing.RowPass(vrow.Slice(x0 - h - sx0, tw + 2 * h), plan.Projection[a], s.VarianceHorizontal.AsSpan((a * rows + r) * TileColumns, tw));
+            {
+                var d = s.VarianceHorizontal.AsSpan((a * rows + r) * TileColumns, width);
+                GaussianSmoothing.RowPass(vrow.Slice(x0 - h - sx0, tw + 2 * h), plan.Projection[a], d[..tw]);
+                d[tw..].Clear();
+            }
             MaskOr.Window(sMask.GetRowSpan(yy).Slice(x0 - h - sx0, tw + 2 * h), n, s.MaskRows.AsSpan(r * TileColumns, tw), s.MaskTmp);
         }
+        // Vertical OR over n rows: row r becomes the OR of rows r .. r + span - 1 (doubling), then two overlapping windows.
+        int span = 1;
+        for (; 2 * span <= n; span *= 2)
+            for (int r = 0; r + span < rows; r++)
+            {
+                var row = s.MaskRows.AsSpan(r * TileColumns, tw);
+                TensorPrimitives.BitwiseOr(row, s.MaskRows.AsSpan((r + span) * TileColumns, tw), row);
+            }
+        int shift = n - span;
         var region = plan.Kernel.Region;
         double xc = region.MinX + (region.Width - 1) * 0.5, xh = region.Width * 0.5;
-        for (int i = 0; i < tw; i++) s.Xn[i] = (float)((x0 + i - xc) / xh);
-        int nb = plan.VerticalTaps.Length;
+        for (int i = 0; i < width; i++) s.Xn[i] = (float)((x0 + i - xc) / xh);
+        int nb = plan.VerticalTaps.Length, mn = m * n;
         Span<double> p0 = stackalloc double[6], p1 = stackalloc double[6], p2 = stackalloc double[6];
-        for (int y = y0; y < y1; y++)
+        Span<float> sums = stackalloc float[3 * PsfMatchKernels.BlockRows];
+        for (int y = y0; y < y1;)
         {
-            int r0 = y - y0;   // first horizontal row of this output's footprint
-            plan.RowTerms(y, p0, p1, p2);
-            var acc = s.Image.AsSpan(0, tw);
+            int block = y1 - y >= PsfMatchKernels.BlockRows ? PsfMatchKernels.BlockRows : 1;
+            int r0 = y - y0;   // first horizontal row of the block's first output
+            // Per row of the block: each basis kernel's weight as a quadratic in xn, and the kernel's sum likewise.
+            for (int k = 0; k < block; k++)
+            {
+                plan.RowTerms(y + k, p0, p1, p2);
+                double sa = 0, sb = 0, sc = 0;
+                for (int b = 0; b < nb; b++)
+                {
+                    double a = 0, bb = 0, c = 0;
+                    for (int t = 0; t < 6; t++)
+                    {
+                        double dv = plan.D[b * 6 + t];
+                        a += dv * p0[t]; bb += dv * p1[t]; c += dv * p2[t];
+                    }
+                    sa += a * plan.TapSums[b]; sb += bb * plan.TapSums[b]; sc += c * plan.TapSums[b];
+                    s.WeightA[b * PsfMatchKernels.BlockRows + k] = (float)a;
+                    s.WeightB[b * PsfMatchKernels.BlockRows + k] = (float)bb;
+                    s.WeightC[b * PsfMatchKernels.BlockRows + k] = (float)c;
+                }
+                sums[3 * k] = (float)sa; sums[3 * k + 1] = (float)sb; sums[3 * k + 2] = (float)sc;
+                // Variance taps at the group edges x0 - 0.5 + g G (parent pixels) from the row's quartics in xn; each column's
+                // sum is interpolated linearly between its group's two edges (afw interpolates kernel images likewise, over <= 10 px).
+                var rowTaps = s.BandVarTaps.AsSpan((r0 + k) * s.VarTaps.Length, s.VarTaps.Length);
+                for (int g = 0; g < edges; g++)
+                    PsfMatchKernels.Quartic(rowTaps, (float)((x0 - 0.5 + g * VarianceGroup - xc) / xh), s.EdgeTaps.AsSpan((k * edges + g) * mn, mn));
+            }
+            var acc = s.Image.AsSpan(0, PsfMatchKernels.BlockRows * TileColumns);
             acc.Clear();
-            double sa = 0, sb = 0, sc = 0;
             for (int b = 0; b < nb; b++)
             {
-                double a = 0, bb = 0, c = 0;
-                for (int t = 0; t < 6; t++)
-                {
-                    double dv = plan.D[b * 6 + t];
-                    a += dv * p0[t]; bb += dv * p1[t]; c += dv * p2[t];
-                }
-                sa += a * plan.TapSums[b]; sb += bb * plan.TapSums[b]; sc += c * plan.TapSums[b];
                 var taps = plan.VerticalTaps[b];
                 int t2 = taps.Length / 2;
                 int k = plan.HorizontalOf[b];
                 ref float first = ref s.Horizontal[(k * rows + r0 + h - t2) * TileColumns];
-                GaussianSmoothing.ColumnPass(ref first, TileColumns, taps, s.Column.AsSpan(0, tw));
-                PsfMatchKernels.AddWeighted(acc, s.Column.AsSpan(0, tw), s.Xn.AsSpan(0, tw), (float)a, (float)bb, (float)c);
+                PsfMatchKernels.WeightedColumns(ref first, TileColumns, taps, s.Xn.AsSpan(0, width),
+                    s.WeightA.AsSpan(b * PsfMatchKernels.BlockRows, block), s.WeightB.AsSpan(b * PsfMatchKernels.BlockRows, block),
+                    s.WeightC.AsSpan(b * PsfMatchKernels.BlockRows, block), acc, TileColumns, block, width);
             }
-            // Variance: taps per group of columns from the row's quartics (computed once per band row).
-            var rowTaps = s.BandVarTaps.AsSpan((y - y0) * s.VarTaps.Length, s.VarTaps.Length);
-            var vacc = s.Variance.AsSpan(0, tw);
-            vacc.Clear();
-            // Taps at the group edges x0 - 0.5 + k G (in parent pixels), each column's sum interpolated linearly between
-            // the two convolutions of its group (afw interpolates kernel images likewise, over <= 10 px).
-            int groups = (tw + VarianceGroup - 1) / VarianceGroup;
-            for (int g = 0; g <= groups; g++)
+            var vacc = s.Variance.AsSpan(0, PsfMatchKernels.BlockRows * TileColumns);
+            PsfMatchKernels.VarianceColumns(ref s.VarianceHorizontal[r0 * TileColumns], rows * TileColumns, TileColumns, m, n, s.EdgeTaps,
+                edges, VarianceGroup, vacc, TileColumns, block, width);
+            for (int k = 0; k < block; k++)
             {
-                double xe = (x0 - 0.5 + g * VarianceGroup - xc) / xh;
-                var taps = s.GroupTaps.AsSpan(g * m * n, m * n);
-                for (int a = 0; a < m; a++)
-                    for (int j = 0; j < n; j++)
-                    {
-                        double w = rowTaps[(4 * m + a) * n + j];
-                        for (int k = 3; k >= 0; k--) w = w * xe + rowTaps[(k * m + a) * n + j];
-                        taps[a * n + j] = (float)w;
-                    }
+                int yk = y + k - dy0;
+                var dmask = dst.Mask.Image.Plane.GetRowSpan(yk).Slice(x0 - dx0, tw);
+                TensorPrimitives.BitwiseOr(s.MaskRows.AsSpan((r0 + k) * TileColumns, tw), s.MaskRows.AsSpan((r0 + k + shift) * TileColumns, tw), dmask);
+                PsfMatchKernels.Normalise(acc.Slice(k * TileColumns, tw), vacc.Slice(k * TileColumns, tw), s.Xn.AsSpan(0, tw),
+                    sums[3 * k], sums[3 * k + 1], sums[3 * k + 2], dst.Image.Plane.GetRowSpan(yk).Slice(x0 - dx0, tw),
+                    dst.Variance.Plane.GetRowSpan(yk).Slice(x0 - dx0, tw), dmask, noData);
             }
-            for (int g = 0; g < groups; g++)
-            {
-                int g0 = g * VarianceGroup, gw = Math.Min(VarianceGroup, tw - g0);
-                var left = s.Column.AsSpan(0, gw);
-                var right = s.Column.AsSpan(TileColumns, gw);
-                left.Clear();
-                right.Clear();
-                for (int a = 0; a < m; a++)
-                {
-                    ref float first = ref s.VarianceHorizontal[(a * rows + r0) * TileColumns + g0];
-                    GaussianSmoothing.ColumnPass(ref first, TileColumns, s.GroupTaps.AsSpan((g * m + a) * n, n), s.Column.AsSpan(2 * TileColumns, gw));
-                    PsfMatchKernels.Add(left, s.Column.AsSpan(2 * TileColumns, gw));
-                    GaussianSmoothing.ColumnPass(ref first, TileColumns, s.GroupTaps.AsSpan(((g + 1) * m + a) * n, n), s.Column.AsSpan(2 * TileColumns, gw));
-                    PsfMatchKernels.Add(right, s.Column.AsSpan(2 * TileColumns, gw));
-                }
-                for (int i = 0; i < gw; i++)
-                {
-                    float t = (i + 0.5f) / VarianceGroup;
-                    vacc[g0 + i] = (1 - t) * left[i] + t * right[i];
-                }
-            }
-            // Mask: vertical OR of the horizontally ORed rows.
-            var drow = dst.Image.Plane.GetRowSpan(y - dy0).Slice(x0 - dx0, tw);
-            var dvar = dst.Variance.Plane.GetRowSpan(y - dy0).Slice(x0 - dx0, tw);
-            var dmask = dst.Mask.Image.Plane.GetRowSpan(y - dy0).Slice(x0 - dx0, tw);
-            MaskOr.Column(s.MaskRows.AsSpan(r0 * TileColumns), TileColumns, n, dmask);
-            for (int i = 0; i < tw; i++)
-            {
-                double xn = s.Xn[i];
-                double sum = sa + xn * (sb + sc * xn);
-                float v = (float)(acc[i] / sum), w = (float)(vacc[i] / (sum * sum));
-                drow[i] = v;
-                dvar[i] = w;
-                if (!float.IsFinite(v) || !float.IsFinite(w)) dmask[i] |= noData;
-            }
+            y += block;
         }
-    }
-}
-
-/// <summary>The element-wise kernels of <see cref="PsfMatchConvolution"/>, each with its scalar reference (also the tail).
-/// No fused multiply-add, so the vector and scalar paths agree bit for bit.</summary>
-internal static class PsfMatchKernels
-{
-    /// <summary>acc[i] += (a + x[i] (b + c x[i])) v[i].</summary>
-    public static void AddWeighted(Span<float> acc, ReadOnlySpan<float> v, ReadOnlySpan<float> x, float a, float b, float c)
-    {
-        int done = 0;
-        if (Width512.IsAccelerated) done = (int)AddWeightedVectors<Width512, Vector512<float>>(acc, v, x, a, b, c);
-        else if (Width256.IsAccelerated) done = (int)AddWeightedVectors<Width256, Vector256<float>>(acc, v, x, a, b, c);
-        else if (Width128.IsAccelerated) done = (int)AddWeightedVectors<Width128, Vector128<float>>(acc, v, x, a, b, c);
-        AddWeightedScalar(acc, v, x, a, b, c, done);
-    }
-
-    /// <summary>The scalar reference of <see cref="AddWeighted"/>.</summary>
-    public static void AddWeightedScalar(Span<float> acc, ReadOnlySpan<float> v, ReadOnlySpan<float> x, float a, float b, float c, int from = 0)
-    {
-        for (int i = from; i < acc.Length; i++) acc[i] += (a + x[i] * (b + c * x[i])) * v[i];
-    }
-
-    /// <summary>acc[i] += v[i].</summary>
-    public static void Add(Span<float> acc, ReadOnlySpan<float> v)
-    {
-        int done = 0;
-        if (Width512.IsAccelerated) done = (int)AddVectors<Width512, Vector512<float>>(acc, v);
-        else if (Width256.IsAccelerated) done = (int)AddVectors<Width256, Vector256<float>>(acc, v);
-        else if (Width128.IsAccelerated) done = (int)AddVectors<Width128, Vector128<float>>(acc, v);
-        for (int i = done; i < acc.Length; i++) acc[i] += v[i];
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static nuint AddWeightedVectors<TW, TV>(Span<float> acc, ReadOnlySpan<float> v, ReadOnlySpan<float> x, float a, float b, float c)
-        where TW : struct, ISimdWidth<TV> where TV : struct
-    {
-        nuint n = (uint)acc.Length, step = (uint)TW.Count, i = 0;
-        if (n < step) return 0;
-        ref float ar = ref MemoryMarshal.GetReference(acc);
-        ref float vr = ref MemoryMarshal.GetReference(v);
-        ref float xr = ref MemoryMarshal.GetReference(x);
-        TV va = TW.Splat(a), vb = TW.Splat(b), vc = TW.Splat(c);
-        for (; i <= n - step; i += step)
-        {
-            TV xv = TW.Load(ref xr, i);
-            TV w = TW.Add(va, TW.Multiply(xv, TW.Add(vb, TW.Multiply(vc, xv))));
-            TW.Store(TW.Add(TW.Load(ref ar, i), TW.Multiply(w, TW.Load(ref vr, i))), ref ar, i);
-        }
-        return i;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static nuint AddVectors<TW, TV>(Span<float> acc, ReadOnlySpan<float> v) where TW : struct, ISimdWidth<TV> where TV : struct
-    {
-        nuint n = (uint)acc.Length, step = (uint)TW.Count, i = 0;
-        if (n < step) return 0;
-        ref float ar = ref MemoryMarshal.GetReference(acc);
-        ref float vr = ref MemoryMarshal.GetReference(v);
-        for (; i <= n - step; i += step) TW.Store(TW.Add(TW.Load(ref ar, i), TW.Load(ref vr, i)), ref ar, i);
-        return i;
     }
 }

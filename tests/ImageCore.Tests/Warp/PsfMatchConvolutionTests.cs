@@ -129,15 +129,58 @@ public class PsfMatchConvolutionTests(Xunit.Abstractions.ITestOutputHelper outpu
     public void Kernels_match_their_scalar_references(int n)
     {
         var rng = new Random(n + 7);
-        float[] acc = Enumerable.Range(0, n + 3).Select(_ => (float)rng.NextDouble()).ToArray();
-        float[] v = Enumerable.Range(0, n + 3).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
-        float[] x = Enumerable.Range(0, n + 3).Select(_ => (float)(2 * rng.NextDouble() - 1)).ToArray();
-        if (n > 5) { v[3] = float.NaN; v[4] = float.PositiveInfinity; x[5] = float.NegativeInfinity; }
-        var expected = (float[])acc.Clone();
-        // Unaligned starts: offset 1.
-        PsfMatchKernels.AddWeightedScalar(expected.AsSpan(1, n), v.AsSpan(1, n), x.AsSpan(1, n), 0.3f, -0.7f, 0.11f);
-        PsfMatchKernels.AddWeighted(acc.AsSpan(1, n), v.AsSpan(1, n), x.AsSpan(1, n), 0.3f, -0.7f, 0.11f);
-        Assert.Equal(expected, acc);
+        float Next() => (float)(rng.NextDouble() - 0.5);
+        float[] Values(int count, bool edges)
+        {
+            var v = Enumerable.Range(0, count).Select(_ => Next()).ToArray();
+            if (edges && count > 40) { v[17] = float.NaN; v[31] = float.PositiveInfinity; v[38] = float.NegativeInfinity; }
+            return v;
+        }
+        // Unaligned starts: everything at offset 1 of its array.
+        float[] xn = Values(n + 1, false).Select(v => 2 * v).ToArray();
+        foreach (int nt in new[] { 1, 3, 4, 5, 11, 13, 41 })
+            foreach (int rows in new[] { 1, PsfMatchKernels.BlockRows })
+            {
+                int stride = n + 9;
+                float[] plane = Values(1 + stride * (rows + nt), true), taps = Values(nt + 1, false);
+                float[] a = Values(rows, false), b = Values(rows, false), c = Values(rows, false);
+                float[] expected = Values(1 + rows * stride, false), actual = (float[])expected.Clone();
+                PsfMatchKernels.WeightedColumnsScalar(ref plane[1], stride, taps.AsSpan(1), xn.AsSpan(1), a, b, c, expected.AsSpan(1), stride, rows, n);
+                PsfMatchKernels.WeightedColumns(ref plane[1], stride, taps.AsSpan(1), xn.AsSpan(1), a, b, c, actual.AsSpan(1), stride, rows, n);
+                Assert.Equal(expected, actual);
+            }
+        foreach (int group in new[] { 1, 4, 16, 32 })
+            foreach (int rows in new[] { 1, PsfMatchKernels.BlockRows })
+                foreach (var (m, nt) in new[] { (1, 4), (3, 7), (9, 41) })
+                {
+                    int edges = (n + group - 1) / group + 1, stride = n + 7, planeStride = stride * (rows + nt) + 3;
+                    float[] plane = Values(1 + m * planeStride, true), taps = Values(1 + rows * edges * m * nt, false);
+                    float[] expected = new float[1 + rows * stride], actual = new float[expected.Length];
+                    PsfMatchKernels.VarianceColumnsScalar(ref plane[1], planeStride, stride, m, nt, taps.AsSpan(1), edges, group, expected.AsSpan(1), stride, rows, n);
+                    PsfMatchKernels.VarianceColumns(ref plane[1], planeStride, stride, m, nt, taps.AsSpan(1), edges, group, actual.AsSpan(1), stride, rows, n);
+                    Assert.Equal(expected, actual);
+                }
+        {
+            float[] coefficients = Values(1 + 5 * n, true), expected = new float[n + 1], actual = new float[n + 1];
+            PsfMatchKernels.QuarticScalar(coefficients.AsSpan(1), 0.37f, expected.AsSpan(1));
+            PsfMatchKernels.Quartic(coefficients.AsSpan(1), 0.37f, actual.AsSpan(1));
+            Assert.Equal(expected, actual);
+        }
+        {
+            float[] sum = Values(n + 1, true), variance = Values(n + 1, true).Select(Math.Abs).ToArray();
+            if (n > 8) { sum[5] = 0; variance[6] = 0; xn[7] = float.NaN; }
+            int[] mask1 = Enumerable.Range(0, n + 1).Select(_ => rng.Next(0, 4)).ToArray(), mask2 = (int[])mask1.Clone();
+            float[] i1 = new float[n + 1], i2 = new float[n + 1], v1 = new float[n + 1], v2 = new float[n + 1];
+            // sb = 0.25 sa makes s = 0 at xn = -4 out of range; sa = 0 in the second pass gives 0/0 and x/0 at xn = 0.
+            foreach (float sa in new[] { 1.01f, 0f })
+            {
+                PsfMatchKernels.NormaliseScalar(sum.AsSpan(1), variance.AsSpan(1), xn.AsSpan(1), sa, 0.25f * sa, -0.1f, i1.AsSpan(1), v1.AsSpan(1), mask1.AsSpan(1), 64);
+                PsfMatchKernels.Normalise(sum.AsSpan(1), variance.AsSpan(1), xn.AsSpan(1), sa, 0.25f * sa, -0.1f, i2.AsSpan(1), v2.AsSpan(1), mask2.AsSpan(1), 64);
+                Assert.Equal(i1, i2);
+                Assert.Equal(v1, v2);
+                Assert.Equal(mask1, mask2);
+            }
+        }
 
         int width = 41;
         int[] bits = Enumerable.Range(0, n + width).Select(_ => rng.NextDouble() < 0.05 ? 1 << rng.Next(0, 31) : 0).ToArray();
@@ -145,10 +188,10 @@ public class PsfMatchConvolutionTests(Xunit.Abstractions.ITestOutputHelper outpu
         MaskOr.Window(bits, width, d1, new int[bits.Length]);
         MaskOr.WindowScalar(bits, width, d2);
         Assert.Equal(d2, d1);
-        int stride = n + 5;
-        int[] rows = Enumerable.Range(0, stride * width).Select(_ => rng.NextDouble() < 0.02 ? 1 << rng.Next(0, 31) : 0).ToArray();
-        MaskOr.Column(rows, stride, width, d1);
-        MaskOr.ColumnScalar(rows, stride, width, d2);
+        int maskStride = n + 5;
+        int[] maskRows = Enumerable.Range(0, maskStride * width).Select(_ => rng.NextDouble() < 0.02 ? 1 << rng.Next(0, 31) : 0).ToArray();
+        MaskOr.Column(maskRows, maskStride, width, d1);
+        MaskOr.ColumnScalar(maskRows, maskStride, width, d2);
         Assert.Equal(d2, d1);
     }
 }
