@@ -51,8 +51,11 @@ internal static class PsfMatchConvolution
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
     }
 
-    /// <summary>Runs the convolution (arguments checked).</summary>
-    public static void Run(PsfMatchingKernel kernel, MaskedImage source, Box2I subBox, MaskedImage destination, int maxDegreeOfParallelism, CancellationToken cancel)
+    /// <summary>Runs the convolution (arguments checked). Where <paramref name="needed"/> is given, a tile of output
+    /// pixels for which it is false is not convolved but written as (NaN, NO_DATA, +inf), as the border is (a detector's
+    /// tiles outside its valid region in a warp, whose outputs would be marked NO_DATA anyway).</summary>
+    public static void Run(PsfMatchingKernel kernel, MaskedImage source, Box2I subBox, MaskedImage destination, int maxDegreeOfParallelism, CancellationToken cancel,
+                           Func<Box2I, bool>? needed = null)
     {
         var plan = new Plan(kernel, subBox.Grow(-kernel.KernelSize / 2).IsEmpty ? subBox : subBox.Grow(-kernel.KernelSize / 2));
         int h = plan.Half;
@@ -65,33 +68,53 @@ internal static class PsfMatchConvolution
             (tr, state, scratch) =>
             {
                 int y0 = inner.MinY + tr * TileRows, y1 = Math.Min(inner.MaxY + 1, y0 + TileRows);
-                for (int y = y0; y < y1; y++)
-                {
-                    plan.VarianceRowTaps(y, scratch.VarP, scratch.VarK, scratch.VarTaps);
-                    scratch.VarTaps.CopyTo(scratch.BandVarTaps, (y - y0) * scratch.VarTaps.Length);
-                }
+                bool taps = false;
                 for (int x0 = inner.MinX; x0 <= inner.MaxX; x0 += TileColumns)
                 {
                     cancel.ThrowIfCancellationRequested();
                     int x1 = Math.Min(inner.MaxX + 1, x0 + TileColumns);
+                    var tile = new Box2I(x0, y0, x1 - x0, y1 - y0);
+                    if (needed is not null && !needed(tile))
+                    {
+                        WriteBorder(destination, tile, default, noData);
+                        continue;
+                    }
+                    if (!taps)
+                    {
+                        for (int y = y0; y < y1; y++)
+                        {
+                            plan.VarianceRowTaps(y, scratch.VarP, scratch.VarK, scratch.VarTaps);
+                            scratch.VarTaps.CopyTo(scratch.BandVarTaps, (y - y0) * scratch.VarTaps.Length);
+                        }
+                        taps = true;
+                    }
                     Tile(plan, scratch, source, destination, x0, x1, y0, y1, noData);
                 }
                 return scratch;
             }, scratch => scratch.Dispose());
     }
 
+    /// <summary>Writes (NaN, NO_DATA, +inf) to the pixels of <paramref name="box"/> outside <paramref name="inner"/>
+    /// (all of them where <paramref name="inner"/> is empty).</summary>
     private static void WriteBorder(MaskedImage d, Box2I box, Box2I inner, int noData)
     {
+        void Fill(int y, int x0, int x1)
+        {
+            if (x1 <= x0) return;
+            int row = y - d.BBox.MinY, col = x0 - d.BBox.MinX, n = x1 - x0;
+            d.Image.Plane.GetRowSpan(row).Slice(col, n).Fill(float.NaN);
+            d.Mask.Image.Plane.GetRowSpan(row).Slice(col, n).Fill(noData);
+            d.Variance.Plane.GetRowSpan(row).Slice(col, n).Fill(float.PositiveInfinity);
+        }
         for (int y = box.MinY; y <= box.MaxY; y++)
         {
-            bool full = inner.IsEmpty || y < inner.MinY || y > inner.MaxY;
-            for (int x = box.MinX; x <= box.MaxX; x++)
+            if (inner.IsEmpty || y < inner.MinY || y > inner.MaxY)
             {
-                if (!full && x >= inner.MinX && x <= inner.MaxX) { x = inner.MaxX; continue; }
-                d.Image[x, y] = float.NaN;
-                d.Mask.Image[x, y] = noData;
-                d.Variance[x, y] = float.PositiveInfinity;
+                Fill(y, box.MinX, box.MaxX + 1);
+                continue;
             }
+            Fill(y, box.MinX, inner.MinX);
+            Fill(y, inner.MaxX + 1, box.MaxX + 1);
         }
     }
 

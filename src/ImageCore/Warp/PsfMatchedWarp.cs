@@ -120,8 +120,10 @@ public static class PsfMatchedWarp
                     cutout.Mask.SetPlane(name, bit);
                     convolved.Mask.SetPlane(name, bit);
                 }
-                CopyInside(image, cutout, polygon, noData);
-                var match = ModelPsfMatch.Match(cutout, subBox, new InsideRegionPsf(warped), config, convolved, maxDegreeOfParallelism, cancel);
+                var extents = CopyInside(image, cutout, polygon, noData);
+                var match = ModelPsfMatch.Solve(subBox, new InsideRegionPsf(warped), config, maxDegreeOfParallelism, cancel);
+                // Tiles with no pixel inside the valid region are not convolved: every output there is NO_DATA below.
+                match.Kernel.ConvolveTiles(cutout, subBox, convolved, maxDegreeOfParallelism, tile => Overlaps(extents, subBox, tile), cancel);
                 MarkOutside(convolved, polygon, noData);
                 var (good, _) = DirectWarp.CopyGoodPixels(convolved, output, $"{source} detector {component.Detector}");
                 detectors.Add(new PsfMatchedWarpDetector(component.Visit, component.Detector, subBox, good, match));
@@ -208,11 +210,25 @@ public static class PsfMatchedWarp
         }
     }
 
+    /// <summary>Whether any row of <paramref name="tile"/> has pixels inside the polygon whose per-row extents
+    /// (<see cref="CopyInside"/>'s, rows of <paramref name="box"/>) are given.</summary>
+    private static bool Overlaps((int Start, int End)[] extents, Box2I box, Box2I tile)
+    {
+        for (int y = tile.MinY; y <= tile.MaxY; y++)
+        {
+            var (start, end) = extents[y - box.MinY];
+            if (start < end && start <= tile.MaxX && end > tile.MinX) return true;
+        }
+        return false;
+    }
+
     /// <summary>Copies the pixels of <paramref name="from"/> inside <paramref name="polygon"/> into
-    /// <paramref name="cutout"/> (whose box is inside <paramref name="from"/>'s); the others become (0, NO_DATA, +inf).</summary>
-    private static void CopyInside(MaskedImage from, MaskedImage cutout, (double X, double Y)[] polygon, int noData)
+    /// <paramref name="cutout"/> (whose box is inside <paramref name="from"/>'s); the others become (0, NO_DATA, +inf).
+    /// Returns, per row of the cutout, the columns [start, end) spanned by its pixels inside (start = end: none).</summary>
+    private static (int Start, int End)[] CopyInside(MaskedImage from, MaskedImage cutout, (double X, double Y)[] polygon, int noData)
     {
         var box = cutout.BBox;
+        var extents = new (int Start, int End)[box.Height];
         var spans = new List<(int Start, int End)>();
         var crossings = new List<double>();
         for (int y = 0; y < box.Height; y++)
@@ -224,6 +240,7 @@ public static class PsfMatchedWarp
             cm.Fill(noData);
             int fy = box.MinY - from.BBox.MinY + y;
             RowSpans(polygon, box.MinY + y, box.MinX, box.MaxX, spans, crossings);
+            extents[y] = spans.Count == 0 ? (0, 0) : (spans[0].Start, spans[^1].End);
             foreach (var (start, end) in spans)
             {
                 int n = end - start, fx = start - from.BBox.MinX, cx = start - box.MinX;
@@ -232,6 +249,7 @@ public static class PsfMatchedWarp
                 from.Mask.Image.Pixels.GetRowSpan(fy).Slice(fx, n).CopyTo(cm.Slice(cx, n));
             }
         }
+        return extents;
     }
 
     /// <summary>Sets NO_DATA on every pixel of <paramref name="image"/> outside <paramref name="polygon"/>.</summary>

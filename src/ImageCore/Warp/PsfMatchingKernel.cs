@@ -147,6 +147,14 @@ public sealed class PsfMatchingKernel
         PsfMatchConvolution.Run(this, source, subBox, destination, maxDegreeOfParallelism, cancel);
     }
 
+    /// <summary>As <see cref="Convolve"/>, but tiles of output pixels for which <paramref name="needed"/> is false are
+    /// written as (NaN, NO_DATA, +inf) without being convolved.</summary>
+    internal void ConvolveTiles(MaskedImage source, Box2I subBox, MaskedImage destination, int maxDegreeOfParallelism, Func<Box2I, bool> needed, CancellationToken cancel)
+    {
+        PsfMatchConvolution.CheckArguments(source, subBox, destination, maxDegreeOfParallelism);
+        PsfMatchConvolution.Run(this, source, subBox, destination, maxDegreeOfParallelism, cancel, needed);
+    }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"PsfMatchingKernel({KernelSize}x{KernelSize}, {BasisCount} basis kernels, Chebyshev order {SpatialOrder} over {Region}, fitted sum {FittedKernelSum:G6}, applied c0 {AppliedKernelSum:G6})";

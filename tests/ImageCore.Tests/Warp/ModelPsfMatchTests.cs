@@ -67,6 +67,36 @@ public class ModelPsfMatchTests(Xunit.Abstractions.ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(25, 0)]
+    [InlineData(41, 0)]
+    [InlineData(57, 3)]
+    [InlineData(13, 7)]
+    public void Vectorised_candidate_systems_match_the_scalar_reference(int psfSize, int offset)
+    {
+        var config = new ModelPsfMatchConfig();
+        var basis = new AlardLuptonBasis(config.KernelSize, config.BasisSigmas, config.BasisDegrees);
+        int stamp = 59, fit = stamp - config.KernelSize + 1;
+        var rng = new Random(psfSize + offset);
+        // A PSF-like stamp (a Gaussian with noise and a NaN-free negative wing), not centred, with zero rows and columns around it.
+        var s = new double[stamp * stamp];
+        int c = (stamp - psfSize) / 2 + offset;
+        for (int y = 0; y < psfSize; y++)
+            for (int x = 0; x < psfSize; x++)
+            {
+                double dx = x - psfSize / 2.0, dy = y - psfSize / 2.0;
+                if (c + y < stamp && c + x < stamp) s[(c + y) * stamp + c + x] = Math.Exp(-(dx * dx + dy * dy) / 18) - 0.01 + 1e-3 * rng.NextDouble();
+            }
+        var target = Enumerable.Range(0, fit * fit).Select(_ => rng.NextDouble()).ToArray();
+        var expected = ModelPsfMatch.CandidateSystem.Make(ModelPsfMatch.CorrelateBasisReference(basis, s, stamp, fit), target, basis.Count, fit * fit);
+        var actual = new ModelPsfMatch.CorrelationScratch(basis, stamp, fit).System(s, ModelPsfMatch.CorrelationScratch.PadTarget(target, fit));
+        double scale = expected.Normal.Max(Math.Abs), rscale = expected.Rhs.Max(Math.Abs), worst = 0;
+        for (int i = 0; i < expected.Normal.Length; i++) worst = Math.Max(worst, Math.Abs(actual.Normal[i] - expected.Normal[i]) / scale);
+        for (int i = 0; i < expected.Rhs.Length; i++) worst = Math.Max(worst, Math.Abs(actual.Rhs[i] - expected.Rhs[i]) / rscale);
+        output.WriteLine($"largest difference {worst:E2} of the largest element");
+        Assert.True(worst < 1e-13, $"{worst:E3}");
+    }
+
     [Fact]
     public void Solution_matches_numpy_lstsq_to_1e6()
     {
