@@ -153,20 +153,24 @@ public static class DirectWarp
     }
 
     /// <summary>copyGoodPixels: every pixel of <paramref name="warped"/> (placed at its xy0 in <paramref name="dest"/>)
-    /// without NO_DATA overwrites the destination. Returns how many were copied and 1 / their mean variance.</summary>
-    internal static (long Good, double Weight) CopyGoodPixels(MaskedImage warped, MaskedImage dest, string source)
+    /// without NO_DATA overwrites the destination; only those of <paramref name="region"/> (inside
+    /// <paramref name="warped"/>'s box) where it is given. Returns how many were copied and 1 / their mean variance.</summary>
+    internal static (long Good, double Weight) CopyGoodPixels(MaskedImage warped, MaskedImage dest, string source, Box2I? region = null)
     {
         int noData = warped.Mask.GetBitMask("NO_DATA");
-        var box = warped.BBox;
+        var box = region ?? warped.BBox;
+        if (!warped.BBox.Contains(box)) throw new ArgumentException($"{source}: region {box} is not inside the warped box {warped.BBox}");
         if (!dest.BBox.Contains(box)) throw new ArgumentException($"{source}: warped box {box} is not inside the warp {dest.BBox}");
         if (dest.Mask.Planes.Count != warped.Mask.Planes.Count || warped.Mask.Planes.Any(p => !dest.Mask.Planes.TryGetValue(p.Key, out int b) || b != p.Value))
             throw new ArgumentException($"{source}: its mask planes differ from the other detectors' of the visit");
         long good = 0;
         double varianceSum = 0;
+        int wx = box.MinX - warped.BBox.MinX;
         for (int y = 0; y < box.Height; y++)
         {
-            Span<float> si = warped.Image.Pixels.GetRowSpan(y), sv = warped.Variance.Pixels.GetRowSpan(y);
-            Span<int> sm = warped.Mask.Image.Pixels.GetRowSpan(y);
+            int wy = box.MinY - warped.BBox.MinY + y;
+            Span<float> si = warped.Image.Pixels.GetRowSpan(wy).Slice(wx, box.Width), sv = warped.Variance.Pixels.GetRowSpan(wy).Slice(wx, box.Width);
+            Span<int> sm = warped.Mask.Image.Pixels.GetRowSpan(wy).Slice(wx, box.Width);
             int dy = box.MinY - dest.BBox.MinY + y, dx = box.MinX - dest.BBox.MinX;
             Span<float> di = dest.Image.Pixels.GetRowSpan(dy)[dx..], dv = dest.Variance.Pixels.GetRowSpan(dy)[dx..];
             Span<int> dm = dest.Mask.Image.Pixels.GetRowSpan(dy)[dx..];

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Geometry;
 using ImageCore.Images;
@@ -79,35 +80,40 @@ public static class ModelPsfMatch
             }, _ => { });
         cancel.ThrowIfCancellationRequested();
 
-        var normal = new double[nu * nu];
-        var rhs = new double[nu];
+        // Unknown (b, k) has design column t_k(x, y) C_b (b = 0: k = 0 only; t_0 = 1), so the normal matrix's block of terms
+        // (k, k') is sum over candidates of t_k t_k' N_c, and the right-hand side's sum of t_k r_c: accumulated per term
+        // pair (vectorised over the nb x nb system of each candidate), then spread into the nu x nu matrix.
+        var blocks = new double[nt * nt][];
+        var rhsBlocks = new double[nt][];
+        for (int k = 0; k < nt; k++)
+        {
+            rhsBlocks[k] = new double[nb];
+            for (int k2 = k; k2 < nt; k2++) blocks[k * nt + k2] = new double[nb * nb];
+        }
         Span<double> t = stackalloc double[6];
-        var unknown = new int[nb * nt];
-        var factor = new double[nb * nt];
         for (int c = 0; c < candidates.Count; c++)
         {
             shape.Terms(candidates[c].X, candidates[c].Y, t);
-            // Design columns of this candidate: unknown u gets basis b's correlation times term factor f.
-            int count = 0;
-            for (int b = 0; b < nb; b++)
-                for (int k = 0; k < (b == 0 ? 1 : nt); k++)
-                {
-                    unknown[count] = b == 0 ? 0 : 1 + (b - 1) * nt + k;
-                    factor[count] = b == 0 ? 1 : t[k];
-                    count++;
-                }
             var sys = perCandidate[c];
-            for (int p = 0; p < count; p++)
+            for (int k = 0; k < nt; k++)
             {
-                int bp = p == 0 ? 0 : 1 + (p - 1) / nt;
-                rhs[unknown[p]] += sys.Rhs[bp] * factor[p];
-                for (int q = 0; q < count; q++)
-                {
-                    int bq = q == 0 ? 0 : 1 + (q - 1) / nt;
-                    normal[unknown[p] * nu + unknown[q]] += sys.Normal[bp * nb + bq] * factor[p] * factor[q];
-                }
+                TensorPrimitives.MultiplyAdd(sys.Rhs, t[k], rhsBlocks[k], rhsBlocks[k]);
+                for (int k2 = k; k2 < nt; k2++)
+                    TensorPrimitives.MultiplyAdd(sys.Normal, t[k] * t[k2], blocks[k * nt + k2], blocks[k * nt + k2]);
             }
         }
+        var normal = new double[nu * nu];
+        var rhs = new double[nu];
+        int Unknown(int b, int k) => b == 0 ? 0 : 1 + (b - 1) * nt + k;
+        for (int b = 0; b < nb; b++)
+            for (int k = 0; k < (b == 0 ? 1 : nt); k++)
+            {
+                int u = Unknown(b, k);
+                rhs[u] = rhsBlocks[k][b];
+                for (int b2 = 0; b2 < nb; b2++)
+                    for (int k2 = 0; k2 < (b2 == 0 ? 1 : nt); k2++)
+                        normal[u * nu + Unknown(b2, k2)] = blocks[Math.Min(k, k2) * nt + Math.Max(k, k2)][b * nb + b2];
+            }
         var (coefficients, cholesky) = SymmetricSolver.Solve(normal, rhs, nu);
         var kernel = new PsfMatchingKernel(basis, config.SpatialOrder, grown, coefficients, config.ForceKernelSum);
 

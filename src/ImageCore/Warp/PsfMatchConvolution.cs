@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Numerics.Tensors;
-using ImageCore.Characterize;
 using ImageCore.Geometry;
 using ImageCore.Images;
 
@@ -83,7 +82,7 @@ internal static class PsfMatchConvolution
                     {
                         for (int y = y0; y < y1; y++)
                         {
-                            plan.VarianceRowTaps(y, scratch.VarP, scratch.VarK, scratch.VarTaps);
+                            plan.VarianceRowTaps(y, scratch.VarTaps);
                             scratch.VarTaps.CopyTo(scratch.BandVarTaps, (y - y0) * scratch.VarTaps.Length);
                         }
                         taps = true;
@@ -177,7 +176,42 @@ internal static class PsfMatchConvolution
                 A[t] = at;
             }
             Projection = VarianceProjection(out ProjectionError);
+            VarianceTapPolynomials = TapPolynomials();
+            // Row passes three filters at a time: the image's factors by Gaussian (taps zero-padded to the longest of
+            // the three), the variance's projection vectors in order; a missing third filter repeats the second.
+            var imageGroups = new List<RowGroup>();
+            foreach (var family in Enumerable.Range(0, HorizontalTaps.Length).GroupBy(k => keys[k].Item1))
+                imageGroups.AddRange(Groups(family.Select(k => (k, HorizontalTaps[k])).ToList()));
+            ImageRowGroups = [.. imageGroups];
+            VarianceRowGroups = [.. Groups(Projection.Select((f, a) => (a, f)).ToList())];
         }
+
+        /// <summary>Up to three filters applied together (<see cref="PsfMatchKernels.RowPasses3"/>) into planes
+        /// <see cref="Planes"/>, their taps (each <see cref="Length"/> long, centred) concatenated.</summary>
+        internal sealed record RowGroup(int[] Planes, float[] Taps, int Length);
+
+        private static IEnumerable<RowGroup> Groups(List<(int Plane, float[] Taps)> filters)
+        {
+            for (int g = 0; g < filters.Count; g += 3)
+            {
+                var chunk = filters.Skip(g).Take(3).ToList();
+                while (chunk.Count < 3) chunk.Add(chunk[^1]);
+                int len = chunk.Max(f => f.Taps.Length);
+                var taps = new float[3 * len];
+                for (int f = 0; f < 3; f++)
+                {
+                    int off = (len - chunk[f].Taps.Length) / 2;
+                    chunk[f].Taps.CopyTo(taps, f * len + off);
+                }
+                yield return new RowGroup(chunk.Select(f => f.Plane).ToArray(), taps, len);
+            }
+        }
+
+        /// <summary>The image's row passes, grouped.</summary>
+        public RowGroup[] ImageRowGroups { get; }
+
+        /// <summary>The variance's row passes, grouped.</summary>
+        public RowGroup[] VarianceRowGroups { get; }
 
         public PsfMatchingKernel Kernel { get; }
 
@@ -274,8 +308,68 @@ internal static class PsfMatchConvolution
             return f;
         }
 
-        /// <summary>Vertical variance taps along row y as quartics in xn: w[k][a][j], k = 0..4.</summary>
-        public void VarianceRowTaps(double y, double[] p, double[] kk, float[] w)
+        /// <summary>Vertical variance taps along row y as quartics in xn: w[k][a][j], k = 0..4, from
+        /// <see cref="VarianceTapPolynomials"/> (each a polynomial in yn of degree at most 4 - k).</summary>
+        public void VarianceRowTaps(double y, float[] w)
+        {
+            int mn = Projection.Length * (2 * Half + 1);
+            double yn = Kernel.Scaled(0, y).Yn;
+            var c = VarianceTapPolynomials;
+            for (int k = 0; k <= 4; k++)
+                for (int i = 0; i < mn; i++)
+                {
+                    double v = 0;
+                    for (int l = 4 - k; l >= 0; l--) v = v * yn + c[(k * 5 + l) * mn + i];
+                    w[k * mn + i] = (float)v;
+                }
+        }
+
+        /// <summary>The variance taps' coefficients: [(k * 5 + l) * m n + a n + j] multiplies xn^k yn^l (k + l &lt;= 4).
+        /// K = sum_{p+q &lt;= 2} xn^p yn^q B_pq with B_pq from the Chebyshev terms' images A_t, so K^2 = sum xn^k yn^l Q_kl with
+        /// Q_kl = sum over p + p' = k, q + q' = l of B_pq B_p'q' (pixel by pixel); each Q_kl row j is projected on the vectors
+        /// f_a.</summary>
+        public double[] VarianceTapPolynomials { get; private set; } = [];
+
+        private double[] TapPolynomials()
+        {
+            int n = 2 * Half + 1, nn = n * n, m = Projection.Length;
+            var b = new Dictionary<(int P, int Q), double[]>
+            {
+                [(0, 0)] = new double[nn], [(1, 0)] = A[1], [(0, 1)] = A[2], [(2, 0)] = new double[nn], [(1, 1)] = A[4], [(0, 2)] = new double[nn],
+            };
+            for (int i = 0; i < nn; i++)
+            {
+                b[(0, 0)][i] = A[0][i] - A[3][i] - A[5][i];
+                b[(2, 0)][i] = 2 * A[3][i];
+                b[(0, 2)][i] = 2 * A[5][i];
+            }
+            var c = new double[25 * m * n];
+            var q = new double[nn];
+            for (int k = 0; k <= 4; k++)
+                for (int l = 0; k + l <= 4; l++)
+                {
+                    Array.Clear(q);
+                    foreach (var ((p1, q1), b1) in b)
+                        foreach (var ((p2, q2), b2) in b)
+                            if (p1 + p2 == k && q1 + q2 == l)
+                                for (int i = 0; i < nn; i++) q[i] += b1[i] * b2[i];
+                    for (int a = 0; a < m; a++)
+                    {
+                        var fa = Projection[a];
+                        for (int j = 0; j < n; j++)
+                        {
+                            double sum = 0;
+                            for (int i = 0; i < n; i++) sum += q[j * n + i] * fa[i];
+                            c[(k * 5 + l) * m * n + a * n + j] = sum;
+                        }
+                    }
+                }
+            return c;
+        }
+
+        /// <summary>The reference of <see cref="VarianceRowTaps"/>: K's quadratic in xn along the row squared and projected,
+        /// pixel by pixel, for every row.</summary>
+        public void VarianceRowTapsReference(double y, double[] p, double[] kk, float[] w)
         {
             int n = 2 * Half + 1, m = Projection.Length;
             Span<double> p0 = stackalloc double[6], p1 = stackalloc double[6], p2 = stackalloc double[6];
@@ -333,8 +427,6 @@ internal static class PsfMatchConvolution
             Xn = ArrayPool<float>.Shared.Rent(TileColumns);
             MaskRows = ArrayPool<int>.Shared.Rent(rows * TileColumns);
             MaskTmp = ArrayPool<int>.Shared.Rent(TileColumns + 2 * n);
-            VarP = new double[3 * n * n];
-            VarK = new double[5 * n * n];
             VarTaps = new float[5 * m * n];
             EdgeTaps = new float[block * (TileColumns / VarianceGroup + 1) * m * n];
             BandVarTaps = new float[TileRows * VarTaps.Length];
@@ -353,8 +445,6 @@ internal static class PsfMatchConvolution
         public float[] Xn { get; }
         public int[] MaskRows { get; }
         public int[] MaskTmp { get; }
-        public double[] VarP { get; }
-        public double[] VarK { get; }
         public float[] VarTaps { get; }
 
         /// <summary>Variance taps at each group edge of the tile, per row of a block: [row][edge][a][j].</summary>
@@ -377,6 +467,22 @@ internal static class PsfMatchConvolution
         }
     }
 
+    /// <summary>Row r of the tile's horizontally convolved planes (each rows x TileColumns in <paramref name="planes"/>),
+    /// from the source row around column <paramref name="x0"/>; columns tw..width are zero.</summary>
+    private static void RowGroups(Plan.RowGroup[] groups, ReadOnlySpan<float> row, int x0, int tw, float[] planes, int rows, int r, int width)
+    {
+        foreach (var g in groups)
+        {
+            int t = g.Length / 2;
+            Span<float> d0 = planes.AsSpan((g.Planes[0] * rows + r) * TileColumns, width), d1 = planes.AsSpan((g.Planes[1] * rows + r) * TileColumns, width),
+                        d2 = planes.AsSpan((g.Planes[2] * rows + r) * TileColumns, width);
+            PsfMatchKernels.RowPasses3(row.Slice(x0 - t, tw + 2 * t), g.Taps, g.Length, d0[..tw], d1[..tw], d2[..tw]);
+            d0[tw..].Clear();
+            d1[tw..].Clear();
+            d2[tw..].Clear();
+        }
+    }
+
     private static void Tile(Plan plan, Scratch s, MaskedImage src, MaskedImage dst, int x0, int x1, int y0, int y1, int noData)
     {
         int h = plan.Half, n = 2 * h + 1, tw = x1 - x0, rows = y1 - y0 + n - 1, m = plan.Projection.Length;
@@ -391,21 +497,8 @@ internal static class PsfMatchConvolution
         {
             int yy = y0 - h + r - sy0;
             var irow = sImage.GetRowSpan(yy);
-            for (int k = 0; k < plan.HorizontalTaps.Length; k++)
-            {
-                var taps = plan.HorizontalTaps[k];
-                int t = taps.Length / 2;
-                var d = s.Horizontal.AsSpan((k * rows + r) * TileColumns, width);
-                GaussianSmoothing.RowPass(irow.Slice(x0 - t - sx0, tw + 2 * t), taps, d[..tw]);
-                d[tw..].Clear();
-            }
-            var vrow = sVar.GetRowSpan(yy);
-            for (int a = 0; a < m; a++)
-            {
-                var d = s.VarianceHorizontal.AsSpan((a * rows + r) * TileColumns, width);
-                GaussianSmoothing.RowPass(vrow.Slice(x0 - h - sx0, tw + 2 * h), plan.Projection[a], d[..tw]);
-                d[tw..].Clear();
-            }
+            RowGroups(plan.ImageRowGroups, irow, x0 - sx0, tw, s.Horizontal, rows, r, width);
+            RowGroups(plan.VarianceRowGroups, sVar.GetRowSpan(yy), x0 - sx0, tw, s.VarianceHorizontal, rows, r, width);
             MaskOr.Window(sMask.GetRowSpan(yy).Slice(x0 - h - sx0, tw + 2 * h), n, s.MaskRows.AsSpan(r * TileColumns, tw), s.MaskTmp);
         }
         // Vertical OR over n rows: row r becomes the OR of rows r .. r + span - 1 (doubling), then two overlapping windows.

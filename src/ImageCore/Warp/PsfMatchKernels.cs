@@ -36,6 +36,98 @@ internal static class PsfMatchKernels
             d[i] = (((coefficients[4 * n + i] * x + coefficients[3 * n + i]) * x + coefficients[2 * n + i]) * x + coefficients[n + i]) * x + coefficients[i];
     }
 
+    /// <summary>Three row correlations sharing their input loads: <c>d_f[i] = sum_k taps[f * nt + k] s[i + k]</c> for
+    /// f = 0, 1, 2 and i &lt; d0.Length (each sum from <c>taps[f * nt] s[i]</c>, then k = 1, 2, ... in order, as
+    /// <see cref="Characterize.GaussianSmoothing.RowPass"/> sums); s has d0.Length + nt - 1 values. d1 and d2 may be the
+    /// same span (the same filter given twice).</summary>
+    public static void RowPasses3(ReadOnlySpan<float> s, ReadOnlySpan<float> taps, int nt, Span<float> d0, Span<float> d1, Span<float> d2)
+    {
+        int n = d0.Length;
+        if (nt < 1 || taps.Length < 3 * nt || d1.Length < n || d2.Length < n || (n > 0 && s.Length < n + nt - 1))
+            throw new ArgumentException($"a row of {s.Length} px cannot give {n} outputs of three {nt}-tap filters");
+        int done = 0;
+        if (Width512.IsAccelerated) done = (int)RowPasses3Vectors<Width512, Vector512<float>>(s, taps, nt, d0, d1, d2);
+        else if (Width256.IsAccelerated) done = (int)RowPasses3Vectors<Width256, Vector256<float>>(s, taps, nt, d0, d1, d2);
+        else if (Width128.IsAccelerated) done = (int)RowPasses3Vectors<Width128, Vector128<float>>(s, taps, nt, d0, d1, d2);
+        RowPasses3Scalar(s, taps, nt, d0, d1, d2, done);
+    }
+
+    /// <summary>The scalar reference of <see cref="RowPasses3"/> (outputs from <paramref name="from"/>).</summary>
+    public static void RowPasses3Scalar(ReadOnlySpan<float> s, ReadOnlySpan<float> taps, int nt, Span<float> d0, Span<float> d1, Span<float> d2, int from = 0)
+    {
+        for (int i = from; i < d0.Length; i++)
+        {
+            float a0 = taps[0] * s[i], a1 = taps[nt] * s[i], a2 = taps[2 * nt] * s[i];
+            for (int k = 1; k < nt; k++)
+            {
+                a0 += taps[k] * s[i + k];
+                a1 += taps[nt + k] * s[i + k];
+                a2 += taps[2 * nt + k] * s[i + k];
+            }
+            d0[i] = a0;
+            d1[i] = a1;
+            d2[i] = a2;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static nuint RowPasses3Vectors<TW, TV>(ReadOnlySpan<float> source, ReadOnlySpan<float> taps, int nt, Span<float> d0, Span<float> d1, Span<float> d2)
+        where TW : struct, ISimdWidth<TV> where TV : struct
+    {
+        nuint n = (uint)d0.Length, step = (uint)TW.Count, i = 0;
+        if (n < step) return 0;
+        ref float s = ref MemoryMarshal.GetReference(source);
+        ref float t0 = ref MemoryMarshal.GetReference(taps);
+        ref float t1 = ref Unsafe.Add(ref t0, nt);
+        ref float t2 = ref Unsafe.Add(ref t0, 2 * nt);
+        ref float e0 = ref MemoryMarshal.GetReference(d0);
+        ref float e1 = ref MemoryMarshal.GetReference(d1);
+        ref float e2 = ref MemoryMarshal.GetReference(d2);
+        for (; i + 2 * step <= n; i += 2 * step)
+        {
+            TV u = TW.Load(ref s, i), v = TW.Load(ref s, i + step);
+            TV b0 = TW.Splat(t0), b1 = TW.Splat(t1), b2 = TW.Splat(t2);
+            TV a0 = TW.Multiply(b0, u), a1 = TW.Multiply(b1, u), a2 = TW.Multiply(b2, u);
+            TV c0 = TW.Multiply(b0, v), c1 = TW.Multiply(b1, v), c2 = TW.Multiply(b2, v);
+            for (nint k = 1; k < nt; k++)
+            {
+                u = TW.Load(ref s, i + (nuint)k);
+                v = TW.Load(ref s, i + step + (nuint)k);
+                b0 = TW.Splat(Unsafe.Add(ref t0, k));
+                a0 = TW.Add(a0, TW.Multiply(b0, u));
+                c0 = TW.Add(c0, TW.Multiply(b0, v));
+                b1 = TW.Splat(Unsafe.Add(ref t1, k));
+                a1 = TW.Add(a1, TW.Multiply(b1, u));
+                c1 = TW.Add(c1, TW.Multiply(b1, v));
+                b2 = TW.Splat(Unsafe.Add(ref t2, k));
+                a2 = TW.Add(a2, TW.Multiply(b2, u));
+                c2 = TW.Add(c2, TW.Multiply(b2, v));
+            }
+            TW.Store(a0, ref e0, i);
+            TW.Store(c0, ref e0, i + step);
+            TW.Store(a1, ref e1, i);
+            TW.Store(c1, ref e1, i + step);
+            TW.Store(a2, ref e2, i);
+            TW.Store(c2, ref e2, i + step);
+        }
+        for (; i + step <= n; i += step)
+        {
+            TV u = TW.Load(ref s, i);
+            TV a0 = TW.Multiply(TW.Splat(t0), u), a1 = TW.Multiply(TW.Splat(t1), u), a2 = TW.Multiply(TW.Splat(t2), u);
+            for (nint k = 1; k < nt; k++)
+            {
+                u = TW.Load(ref s, i + (nuint)k);
+                a0 = TW.Add(a0, TW.Multiply(TW.Splat(Unsafe.Add(ref t0, k)), u));
+                a1 = TW.Add(a1, TW.Multiply(TW.Splat(Unsafe.Add(ref t1, k)), u));
+                a2 = TW.Add(a2, TW.Multiply(TW.Splat(Unsafe.Add(ref t2, k)), u));
+            }
+            TW.Store(a0, ref e0, i);
+            TW.Store(a1, ref e1, i);
+            TW.Store(a2, ref e2, i);
+        }
+        return i;
+    }
+
     /// <summary>
     /// The weighted vertical sums of one basis kernel for <paramref name="rows"/> output rows:
     /// <c>dest[k * destStride + x] += (a[k] + xn[x] (b[k] + c[k] xn[x])) * sum_j taps[j] plane[(k + j) * stride + x]</c>

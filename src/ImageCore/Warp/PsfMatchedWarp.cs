@@ -100,32 +100,44 @@ public static class PsfMatchedWarp
         int half = config.KernelSize / 2;
         var output = Warper.NoDataImage(grid, image.Mask.Planes);
         var detectors = new List<PsfMatchedWarpDetector>();
+        // Each detector's part of the warp, and one cutout and one convolved image over all of them (reused detector by
+        // detector: only a detector's sub-box is read and written).
+        var subBoxes = new Box2I[coaddPsf.Components.Count];
+        Box2I all = default;
+        for (int i = 0; i < subBoxes.Length; i++)
+        {
+            subBoxes[i] = useful.IsEmpty ? default : coaddPsf.GetCoaddBox(i).Intersect(grid).Intersect(useful.Grow(half));
+            if (!subBoxes[i].IsEmpty) all = all.IsEmpty ? subBoxes[i] : Box2I.FromCorners(Math.Min(all.MinX, subBoxes[i].MinX), Math.Min(all.MinY, subBoxes[i].MinY),
+                                                                          Math.Max(all.MaxX, subBoxes[i].MaxX), Math.Max(all.MaxY, subBoxes[i].MaxY));
+        }
+        MaskedImage? cutout = null, convolved = null;
         try
         {
             int noData = image.Mask.GetBitMask("NO_DATA");
+            if (!all.IsEmpty)
+            {
+                cutout = new MaskedImage(all.Width, all.Height, all.Min);
+                convolved = new MaskedImage(all.Width, all.Height, all.Min);
+                foreach (var target in new[] { cutout, convolved })
+                {
+                    target.Mask.ClearPlanes();
+                    foreach (var (name, bit) in image.Mask.Planes) target.Mask.SetPlane(name, bit);
+                }
+            }
             for (int i = 0; i < coaddPsf.Components.Count; i++)
             {
                 cancel.ThrowIfCancellationRequested();
                 var component = coaddPsf.Components[i];
                 var warped = coaddPsf.GetWarpedPsf(i);
-                var subBox = coaddPsf.GetCoaddBox(i).Intersect(grid).Intersect(useful.Grow(half));
-                if (subBox.IsEmpty || useful.IsEmpty) continue;
+                var subBox = subBoxes[i];
+                if (subBox.IsEmpty) continue;
                 var polygon = ValidPolygon(warped, component.ValidRegion);
-                using var cutout = new MaskedImage(subBox.Width, subBox.Height, subBox.Min);
-                using var convolved = new MaskedImage(subBox.Width, subBox.Height, subBox.Min);
-                convolved.Mask.ClearPlanes();
-                cutout.Mask.ClearPlanes();
-                foreach (var (name, bit) in image.Mask.Planes)
-                {
-                    cutout.Mask.SetPlane(name, bit);
-                    convolved.Mask.SetPlane(name, bit);
-                }
-                var extents = CopyInside(image, cutout, polygon, noData);
+                var extents = CopyInside(image, cutout!, subBox, polygon, noData);
                 var match = ModelPsfMatch.Solve(subBox, new InsideRegionPsf(warped), config, maxDegreeOfParallelism, cancel);
                 // Tiles with no pixel inside the valid region are not convolved: every output there is NO_DATA below.
-                match.Kernel.ConvolveTiles(cutout, subBox, convolved, maxDegreeOfParallelism, tile => Overlaps(extents, subBox, tile), cancel);
-                MarkOutside(convolved, polygon, noData);
-                var (good, _) = DirectWarp.CopyGoodPixels(convolved, output, $"{source} detector {component.Detector}");
+                match.Kernel.ConvolveTiles(cutout!, subBox, convolved!, maxDegreeOfParallelism, tile => Overlaps(extents, subBox, tile), cancel);
+                MarkOutside(convolved!, subBox, polygon, noData);
+                var (good, _) = DirectWarp.CopyGoodPixels(convolved!, output, $"{source} detector {component.Detector}", subBox);
                 detectors.Add(new PsfMatchedWarpDetector(component.Visit, component.Detector, subBox, good, match));
             }
             long total = DirectWarp.CountGood(output, useful);
@@ -135,6 +147,11 @@ public static class PsfMatchedWarp
         {
             output.Dispose();
             throw;
+        }
+        finally
+        {
+            cutout?.Dispose();
+            convolved?.Dispose();
         }
     }
 
@@ -222,19 +239,20 @@ public static class PsfMatchedWarp
         return false;
     }
 
-    /// <summary>Copies the pixels of <paramref name="from"/> inside <paramref name="polygon"/> into
-    /// <paramref name="cutout"/> (whose box is inside <paramref name="from"/>'s); the others become (0, NO_DATA, +inf).
-    /// Returns, per row of the cutout, the columns [start, end) spanned by its pixels inside (start = end: none).</summary>
-    private static (int Start, int End)[] CopyInside(MaskedImage from, MaskedImage cutout, (double X, double Y)[] polygon, int noData)
+    /// <summary>Copies the pixels of <paramref name="box"/> (inside <paramref name="from"/>'s and
+    /// <paramref name="cutout"/>'s boxes) inside <paramref name="polygon"/> from <paramref name="from"/> into
+    /// <paramref name="cutout"/>; the others of the box become (0, NO_DATA, +inf). Returns, per row of the box, the
+    /// columns [start, end) spanned by its pixels inside (start = end: none).</summary>
+    private static (int Start, int End)[] CopyInside(MaskedImage from, MaskedImage cutout, Box2I box, (double X, double Y)[] polygon, int noData)
     {
-        var box = cutout.BBox;
         var extents = new (int Start, int End)[box.Height];
         var spans = new List<(int Start, int End)>();
         var crossings = new List<double>();
+        int cy0 = box.MinY - cutout.BBox.MinY, cx0 = box.MinX - cutout.BBox.MinX;
         for (int y = 0; y < box.Height; y++)
         {
-            Span<float> ci = cutout.Image.Pixels.GetRowSpan(y), cv = cutout.Variance.Pixels.GetRowSpan(y);
-            Span<int> cm = cutout.Mask.Image.Pixels.GetRowSpan(y);
+            Span<float> ci = cutout.Image.Pixels.GetRowSpan(cy0 + y).Slice(cx0, box.Width), cv = cutout.Variance.Pixels.GetRowSpan(cy0 + y).Slice(cx0, box.Width);
+            Span<int> cm = cutout.Mask.Image.Pixels.GetRowSpan(cy0 + y).Slice(cx0, box.Width);
             ci.Clear();
             cv.Fill(float.PositiveInfinity);
             cm.Fill(noData);
@@ -252,15 +270,16 @@ public static class PsfMatchedWarp
         return extents;
     }
 
-    /// <summary>Sets NO_DATA on every pixel of <paramref name="image"/> outside <paramref name="polygon"/>.</summary>
-    private static void MarkOutside(MaskedImage image, (double X, double Y)[] polygon, int noData)
+    /// <summary>Sets NO_DATA on every pixel of <paramref name="box"/> (inside <paramref name="image"/>'s) outside
+    /// <paramref name="polygon"/>.</summary>
+    private static void MarkOutside(MaskedImage image, Box2I box, (double X, double Y)[] polygon, int noData)
     {
-        var box = image.BBox;
         var spans = new List<(int Start, int End)>();
         var crossings = new List<double>();
+        int my0 = box.MinY - image.BBox.MinY, mx0 = box.MinX - image.BBox.MinX;
         for (int y = 0; y < box.Height; y++)
         {
-            Span<int> m = image.Mask.Image.Pixels.GetRowSpan(y);
+            Span<int> m = image.Mask.Image.Pixels.GetRowSpan(my0 + y).Slice(mx0, box.Width);
             RowSpans(polygon, box.MinY + y, box.MinX, box.MaxX, spans, crossings);
             int x = box.MinX;
             foreach (var (start, end) in spans)

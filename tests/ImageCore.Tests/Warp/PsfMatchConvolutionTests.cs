@@ -1,3 +1,4 @@
+using ImageCore.Characterize;
 using ImageCore.Geometry;
 using ImageCore.Images;
 using ImageCore.Warp;
@@ -111,6 +112,25 @@ public class PsfMatchConvolutionTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Variance_row_taps_from_their_polynomials_match_the_pixel_by_pixel_square()
+    {
+        var plan = new PsfMatchConvolution.Plan(Fitted.Value, new Box2I(-480, -480, 1060, 1060));
+        int n = Fitted.Value.KernelSize, m = plan.Projection.Length;
+        var fast = new float[5 * m * n];
+        var reference = new float[5 * m * n];
+        double worst = 0;
+        foreach (double y in new[] { -520.0, -480, -3.5, 0, 17, 311, 579, 620 })
+        {
+            plan.VarianceRowTaps(y, fast);
+            plan.VarianceRowTapsReference(y, new double[3 * n * n], new double[5 * n * n], reference);
+            double scale = reference.Max(v => Math.Abs(v));
+            for (int i = 0; i < fast.Length; i++) worst = Math.Max(worst, Math.Abs(fast[i] - reference[i]) / scale);
+        }
+        output.WriteLine($"largest difference {worst:E2} of the largest tap");
+        Assert.True(worst < 1e-6, $"{worst:E3}");
+    }
+
+    [Fact]
     public void Cancellation_stops_it()
     {
         var box = new Box2I(0, 0, 300, 300);
@@ -149,6 +169,18 @@ public class PsfMatchConvolutionTests(Xunit.Abstractions.ITestOutputHelper outpu
                 PsfMatchKernels.WeightedColumns(ref plane[1], stride, taps.AsSpan(1), xn.AsSpan(1), a, b, c, actual.AsSpan(1), stride, rows, n);
                 Assert.Equal(expected, actual);
             }
+        foreach (int nt in new[] { 1, 2, 5, 13, 41 })
+        {
+            float[] row = Values(n + nt, true), taps = Values(1 + 3 * nt, false);
+            float[][] expected = [new float[n + 1], new float[n + 1], new float[n + 1]], actual = [new float[n + 1], new float[n + 1], new float[n + 1]];
+            PsfMatchKernels.RowPasses3Scalar(row.AsSpan(1), taps.AsSpan(1), nt, expected[0].AsSpan(1), expected[1].AsSpan(1), expected[2].AsSpan(1));
+            PsfMatchKernels.RowPasses3(row.AsSpan(1), taps.AsSpan(1), nt, actual[0].AsSpan(1), actual[1].AsSpan(1), actual[2].AsSpan(1));
+            for (int f = 0; f < 3; f++) Assert.Equal(expected[f], actual[f]);
+            // Each filter as the single-filter row pass sums it.
+            var single = new float[n];
+            GaussianSmoothing.RowPassScalar(row.AsSpan(1), taps.AsSpan(1 + nt, nt), single);
+            Assert.Equal(single, actual[1][1..]);
+        }
         foreach (int group in new[] { 1, 4, 16, 32 })
             foreach (int rows in new[] { 1, PsfMatchKernels.BlockRows })
                 foreach (var (m, nt) in new[] { (1, 4), (3, 7), (9, 41) })
