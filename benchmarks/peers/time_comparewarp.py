@@ -17,7 +17,7 @@ The inputs are written into DIR (reused when complete; deleted at the end unless
 - swarp/visitNN.fits and visitNN.weight.fits: the direct warp's IMAGE plane as a single-image file, and 1 / VARIANCE;
 - truth/visitNN.npy: the direct warp's noise-free, transient-free image (for the check below).
 Transients: a satellite trail (centre line 20 sky sigma) across the whole of one visit, and a moving point source
-(an asteroid of 5000 ADU crossing 0.7 of the image's width over the visits: 187 px a visit for 16 of 4000), both in the direct warps and so in the PSF-matched ones.
+(an asteroid of 5000 ADU crossing 0.7 of the image's width over the visits: 191 px a visit for 16 of 4000), both in the direct warps and so in the PSF-matched ones.
 The check: residuals (coadd - the expected transient-free coadd from truth/, in each coadd's own noise sigma) on
 the trail's centre line, on its wings, far from it, and at the asteroid's positions.
 """
