@@ -21,6 +21,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+def tan_header(size):
+    """The warps' grid: one TAN WCS of 0.2"/pixel centred on the size x size image."""
+    header = fits.Header()
+    header["CTYPE1"], header["CTYPE2"] = "RA---TAN", "DEC--TAN"
+    header["CRVAL1"], header["CRVAL2"] = 150.0, 2.2
+    header["CRPIX1"], header["CRPIX2"] = size / 2 + 0.5, size / 2 + 0.5
+    header["CD1_1"], header["CD1_2"], header["CD2_1"], header["CD2_2"] = -0.2 / 3600, 0.0, 0.0, 0.2 / 3600
+    header["RADESYS"] = "ICRS"
+    return header
+
+
 def make_warps(directory, n, size):
     os.makedirs(directory, exist_ok=True)
     paths = [os.path.join(directory, f"warp{k:02d}.fits") for k in range(n)]
@@ -29,12 +40,7 @@ def make_warps(directory, n, size):
     rng = np.random.default_rng(5)
     y, x = np.mgrid[0:size, 0:size]
     scene = (100 + 20 * np.sin(x / 37.0) * np.cos(y / 23.0)).astype(np.float32)
-    header = fits.Header()
-    header["CTYPE1"], header["CTYPE2"] = "RA---TAN", "DEC--TAN"
-    header["CRVAL1"], header["CRVAL2"] = 150.0, 2.2
-    header["CRPIX1"], header["CRPIX2"] = size / 2 + 0.5, size / 2 + 0.5
-    header["CD1_1"], header["CD1_2"], header["CD2_1"], header["CD2_2"] = -0.2 / 3600, 0.0, 0.0, 0.2 / 3600
-    header["RADESYS"] = "ICRS"
+    header = tan_header(size)
     for k, p in enumerate(paths):
         data = scene + rng.normal(0, 5, scene.shape).astype(np.float32)
         hits = rng.integers(0, size, (2, size * 4))
