@@ -284,14 +284,21 @@ public static class QuantumGraphPlanner
             var box = new Box2I(0, 0, raw.Width, raw.Height);
             var edge = reference ? null : EdgeOnSky(box, raw.Wcs);
             foreach (var tract in tracts)
+            {
+                // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
+                // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
+                (double U, double V)[]? offsets = null;
                 foreach (var patch in tract.FindPatches(points))
                 {
                     int seq = patch.Sequential(tract);
-                    var target = targets.GetOrAdd((tract.Id, seq), _ => DirectWarp.Target(tract, patch, border));
-                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs) : WarpedBBox(edge, target.Wcs);
+                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Patch, a.Border), (Tract: tract, Patch: patch, Border: border));
+                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs)
+                        : tract.Wcs.DiffersOnlyInCrPix(target.Wcs) ? WarpedBBox(offsets ??= EdgeOffsets(edge, tract.Wcs), target.Wcs.CrPix)
+                        : WarpedBBox(edge, target.Wcs);
                     if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
                     found.Add((tract.Id, seq));
                 }
+            }
             reached[i] = found;
         });
         var members = new WarpMember[reached.Sum(r => r.Count)];
@@ -339,6 +346,39 @@ public static class QuantumGraphPlanner
         return sky;
     }
 
+    /// <summary>The points of <paramref name="edgeOnSky"/> as offsets from <paramref name="wcs"/>'s reference pixel
+    /// (<see cref="SkyWcs.SkyToOffset"/>).</summary>
+    private static (double U, double V)[] EdgeOffsets((double Ra, double Dec)[] edgeOnSky, SkyWcs wcs)
+    {
+        var offsets = new (double U, double V)[edgeOnSky.Length];
+        for (int i = 0; i < offsets.Length; i++) offsets[i] = wcs.SkyToOffset(edgeOnSky[i].Ra, edgeOnSky[i].Dec);
+        return offsets;
+    }
+
+    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that
+    /// gave <paramref name="offsets"/> (<see cref="EdgeOffsets"/>) only in its reference pixel, <paramref name="crpix"/>:
+    /// the pixel positions SkyToPixel would give, so the same box.</summary>
+    private static Box2I WarpedBBox((double U, double V)[] offsets, (double X, double Y) crpix)
+    {
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var (u, v) in offsets)
+        {
+            double dx = u + crpix.X, dy = v + crpix.Y;
+            if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
+            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+        }
+        return BoxOf(minX, minY, maxX, maxY);
+    }
+
+    /// <summary>The pixel box <see cref="Warper.WarpedBBox"/> makes of the extremes of the warped edge (empty when no point
+    /// was finite).</summary>
+    private static Box2I BoxOf(double minX, double minY, double maxX, double maxY)
+    {
+        if (double.IsInfinity(minX)) return default;
+        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
+        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
+    }
+
     /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
     /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
     private static Box2I WarpedBBox((double Ra, double Dec)[] edgeOnSky, SkyWcs destWcs)
@@ -350,9 +390,7 @@ public static class QuantumGraphPlanner
             if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
             (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
         }
-        if (double.IsInfinity(minX)) return default;
-        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
-        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
+        return BoxOf(minX, minY, maxX, maxY);
     }
 
     /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>
