@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 
@@ -166,17 +167,34 @@ public sealed class SkyWcs
     /// tangent point, where TAN is undefined.</summary>
     public (double X, double Y) SkyToPixel(double ra, double dec)
     {
+        var (up, vp) = SkyToOffset(ra, dec);
+        if (SipA is null || double.IsNaN(up)) return (up + CrPix.X, vp + CrPix.Y);
+        var (u, v) = UndistortSip(up, vp);
+        return (u + CrPix.X, v + CrPix.Y);
+    }
+
+    /// <summary>The undistorted offsets from the reference pixel, in pixels, of (RA, Dec) in degrees: what
+    /// <see cref="SkyToPixel(double, double)"/> adds CRPIX to when the WCS has no SIP (NaN on the far hemisphere). The
+    /// same for every WCS that <see cref="DiffersOnlyInCrPix"/> from this one, so a caller placing the same points on
+    /// many such grids (a tract's patches) projects them once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal (double U, double V) SkyToOffset(double ra, double dec)
+    {
         var (sinDec, cosDec) = Math.SinCos(dec * Deg);
         var (sinDra, cosDra) = Math.SinCos((ra - CrVal.Ra) * Deg);
         double d = sinDec * _sinDec0 + cosDec * _cosDec0 * cosDra;   // sin(native latitude)
         if (!(d > 0)) return (double.NaN, double.NaN);
         double a = -cosDec * sinDra, b = sinDec * _cosDec0 - cosDec * _sinDec0 * cosDra;
         double xi = (b * _sinLonPole + a * _cosLonPole) / d / Deg, eta = -(b * _cosLonPole - a * _sinLonPole) / d / Deg;
-        double up = _i11 * xi + _i12 * eta, vp = _i21 * xi + _i22 * eta;   // undistorted offsets, pixels
-        if (SipA is null) return (up + CrPix.X, vp + CrPix.Y);
-        var (u, v) = UndistortSip(up, vp);
-        return (u + CrPix.X, v + CrPix.Y);
+        return (_i11 * xi + _i12 * eta, _i21 * xi + _i22 * eta);
     }
+
+    /// <summary>Whether <paramref name="other"/> is this WCS with another reference pixel and neither has SIP (as
+    /// <see cref="WithPixelOrigin"/> makes): <see cref="SkyToPixel(double, double)"/> of either is then
+    /// <see cref="SkyToOffset"/> of this one plus its own CRPIX, to the bit.</summary>
+    internal bool DiffersOnlyInCrPix(SkyWcs other) =>
+        SipA is null && other.SipA is null && CrVal == other.CrVal && LonPole.Equals(other.LonPole)
+        && Cd[0, 0].Equals(other.Cd[0, 0]) && Cd[0, 1].Equals(other.Cd[0, 1]) && Cd[1, 0].Equals(other.Cd[1, 0]) && Cd[1, 1].Equals(other.Cd[1, 1]);
 
     /// <summary>Batched <see cref="PixelToSky(double, double)"/>.</summary>
     /// <exception cref="ArgumentException">Spans of different lengths.</exception>

@@ -19,7 +19,10 @@ internal sealed class DataIdJsonConverter : JsonConverter<DataId>
     private static readonly JsonEncodedText PatchName = JsonEncodedText.Encode("patch");
 
     /// <inheritdoc/>
-    public override void Write(Utf8JsonWriter writer, DataId value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, DataId value, JsonSerializerOptions options) => WriteDataId(writer, value);
+
+    /// <summary><see cref="Write"/> without the serialiser's options (the quantum graph's hand-written JSON).</summary>
+    internal static void WriteDataId(Utf8JsonWriter writer, DataId value)
     {
         writer.WriteStartObject();
         if (value.Visit is int visit) writer.WriteNumber(VisitName, visit);

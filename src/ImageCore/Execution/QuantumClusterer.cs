@@ -30,16 +30,17 @@ public static class QuantumClusterer
         var groups = visits.GroupBy(v => groupOf[v]).OrderBy(g => g.Key)
             .Select(g => new VisitGroup(g.Key, g.Min(), g.Max(), g.Count())).ToList();
 
-        var clusterOf = new Dictionary<string, string>(graph.Quanta.Count, StringComparer.Ordinal);
+        var clusterOf = new int[graph.Quanta.Count];   // by the quantum's place in the graph: its cluster's place in clusters
         var clusters = new List<QuantumCluster>();
         var steps = new List<ClusterStepSummary>();
+        int position = 0;
         foreach (string step in graph.Steps)
         {
-            var byKey = new Dictionary<(int, int, int), (string Key, List<Quantum> Quanta)>();
+            var byKey = new Dictionary<(int, int, int), (string Key, List<int> Quanta)>();
             int count = 0, single = 0;
-            foreach (var q in graph.Quanta)
+            for (; position < graph.Quanta.Count && graph.Quanta[position].Step == step; position++)   // quanta are listed step by step
             {
-                if (q.Step != step) continue;
+                var q = graph.Quanta[position];
                 count++;
                 var d = q.DataId;
                 (int, int, int) key = d switch
@@ -51,19 +52,25 @@ public static class QuantumClusterer
                     _ => (1, single++, 0),
                 };
                 if (!byKey.TryGetValue(key, out var entry)) byKey[key] = entry = (Describe(q, config, groupOf), []);
-                entry.Quanta.Add(q);
+                entry.Quanta.Add(position);
             }
             int index = 0;
+            var dependsOn = new HashSet<int>();
             foreach (var (_, (key, quanta)) in byKey.OrderBy(e => e.Key))
             {
                 string id = $"{step}/{index:00000}";
-                var dependsOn = new SortedSet<string>(StringComparer.Ordinal);
-                foreach (var q in quanta)
+                dependsOn.Clear();
+                var ids = new string[quanta.Count];
+                for (int i = 0; i < quanta.Count; i++)
                 {
-                    clusterOf[q.Id] = id;
-                    foreach (string dep in q.DependsOn) dependsOn.Add(clusterOf[dep]);
+                    int p = quanta[i];
+                    ids[i] = graph.Quanta[p].Id;
+                    clusterOf[p] = clusters.Count;
+                    foreach (int dep in graph.DependencyPositions(p)) dependsOn.Add(clusterOf[dep]);
                 }
-                clusters.Add(new QuantumCluster(id, step, index, key, quanta.Select(q => q.Id).ToList(), dependsOn.ToList()));
+                var upstream = dependsOn.Select(c => clusters[c].Id).ToArray();
+                Array.Sort(upstream, StringComparer.Ordinal);
+                clusters.Add(new QuantumCluster(id, step, index, key, ids, upstream));
                 index++;
             }
             steps.Add(new ClusterStepSummary(step, index, count));

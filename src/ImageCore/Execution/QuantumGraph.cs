@@ -18,8 +18,11 @@ public sealed class QuantumGraph
     /// <summary>The <see cref="Version"/> this code writes and reads.</summary>
     public const int FormatVersion = 1;
 
-    private readonly Dictionary<string, Quantum> _byId;
     private readonly Dictionary<string, int> _position;
+    // Each quantum's dependencies as positions in Quanta, in its DependsOn order: those of quantum p are
+    // _dependencies[_dependencyStart[p] .. _dependencyStart[p + 1]), found once here instead of by id in every user.
+    private readonly int[] _dependencyStart;
+    private readonly int[] _dependencies;
 
     /// <summary>A graph; checked as described under the exceptions.</summary>
     /// <param name="version">Must be <see cref="FormatVersion"/>.</param>
@@ -54,25 +57,32 @@ public sealed class QuantumGraph
         var stepIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (string? step in Steps)
             if (step is null || !stepIndex.TryAdd(step, stepIndex.Count)) throw new ArgumentException($"the quantum graph's steps must be distinct names (has {step ?? "null"} twice)");
-        _byId = new Dictionary<string, Quantum>(Quanta.Count, StringComparer.Ordinal);
         _position = new Dictionary<string, int>(Quanta.Count, StringComparer.Ordinal);
+        _dependencyStart = new int[Quanta.Count + 1];
+        var dependencies = new List<int>(Quanta.Count);
+        var stepOf = new int[Quanta.Count];
         int lastStep = 0;
         foreach (var q in Quanta)
         {
             if (q is null || q.Id is null || q.Step is null || q.DataId is null || q.Inputs is null || q.Outputs is null || q.DependsOn is null
-                || q.Inputs.Contains(null!) || q.Outputs.Contains(null!) || q.DependsOn.Contains(null!))
-                throw new ArgumentException($"quantum {q?.Id ?? "#" + _byId.Count}: its id, step, data id, inputs, outputs and dependencies must be given");
+                || HasNull(q.Inputs) || HasNull(q.Outputs) || HasNull(q.DependsOn))
+                throw new ArgumentException($"quantum {q?.Id ?? "#" + _position.Count}: its id, step, data id, inputs, outputs and dependencies must be given");
             if (!stepIndex.TryGetValue(q.Step, out int index)) throw new ArgumentException($"quantum {q.Id}: step {q.Step} is not one of the graph's steps ({string.Join(", ", Steps)})");
             if (index < lastStep) throw new ArgumentException($"quantum {q.Id}: a {q.Step} quantum after the {Steps[lastStep]} quanta (quanta are listed step by step)");
             lastStep = index;
-            foreach (string dep in q.DependsOn)
+            int position = _position.Count;
+            for (int i = 0; i < q.DependsOn.Count; i++)
             {
-                if (!_byId.TryGetValue(dep, out var upstream)) throw new ArgumentException($"quantum {q.Id} depends on {dep}, which is not an earlier quantum of the graph");
-                if (stepIndex[upstream.Step] >= index) throw new ArgumentException($"quantum {q.Id} depends on {dep} of its own or a later step");
+                string dep = q.DependsOn[i];
+                if (!_position.TryGetValue(dep, out int upstream)) throw new ArgumentException($"quantum {q.Id} depends on {dep}, which is not an earlier quantum of the graph");
+                if (stepOf[upstream] >= index) throw new ArgumentException($"quantum {q.Id} depends on {dep} of its own or a later step");
+                dependencies.Add(upstream);
             }
-            if (!_byId.TryAdd(q.Id, q)) throw new ArgumentException($"quantum id {q.Id} is repeated");
-            _position[q.Id] = _position.Count;
+            if (!_position.TryAdd(q.Id, position)) throw new ArgumentException($"quantum id {q.Id} is repeated");
+            stepOf[position] = index;
+            _dependencyStart[position + 1] = dependencies.Count;
         }
+        _dependencies = [.. dependencies];
         foreach (var u in Unplanned)
             if (u is null || u.Step is null || u.Name is null || u.Path is null || u.Message is null)
                 throw new ArgumentException("an unplanned raw's step, name, path and message must be given");
@@ -108,10 +118,27 @@ public sealed class QuantumGraph
 
     /// <summary>The quantum with id <paramref name="id"/>.</summary>
     /// <exception cref="KeyNotFoundException">None has it.</exception>
-    public Quantum this[string id] => _byId.TryGetValue(id, out var q) ? q : throw new KeyNotFoundException($"the quantum graph has no quantum {id}");
+    public Quantum this[string id] => Quanta[PositionOf(id)];
 
     /// <summary>Whether a quantum has id <paramref name="id"/>.</summary>
-    public bool Contains(string id) => _byId.ContainsKey(id);
+    public bool Contains(string id) => _position.ContainsKey(id);
+
+    /// <summary>The place of the quantum with id <paramref name="id"/> in <see cref="Quanta"/>.</summary>
+    /// <exception cref="KeyNotFoundException">None has it.</exception>
+    internal int PositionOf(string id) =>
+        _position.TryGetValue(id, out int p) ? p : throw new KeyNotFoundException($"the quantum graph has no quantum {id}");
+
+    /// <summary>The places in <see cref="Quanta"/> of the quanta that the quantum at <paramref name="position"/> depends
+    /// on, in its <see cref="Quantum.DependsOn"/> order.</summary>
+    internal ReadOnlySpan<int> DependencyPositions(int position) =>
+        _dependencies.AsSpan(_dependencyStart[position], _dependencyStart[position + 1] - _dependencyStart[position]);
+
+    private static bool HasNull(IReadOnlyList<string> list)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (list[i] is null) return true;
+        return false;
+    }
 
     /// <summary>
     /// The part of the graph that running the quanta <paramref name="ids"/> needs: those quanta, and the quanta they depend
@@ -128,11 +155,11 @@ public sealed class QuantumGraph
         foreach (string id in ids)
         {
             wanted.Add(this[id].Id);
-            foreach (string dep in _byId[id].DependsOn) upstream.Add(dep);
+            foreach (string dep in this[id].DependsOn) upstream.Add(dep);
         }
         upstream.ExceptWith(wanted);
         var part = wanted.Concat(upstream).OrderBy(id => _position[id])
-            .Select(id => upstream.Contains(id) ? _byId[id] with { DependsOn = [] } : _byId[id]).ToList();
+            .Select(id => upstream.Contains(id) ? this[id] with { DependsOn = [] } : this[id]).ToList();
         return new QuantumGraph(Version, Data, Output, Scale, WarpBorder, Order, Steps, part, []);
     }
 
@@ -146,7 +173,12 @@ public sealed class QuantumGraph
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = indented, SkipValidation = true });
-        JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
+        if (indented)
+        {
+            JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
+            return;
+        }
+        WriteCompact(writer, Enumerable.Range(0, Quanta.Count), withDependencies: null, Unplanned, flushEvery: 1 << 16);
     }
 
     /// <summary>
@@ -158,19 +190,33 @@ public sealed class QuantumGraph
     internal void WriteSubgraphJson(IBufferWriter<byte> buffer, IEnumerable<string> ids)
     {
         var wanted = new HashSet<int>();
-        foreach (string id in ids) wanted.Add(_position.TryGetValue(id, out int p) ? p : throw new KeyNotFoundException($"the quantum graph has no quantum {id}"));
+        foreach (string id in ids) wanted.Add(PositionOf(id));
         var upstream = new HashSet<int>();
         foreach (int p in wanted)
-            foreach (string dep in Quanta[p].DependsOn)
-            {
-                int d = _position[dep];
+            foreach (int d in DependencyPositions(p))
                 if (!wanted.Contains(d)) upstream.Add(d);
-            }
         var part = new List<int>(wanted.Count + upstream.Count);
         part.AddRange(wanted);
         part.AddRange(upstream);
         part.Sort();
         using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true });
+        WriteCompact(writer, part, wanted, [], flushEvery: int.MaxValue);
+    }
+
+    /// <summary><see cref="WriteJson(Stream, bool)"/>, compact, into <paramref name="buffer"/>.</summary>
+    internal void WriteJson(IBufferWriter<byte> buffer)
+    {
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true });
+        WriteCompact(writer, Enumerable.Range(0, Quanta.Count), withDependencies: null, Unplanned, flushEvery: int.MaxValue);
+    }
+
+    /// <summary>The graph's fields in the generated serialiser's order, with the quanta at <paramref name="positions"/>
+    /// (ascending), written by hand as the generated serialiser writes them compact, byte for byte (it was most of writing
+    /// a night's plan): a quantum not in <paramref name="withDependencies"/> (when given) with no dependencies, as in
+    /// <see cref="Subgraph"/>. The writer is flushed whenever <paramref name="flushEvery"/> bytes are pending.</summary>
+    private void WriteCompact(Utf8JsonWriter writer, IEnumerable<int> positions, HashSet<int>? withDependencies, IReadOnlyList<UnplannedRaw> unplanned,
+                              int flushEvery)
+    {
         writer.WriteStartObject();
         writer.WriteNumber("version"u8, Version);
         writer.WriteString("data"u8, Data);
@@ -182,22 +228,37 @@ public sealed class QuantumGraph
         foreach (string step in Steps) writer.WriteStringValue(step);
         writer.WriteEndArray();
         writer.WriteStartArray("quanta"u8);
-        foreach (int p in part)
+        foreach (int p in positions)
         {
-            var q = Quanta[p];
-            JsonSerializer.Serialize(writer, wanted.Contains(p) ? q : q with { DependsOn = [] }, QuantumGraphJsonContext.Default.Quantum);
+            WriteQuantum(writer, Quanta[p], withDependencies is null || withDependencies.Contains(p));
+            if (writer.BytesPending >= flushEvery) writer.Flush();
         }
         writer.WriteEndArray();
         writer.WriteStartArray("unplanned"u8);
+        foreach (var u in unplanned) JsonSerializer.Serialize(writer, u, QuantumGraphJsonContext.Default.UnplannedRaw);
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
 
-    /// <summary><see cref="WriteJson(Stream, bool)"/>, compact, into <paramref name="buffer"/>.</summary>
-    internal void WriteJson(IBufferWriter<byte> buffer)
+    /// <summary><paramref name="q"/> as the generated serialiser writes it compact (or with <c>"dependsOn":[]</c>).</summary>
+    internal static void WriteQuantum(Utf8JsonWriter writer, Quantum q, bool withDependencies)
     {
-        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true });
-        JsonSerializer.Serialize(writer, this, QuantumGraphJsonContext.Default.QuantumGraph);
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, q.Id);
+        writer.WriteString("step"u8, q.Step);
+        writer.WritePropertyName("dataId"u8);
+        DataIdJsonConverter.WriteDataId(writer, q.DataId);
+        writer.WriteStartArray("inputs"u8);
+        for (int i = 0; i < q.Inputs.Count; i++) writer.WriteStringValue(q.Inputs[i]);
+        writer.WriteEndArray();
+        writer.WriteStartArray("outputs"u8);
+        for (int i = 0; i < q.Outputs.Count; i++) writer.WriteStringValue(q.Outputs[i]);
+        writer.WriteEndArray();
+        writer.WriteStartArray("dependsOn"u8);
+        if (withDependencies)
+            for (int i = 0; i < q.DependsOn.Count; i++) writer.WriteStringValue(q.DependsOn[i]);
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     /// <summary>The graph the JSON in <paramref name="stream"/> holds (<see cref="WriteJson(Stream, bool)"/>, <see cref="ToJson"/>).</summary>

@@ -119,75 +119,158 @@ public static class QuantumGraphPlanner
         int border = config.WarpBorder / scale;
 
         var steps = PipelineSteps.Through(config.Until);
-        var quanta = new List<Quantum>();
+        // Each step's quanta are made in parallel, each from its place in the step's order alone, so the graph is the
+        // same run to run; the places are found first, serially.
+        var bySteps = new List<Quantum[]>();
 
-        // isr: one quantum per raw. perDetector holds the quantum whose output is each raw's calibrated exposure, the
-        // warps' input (a step inserted between ISR and warp replaces these entries with its own quanta).
-        var perDetector = new Dictionary<RawPlan, Quantum>();
-        foreach (var raw in config.Order.Apply(planned, r => r.Visit, r => r.DetectorId))
+        // isr: one quantum per raw. perRaw holds, by the raw's place in planned, the quantum whose output is its calibrated
+        // exposure, the warps' input (a step inserted between ISR and warp replaces these entries with its own quanta).
+        var rawOrder = Ordered(config.Order, planned.Count, i => planned[i].Visit, i => planned[i].DetectorId);
+        var perRaw = new Quantum[planned.Count];
+        var isr = new Quantum[rawOrder.Length];
+        Parallel.For(0, rawOrder.Length, k =>
         {
-            var q = new Quantum($"{PipelineSteps.Isr}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Isr,
-                                new DataId(Visit: raw.Visit, Detector: raw.DetectorId, DetectorName: raw.Detector), [raw.Path], [output.PostIsr(raw.Visit, raw.Detector)], []);
-            quanta.Add(q);
-            perDetector[raw] = q;
-        }
+            var raw = planned[rawOrder[k]];
+            isr[k] = perRaw[rawOrder[k]] = new Quantum($"{PipelineSteps.Isr}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Isr,
+                                                       new DataId(Visit: raw.Visit, Detector: raw.DetectorId, DetectorName: raw.Detector),
+                                                       [raw.Path], [output.PostIsr(raw.Visit, raw.Detector)], []);
+        });
+        bySteps.Add(isr);
 
         if (steps.Contains(PipelineSteps.Characterize))
-            foreach (var raw in config.Order.Apply(planned, r => r.Visit, r => r.DetectorId))
+        {
+            var characterize = new Quantum[rawOrder.Length];
+            Parallel.For(0, rawOrder.Length, k =>
             {
-                var isr = perDetector[raw];
-                var q = new Quantum($"{PipelineSteps.Characterize}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Characterize,
-                                    isr.DataId, [isr.Outputs[0]], [output.Calexp(raw.Visit, raw.Detector)], [isr.Id]);
-                quanta.Add(q);
-                perDetector[raw] = q;
-            }
+                var raw = planned[rawOrder[k]];
+                var upstream = perRaw[rawOrder[k]];
+                characterize[k] = perRaw[rawOrder[k]] = new Quantum($"{PipelineSteps.Characterize}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}",
+                                                                    PipelineSteps.Characterize, upstream.DataId, [upstream.Outputs[0]],
+                                                                    [output.Calexp(raw.Visit, raw.Detector)], [upstream.Id]);
+            });
+            bySteps.Add(characterize);
+        }
 
         if (steps.Contains(PipelineSteps.Warp))
         {
-            var warpPlan = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border, reference);
-            var perWarp = new Dictionary<(int Tract, int Patch, int Visit), Quantum>();
-            foreach (var ((tract, patch, visit), detectors) in config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)))
+            var warps = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border, reference);
+            // The warps in the configured order (by visit, then by tract and patch: a packed key that sorts as the pair).
+            var warpOrder = Ordered(config.Order, warps.Count, w => warps.Keys[w].Visit, w => ((long)warps.Keys[w].Tract << 32) | (uint)warps.Keys[w].Patch);
+            var perWarp = new Quantum[warps.Count];   // by the warp's place in warps
+            var warp = new Quantum[warpOrder.Length];
+            Parallel.For(0, warpOrder.Length, k =>
             {
-                var q = new Quantum($"{PipelineSteps.Warp}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.Warp,
-                                    new DataId(Visit: visit, Tract: tract, Patch: patch),
-                                    detectors.OrderBy(d => d.DetectorId).Select(d => perDetector[d].Outputs[0]).ToList(), [output.Warp(tract, patch, visit)],
-                                    detectors.Select(d => perDetector[d].Id).ToList());
-                quanta.Add(q);
-                perWarp[(tract, patch, visit)] = q;
-            }
+                int w = warpOrder[k];
+                var (tract, patch, visit) = warps.Keys[w];
+                var members = warps.Members(w);   // raw order
+                var inputs = new string[members.Length];
+                var dependsOn = new string[members.Length];
+                var byDetector = members.ToArray();
+                InsertionSortByDetector(byDetector, planned);
+                for (int i = 0; i < members.Length; i++)
+                {
+                    inputs[i] = perRaw[byDetector[i]].Outputs[0];
+                    dependsOn[i] = perRaw[members[i]].Id;
+                }
+                warp[k] = perWarp[w] = new Quantum($"{PipelineSteps.Warp}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.Warp,
+                                                   new DataId(Visit: visit, Tract: tract, Patch: patch), inputs, [output.Warp(tract, patch, visit)], dependsOn);
+            });
+            bySteps.Add(warp);
 
             // psfmatch: one quantum per warp, its direct warp matched to the model PSF.
-            var perMatched = new Dictionary<(int Tract, int Patch, int Visit), Quantum>();
+            var perMatched = new Quantum[warps.Count];
             if (steps.Contains(PipelineSteps.PsfMatch))
-                foreach (var ((tract, patch, visit), _) in config.Order.Apply(warpPlan, q => q.Key.Visit, q => (q.Key.Tract, q.Key.Patch)))
+            {
+                var matched = new Quantum[warpOrder.Length];
+                Parallel.For(0, warpOrder.Length, k =>
                 {
-                    var warp = perWarp[(tract, patch, visit)];
-                    var q = new Quantum($"{PipelineSteps.PsfMatch}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.PsfMatch,
-                                        warp.DataId, [warp.Outputs[0]], [output.PsfMatchedWarp(tract, patch, visit)], [warp.Id]);
-                    quanta.Add(q);
-                    perMatched[(tract, patch, visit)] = q;
-                }
+                    var upstream = warp[k];
+                    var (tract, patch, visit) = warps.Keys[warpOrder[k]];
+                    matched[k] = perMatched[warpOrder[k]] = new Quantum($"{PipelineSteps.PsfMatch}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}",
+                                                                        PipelineSteps.PsfMatch, upstream.DataId, [upstream.Outputs[0]],
+                                                                        [output.PsfMatchedWarp(tract, patch, visit)], [upstream.Id]);
+                });
+                bySteps.Add(matched);
+            }
 
             // coadd: one quantum per patch: its direct warps by visit, then their PSF-matched warps in the same order (which a
             // CompareWarp coadd reads; the other statistics use the direct warps alone). It depends on both steps' quanta.
             if (steps.Contains(PipelineSteps.Coadd))
-                foreach (var patchWarps in warpPlan.Keys.GroupBy(k => (k.Tract, k.Patch)))   // the keys are sorted by tract, patch and visit
+            {
+                var patchStart = new List<int>();   // the warps are sorted by tract, patch and visit: a patch's are a run
+                for (int w = 0; w < warps.Count; w++)
+                    if (w == 0 || warps.Keys[w].Tract != warps.Keys[w - 1].Tract || warps.Keys[w].Patch != warps.Keys[w - 1].Patch) patchStart.Add(w);
+                patchStart.Add(warps.Count);
+                var coadd = new Quantum[patchStart.Count - 1];
+                Parallel.For(0, coadd.Length, c =>
                 {
-                    var patch = patchWarps.Key;
-                    var upstream = patchWarps.Select(k => perWarp[k]).ToList();
-                    upstream.AddRange(patchWarps.Select(k => perMatched[k]));
-                    quanta.Add(new Quantum($"{PipelineSteps.Coadd}/{patch.Tract:00000}/{patch.Patch:000}", PipelineSteps.Coadd,
-                                           new DataId(Tract: patch.Tract, Patch: patch.Patch), upstream.Select(w => w.Outputs[0]).ToList(),
-                                           [output.Coadd(patch.Tract, patch.Patch)], upstream.Select(w => w.Id).ToList()));
-                }
+                    int first = patchStart[c], count = patchStart[c + 1] - first;
+                    var (tract, patch, _) = warps.Keys[first];
+                    var upstream = new Quantum[count * 2];
+                    Array.Copy(perWarp, first, upstream, 0, count);
+                    Array.Copy(perMatched, first, upstream, count, count);
+                    var inputs = new string[upstream.Length];
+                    var dependsOn = new string[upstream.Length];
+                    for (int i = 0; i < upstream.Length; i++) (inputs[i], dependsOn[i]) = (upstream[i].Outputs[0], upstream[i].Id);
+                    coadd[c] = new Quantum($"{PipelineSteps.Coadd}/{tract:00000}/{patch:000}", PipelineSteps.Coadd, new DataId(Tract: tract, Patch: patch),
+                                           inputs, [output.Coadd(tract, patch)], dependsOn);
+                });
+                bySteps.Add(coadd);
+            }
+        }
+        var quanta = new Quantum[bySteps.Sum(q => q.Length)];
+        int at = 0;
+        foreach (var part in bySteps)
+        {
+            part.CopyTo(quanta, at);
+            at += part.Length;
         }
         return new QuantumGraph(QuantumGraph.FormatVersion, data.Root, output.Root, scale, border, config.Order.ToString(), steps, quanta, unplanned);
     }
 
+    /// <summary>0 .. <paramref name="count"/> - 1 in <paramref name="order"/> (<see cref="QuantumOrder.Apply"/>, which is
+    /// stable): by visit, then by <paramref name="cluster"/>, or as the order says.</summary>
+    private static int[] Ordered<TCluster>(QuantumOrder order, int count, Func<int, int> visit, Func<int, TCluster> cluster) =>
+        [.. order.Apply(Enumerable.Range(0, count), visit, cluster)];
+
+    /// <summary>Sorts the raws <paramref name="raws"/> (places in <paramref name="planned"/>) by detector id, keeping the order
+    /// of equal ids (as <c>OrderBy</c>); a warp has a few.</summary>
+    private static void InsertionSortByDetector(int[] raws, List<RawPlan> planned)
+    {
+        for (int i = 1; i < raws.Length; i++)
+        {
+            int raw = raws[i], id = planned[raw].DetectorId, j = i - 1;
+            for (; j >= 0 && planned[raws[j]].DetectorId > id; j--) raws[j + 1] = raws[j];
+            raws[j + 1] = raw;
+        }
+    }
+
+    /// <summary>The direct warps a plan has: their (tract, patch, visit) keys, sorted, and each one's raws (places in the
+    /// planned list) in raw order: those of warp <c>w</c> are <c>Raws[Start[w] .. Start[w + 1])</c>.</summary>
+    private sealed class WarpPlan((int Tract, int Patch, int Visit)[] keys, int[] start, int[] raws)
+    {
+        public (int Tract, int Patch, int Visit)[] Keys { get; } = keys;
+
+        public int Count => Keys.Length;
+
+        public ReadOnlySpan<int> Members(int warp) => raws.AsSpan(start[warp], start[warp + 1] - start[warp]);
+    }
+
+    /// <summary>A raw that reaches a patch: the warp's key and the raw's place in the planned list.</summary>
+    private readonly record struct WarpMember(int Tract, int Patch, int Visit, int Raw) : IComparable<WarpMember>
+    {
+        public int CompareTo(WarpMember other)
+        {
+            int c = Tract.CompareTo(other.Tract);
+            if (c == 0) c = Patch.CompareTo(other.Patch);
+            if (c == 0) c = Visit.CompareTo(other.Visit);
+            return c != 0 ? c : Raw.CompareTo(other.Raw);
+        }
+    }
+
     /// <summary>(tract, patch, visit) -> the visit's raws whose warped box touches the patch's grown outer box, in raw order;
     /// sorted by tract, patch and visit.</summary>
-    private static SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>> PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border,
-                                                                                              bool reference)
+    private static WarpPlan PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border, bool reference)
     {
         // Each raw's (tract, patch) list is independent of the others': found in parallel, merged in raw order.
         var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
@@ -201,25 +284,43 @@ public static class QuantumGraphPlanner
             var box = new Box2I(0, 0, raw.Width, raw.Height);
             var edge = reference ? null : EdgeOnSky(box, raw.Wcs);
             foreach (var tract in tracts)
+            {
+                // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
+                // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
+                (double U, double V)[]? offsets = null;
                 foreach (var patch in tract.FindPatches(points))
                 {
                     int seq = patch.Sequential(tract);
-                    var target = targets.GetOrAdd((tract.Id, seq), _ => DirectWarp.Target(tract, patch, border));
-                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs) : WarpedBBox(edge, target.Wcs);
+                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Patch, a.Border), (Tract: tract, Patch: patch, Border: border));
+                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs)
+                        : tract.Wcs.DiffersOnlyInCrPix(target.Wcs) ? WarpedBBox(offsets ??= EdgeOffsets(edge, tract.Wcs), target.Wcs.CrPix)
+                        : WarpedBBox(edge, target.Wcs);
                     if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
                     found.Add((tract.Id, seq));
                 }
+            }
             reached[i] = found;
         });
-        var warpPlan = new SortedDictionary<(int Tract, int Patch, int Visit), List<RawPlan>>();
+        var members = new WarpMember[reached.Sum(r => r.Count)];
+        int n = 0;
         for (int i = 0; i < planned.Count; i++)
-            foreach (var (tract, seq) in reached[i])
+            foreach (var (tract, seq) in reached[i]) members[n++] = new WarpMember(tract, seq, planned[i].Visit, i);
+        Array.Sort(members);   // by key, then raw order: each key's raws in raw order
+        var keys = new List<(int Tract, int Patch, int Visit)>();
+        var start = new List<int>();
+        var raws = new int[members.Length];
+        for (int m = 0; m < members.Length; m++)
+        {
+            var member = members[m];
+            if (m == 0 || (member.Tract, member.Patch, member.Visit) != keys[^1])
             {
-                var raw = planned[i];
-                if (!warpPlan.TryGetValue((tract, seq, raw.Visit), out var list)) warpPlan[(tract, seq, raw.Visit)] = list = [];
-                list.Add(raw);
+                keys.Add((member.Tract, member.Patch, member.Visit));
+                start.Add(m);
             }
-        return warpPlan;
+            raws[m] = member.Raw;
+        }
+        start.Add(members.Length);
+        return new WarpPlan([.. keys], [.. start], raws);
     }
 
     /// <summary>The sky positions of the points <see cref="Warper.WarpedBBox"/> takes along the edge of
@@ -245,6 +346,39 @@ public static class QuantumGraphPlanner
         return sky;
     }
 
+    /// <summary>The points of <paramref name="edgeOnSky"/> as offsets from <paramref name="wcs"/>'s reference pixel
+    /// (<see cref="SkyWcs.SkyToOffset"/>).</summary>
+    private static (double U, double V)[] EdgeOffsets((double Ra, double Dec)[] edgeOnSky, SkyWcs wcs)
+    {
+        var offsets = new (double U, double V)[edgeOnSky.Length];
+        for (int i = 0; i < offsets.Length; i++) offsets[i] = wcs.SkyToOffset(edgeOnSky[i].Ra, edgeOnSky[i].Dec);
+        return offsets;
+    }
+
+    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that
+    /// gave <paramref name="offsets"/> (<see cref="EdgeOffsets"/>) only in its reference pixel, <paramref name="crpix"/>:
+    /// the pixel positions SkyToPixel would give, so the same box.</summary>
+    private static Box2I WarpedBBox((double U, double V)[] offsets, (double X, double Y) crpix)
+    {
+        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
+        foreach (var (u, v) in offsets)
+        {
+            double dx = u + crpix.X, dy = v + crpix.Y;
+            if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
+            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+        }
+        return BoxOf(minX, minY, maxX, maxY);
+    }
+
+    /// <summary>The pixel box <see cref="Warper.WarpedBBox"/> makes of the extremes of the warped edge (empty when no point
+    /// was finite).</summary>
+    private static Box2I BoxOf(double minX, double minY, double maxX, double maxY)
+    {
+        if (double.IsInfinity(minX)) return default;
+        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
+        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
+    }
+
     /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
     /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
     private static Box2I WarpedBBox((double Ra, double Dec)[] edgeOnSky, SkyWcs destWcs)
@@ -256,9 +390,7 @@ public static class QuantumGraphPlanner
             if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
             (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
         }
-        if (double.IsInfinity(minX)) return default;
-        int bx0 = (int)Math.Floor(minX + 0.5), by0 = (int)Math.Floor(minY + 0.5);
-        return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
+        return BoxOf(minX, minY, maxX, maxY);
     }
 
     /// <summary>What the plan needs of a raw: its visit, detector, scale, trimmed size and WCS (from the primary header).</summary>
