@@ -16,7 +16,12 @@ internal static class MaskOr
         int span = 1;
         while (2 * span <= n)
         {
-            for (int i = 0; i + span < len; i++) w[i] |= w[i + span];
+            // In place, front to back: w[i + span] is still the previous pass's when w[i] is written.
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (int step = Vector<int>.Count; i + span + step <= len; i += step)
+                    (new Vector<int>(w.Slice(i, step)) | new Vector<int>(w.Slice(i + span, step))).CopyTo(w.Slice(i, step));
+            for (; i + span < len; i++) w[i] |= w[i + span];
             span *= 2;
         }
         int shift = n - span;

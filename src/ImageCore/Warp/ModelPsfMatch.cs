@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Geometry;
 using ImageCore.Images;
@@ -291,7 +293,7 @@ public static class ModelPsfMatch
             _basis = basis;
             (_stamp, _fit) = (stamp, fit);
             _width = Width(fit);
-            _stampWidth = _width + basis.Size - 1 + Vector<double>.Count;
+            _stampWidth = _width + basis.Size - 1 + Lanes;
             var keys = new List<(int, int)>();
             _keyOf = new int[basis.Count];
             for (int b = 0; b < basis.Count; b++)
@@ -310,7 +312,50 @@ public static class ModelPsfMatch
         }
 
         /// <summary>Outputs per row: the fit width rounded up to whole vectors.</summary>
-        public static int Width(int fit) => (fit + Vector<double>.Count - 1) / Vector<double>.Count * Vector<double>.Count;
+        public static int Width(int fit) => (fit + Lanes - 1) / Lanes * Lanes;
+
+        /// <summary>Doubles per vector: 8 where 512-bit vectors run natively, else <see cref="Vector{T}"/>'s.</summary>
+        private static int Lanes => Vector512.IsHardwareAccelerated ? Vector512<double>.Count : Vector<double>.Count;
+
+        /// <summary><c>d[x] = sum_k taps[k] s[x + k * stride]</c> for x &lt; d.Length (a whole number of vectors), each sum
+        /// from 0 in k order: a row correlation (stride 1) or a column one (stride = the row length).</summary>
+        private static void Correlate(ReadOnlySpan<double> s, int stride, ReadOnlySpan<double> taps, Span<double> d)
+        {
+            ref double s0 = ref MemoryMarshal.GetReference(s);
+            ref double d0 = ref MemoryMarshal.GetReference(d);
+            int nt = taps.Length, w = d.Length;
+            if (nt > 0 && s.Length < (nt - 1) * stride + w) throw new ArgumentException("the source is too short");
+            if (Vector512.IsHardwareAccelerated)
+            {
+                int x = 0;
+                for (; x + 16 <= w; x += 16)
+                {
+                    Vector512<double> a = Vector512<double>.Zero, b = Vector512<double>.Zero;
+                    for (int k = 0; k < nt; k++)
+                    {
+                        var t = Vector512.Create(taps[k]);
+                        a += t * Vector512.LoadUnsafe(ref s0, (nuint)(x + k * stride));
+                        b += t * Vector512.LoadUnsafe(ref s0, (nuint)(x + 8 + k * stride));
+                    }
+                    a.StoreUnsafe(ref d0, (nuint)x);
+                    b.StoreUnsafe(ref d0, (nuint)(x + 8));
+                }
+                for (; x < w; x += 8)
+                {
+                    var a = Vector512<double>.Zero;
+                    for (int k = 0; k < nt; k++) a += Vector512.Create(taps[k]) * Vector512.LoadUnsafe(ref s0, (nuint)(x + k * stride));
+                    a.StoreUnsafe(ref d0, (nuint)x);
+                }
+                return;
+            }
+            int step = Vector<double>.Count;
+            for (int x = 0; x < w; x += step)
+            {
+                var acc = Vector<double>.Zero;
+                for (int k = 0; k < nt; k++) acc += taps[k] * new Vector<double>(s.Slice(x + k * stride, step));
+                acc.CopyTo(d.Slice(x, step));
+            }
+        }
 
         /// <summary>The target (fit x fit) on rows of <see cref="Width"/>, zero in the padding.</summary>
         public static double[] PadTarget(double[] target, int fit)
@@ -324,7 +369,7 @@ public static class ModelPsfMatch
         /// <summary>The candidate's system from its science stamp (stamp x stamp) and the padded target.</summary>
         public CandidateSystem System(double[] s, double[] paddedTarget)
         {
-            int n = _basis.Size, nb = _basis.Count, w = _width, sw = _stampWidth, step = Vector<double>.Count;
+            int n = _basis.Size, nb = _basis.Count, w = _width, sw = _stampWidth, step = Lanes;
             int r0 = _stamp, r1 = -1;
             Array.Clear(_padded);
             for (int y = 0; y < _stamp; y++)
@@ -345,16 +390,7 @@ public static class ModelPsfMatch
                 done[k] = true;
                 var f = _basis.Horizontal[b];
                 for (int y = r0; y <= r1; y++)
-                {
-                    var src = _padded.AsSpan(y * sw);
-                    var dst = _horizontal.AsSpan((k * _stamp + y) * w, w);
-                    for (int x = 0; x < w; x += step)
-                    {
-                        var acc = Vector<double>.Zero;
-                        for (int i = 0; i < n; i++) acc += f[i] * new Vector<double>(src.Slice(x + i, step));
-                        acc.CopyTo(dst.Slice(x, step));
-                    }
-                }
+                    Correlate(_padded.AsSpan(y * sw), 1, f, _horizontal.AsSpan((k * _stamp + y) * w, w));
             }
             // Vertical factors: rows of the stamp outside r0..r1 are zero and skipped.
             for (int b = 0; b < nb; b++)
@@ -365,12 +401,8 @@ public static class ModelPsfMatch
                 {
                     int j0 = Math.Max(0, r0 - y), j1 = Math.Min(n - 1, r1 - y);
                     var dst = _raw.AsSpan((b * _fit + y) * w, w);
-                    for (int x = 0; x < w; x += step)
-                    {
-                        var acc = Vector<double>.Zero;
-                        for (int j = j0; j <= j1; j++) acc += v[j] * new Vector<double>(hk.Slice((y + j) * w + x, step));
-                        acc.CopyTo(dst.Slice(x, step));
-                    }
+                    if (j1 < j0) dst.Clear();
+                    else Correlate(hk[((y + j0) * w)..], w, v.AsSpan(j0, j1 - j0 + 1), dst);
                 }
             }
             int pixels = _fit * w;
@@ -380,8 +412,8 @@ public static class ModelPsfMatch
                 var cb = _conv.AsSpan(b * pixels, pixels);
                 var rb = _raw.AsSpan(b * pixels, pixels);
                 double wb = _basis.Weight[b], w0 = _basis.Weight0[b];
-                for (int i = 0; i < pixels; i += step)
-                    (wb * new Vector<double>(rb.Slice(i, step)) + w0 * new Vector<double>(raw0.Slice(i, step))).CopyTo(cb.Slice(i, step));
+                TensorPrimitives.Multiply(rb, wb, cb);
+                TensorPrimitives.MultiplyAdd(raw0, w0, cb, cb);
                 for (int y = 0; y < _fit; y++) cb.Slice(y * w + _fit, w - _fit).Clear();
             }
             var normal = new double[nb * nb];
@@ -395,18 +427,6 @@ public static class ModelPsfMatch
             return new CandidateSystem(normal, rhs);
         }
 
-        private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-        {
-            int step = Vector<double>.Count;
-            Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero;
-            int i = 0;
-            for (; i + 2 * step <= a.Length; i += 2 * step)
-            {
-                s0 += new Vector<double>(a.Slice(i, step)) * new Vector<double>(b.Slice(i, step));
-                s1 += new Vector<double>(a.Slice(i + step, step)) * new Vector<double>(b.Slice(i + step, step));
-            }
-            for (; i < a.Length; i += step) s0 += new Vector<double>(a.Slice(i, step)) * new Vector<double>(b.Slice(i, step));
-            return Vector.Sum(s0 + s1);
-        }
+        private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
     }
 }
