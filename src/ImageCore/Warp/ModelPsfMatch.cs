@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
@@ -99,9 +98,8 @@ public static class ModelPsfMatch
             var sys = perCandidate[c];
             for (int k = 0; k < nt; k++)
             {
-                TensorPrimitives.MultiplyAdd(sys.Rhs, t[k], rhsBlocks[k], rhsBlocks[k]);
-                for (int k2 = k; k2 < nt; k2++)
-                    TensorPrimitives.MultiplyAdd(sys.Normal, t[k] * t[k2], blocks[k * nt + k2], blocks[k * nt + k2]);
+                AddScaled(rhsBlocks[k], sys.Rhs, t[k]);
+                for (int k2 = k; k2 < nt; k2++) AddScaled(blocks[k * nt + k2], sys.Normal, t[k] * t[k2]);
             }
         }
         var normal = new double[nu * nu];
@@ -140,6 +138,15 @@ public static class ModelPsfMatch
         var measured = fwhm.Where(double.IsFinite).ToList();
         return new ModelPsfMatchResult(kernel, candidates.Count, rms, worst, modelPeak, model.ComputeFwhm(0, 0),
             measured.Count > 0 ? measured.Min() : double.NaN, measured.Count > 0 ? measured.Max() : double.NaN, cholesky);
+    }
+
+    /// <summary><c>acc[i] += w * v[i]</c>, rounded as written (no fused multiply-add), at any vector width.</summary>
+    private static void AddScaled(double[] acc, double[] v, double w)
+    {
+        int i = 0, step = Vector<double>.Count;
+        for (; i + step <= acc.Length; i += step)
+            (new Vector<double>(acc, i) + new Vector<double>(v, i) * w).CopyTo(acc, i);
+        for (; i < acc.Length; i++) acc[i] += v[i] * w;
     }
 
     /// <summary>Fits the kernel of <paramref name="subBox"/> (<see cref="Solve"/>) and convolves that part of
@@ -311,8 +318,9 @@ public static class ModelPsfMatch
             _conv = new double[basis.Count * fit * _width];
         }
 
-        /// <summary>Outputs per row: the fit width rounded up to whole vectors.</summary>
-        public static int Width(int fit) => (fit + Lanes - 1) / Lanes * Lanes;
+        /// <summary>Outputs per row: the fit width rounded up to a multiple of 8 (whole vectors at every width: the layout,
+        /// and so every sum, is the same whatever the hardware's vectors).</summary>
+        public static int Width(int fit) => (fit + 7) / 8 * 8;
 
         /// <summary>Doubles per vector: 8 where 512-bit vectors run natively, else <see cref="Vector{T}"/>'s.</summary>
         private static int Lanes => Vector512.IsHardwareAccelerated ? Vector512<double>.Count : Vector<double>.Count;
@@ -412,8 +420,9 @@ public static class ModelPsfMatch
                 var cb = _conv.AsSpan(b * pixels, pixels);
                 var rb = _raw.AsSpan(b * pixels, pixels);
                 double wb = _basis.Weight[b], w0 = _basis.Weight0[b];
-                TensorPrimitives.Multiply(rb, wb, cb);
-                TensorPrimitives.MultiplyAdd(raw0, w0, cb, cb);
+                // w_b r_b + w0_b r_0 per pixel, rounded as the scalar reference rounds it (no fused multiply-add).
+                for (int i = 0; i < pixels; i += Vector<double>.Count)
+                    Store(Load(rb, i) * wb + Load(raw0, i) * w0, cb, i);
                 for (int y = 0; y < _fit; y++) cb.Slice(y * w + _fit, w - _fit).Clear();
             }
             var normal = new double[nb * nb];
@@ -427,6 +436,42 @@ public static class ModelPsfMatch
             return new CandidateSystem(normal, rhs);
         }
 
-        private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
+        /// <summary>The dot product of two spans whose length is a multiple of 8, summed the same way at every vector width:
+        /// eight partial sums (element i into sum i mod 8, in order), then added pairwise.</summary>
+        internal static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        {
+            if (a.Length % 8 != 0 || b.Length < a.Length) throw new ArgumentException("the dot product takes whole groups of 8");
+            ref double ar = ref MemoryMarshal.GetReference(a);
+            ref double br = ref MemoryMarshal.GetReference(b);
+            Span<double> p = stackalloc double[8];
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var s = Vector512<double>.Zero;
+                for (int i = 0; i < a.Length; i += 8) s += Vector512.LoadUnsafe(ref ar, (nuint)i) * Vector512.LoadUnsafe(ref br, (nuint)i);
+                s.CopyTo(p);
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<double> lo = Vector256<double>.Zero, hi = Vector256<double>.Zero;
+                for (int i = 0; i < a.Length; i += 8)
+                {
+                    lo += Vector256.LoadUnsafe(ref ar, (nuint)i) * Vector256.LoadUnsafe(ref br, (nuint)i);
+                    hi += Vector256.LoadUnsafe(ref ar, (nuint)(i + 4)) * Vector256.LoadUnsafe(ref br, (nuint)(i + 4));
+                }
+                lo.CopyTo(p);
+                hi.CopyTo(p[4..]);
+            }
+            else
+            {
+                p.Clear();
+                for (int i = 0; i < a.Length; i += 8)
+                    for (int k = 0; k < 8; k++) p[k] += a[i + k] * b[i + k];
+            }
+            return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        }
+
+        private static Vector<double> Load(ReadOnlySpan<double> s, int i) => new(s.Slice(i, Vector<double>.Count));
+
+        private static void Store(Vector<double> v, Span<double> d, int i) => v.CopyTo(d.Slice(i, Vector<double>.Count));
     }
 }

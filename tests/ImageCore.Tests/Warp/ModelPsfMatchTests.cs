@@ -68,6 +68,22 @@ public class ModelPsfMatchTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    [InlineData(456)]
+    [InlineData(4096)]
+    public void The_candidates_dot_product_sums_the_same_way_at_every_vector_width(int n)
+    {
+        var rng = new Random(n);
+        double[] a = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 0.5).ToArray(), b = Enumerable.Range(0, n).Select(_ => 1e3 * (rng.NextDouble() - 0.5)).ToArray();
+        var p = new double[8];
+        for (int i = 0; i < n; i++) p[i % 8] += a[i] * b[i];
+        double expected = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(ModelPsfMatch.CorrelationScratch.Dot(a, b)));
+        Assert.Throws<ArgumentException>(() => ModelPsfMatch.CorrelationScratch.Dot(new double[5], new double[5]));
+    }
+
+    [Theory]
     [InlineData(25, 0)]
     [InlineData(41, 0)]
     [InlineData(57, 3)]
