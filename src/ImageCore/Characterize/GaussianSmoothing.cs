@@ -96,25 +96,6 @@ internal static class GaussianSmoothing
         ref float d = ref MemoryMarshal.GetReference(destination);
         ref float t = ref MemoryMarshal.GetReference(taps);
         nuint nt = (uint)taps.Length;
-        // Four vectors at a time: four independent sums (each output's own order unchanged) hide the add latency.
-        for (; i + 4 * step <= n; i += 4 * step)
-        {
-            TV t0 = TW.Splat(t);
-            TV a0 = TW.Multiply(t0, TW.Load(ref s, i)), a1 = TW.Multiply(t0, TW.Load(ref s, i + step));
-            TV a2 = TW.Multiply(t0, TW.Load(ref s, i + 2 * step)), a3 = TW.Multiply(t0, TW.Load(ref s, i + 3 * step));
-            for (nuint k = 1; k < nt; k++)
-            {
-                TV tk = TW.Splat(Unsafe.Add(ref t, k));
-                a0 = TW.Add(a0, TW.Multiply(tk, TW.Load(ref s, i + k)));
-                a1 = TW.Add(a1, TW.Multiply(tk, TW.Load(ref s, i + k + step)));
-                a2 = TW.Add(a2, TW.Multiply(tk, TW.Load(ref s, i + k + 2 * step)));
-                a3 = TW.Add(a3, TW.Multiply(tk, TW.Load(ref s, i + k + 3 * step)));
-            }
-            TW.Store(a0, ref d, i);
-            TW.Store(a1, ref d, i + step);
-            TW.Store(a2, ref d, i + 2 * step);
-            TW.Store(a3, ref d, i + 3 * step);
-        }
         for (; i <= n - step; i += step)
         {
             TV acc = TW.Multiply(TW.Splat(t), TW.Load(ref s, i));
@@ -133,26 +114,6 @@ internal static class GaussianSmoothing
         ref float d = ref MemoryMarshal.GetReference(destination);
         ref float t = ref MemoryMarshal.GetReference(taps);
         int nt = taps.Length;
-        for (; i + 4 * step <= n; i += 4 * step)
-        {
-            TV t0 = TW.Splat(t);
-            TV a0 = TW.Multiply(t0, TW.Load(ref first, i)), a1 = TW.Multiply(t0, TW.Load(ref first, i + step));
-            TV a2 = TW.Multiply(t0, TW.Load(ref first, i + 2 * step)), a3 = TW.Multiply(t0, TW.Load(ref first, i + 3 * step));
-            ref float row = ref first;
-            for (int k = 1; k < nt; k++)
-            {
-                row = ref Unsafe.Add(ref row, stride);
-                TV tk = TW.Splat(Unsafe.Add(ref t, k));
-                a0 = TW.Add(a0, TW.Multiply(tk, TW.Load(ref row, i)));
-                a1 = TW.Add(a1, TW.Multiply(tk, TW.Load(ref row, i + step)));
-                a2 = TW.Add(a2, TW.Multiply(tk, TW.Load(ref row, i + 2 * step)));
-                a3 = TW.Add(a3, TW.Multiply(tk, TW.Load(ref row, i + 3 * step)));
-            }
-            TW.Store(a0, ref d, i);
-            TW.Store(a1, ref d, i + step);
-            TW.Store(a2, ref d, i + 2 * step);
-            TW.Store(a3, ref d, i + 3 * step);
-        }
         for (; i <= n - step; i += step)
         {
             TV acc = TW.Multiply(TW.Splat(t), TW.Load(ref first, i));

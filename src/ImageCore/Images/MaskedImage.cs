@@ -9,6 +9,13 @@ public sealed class MaskedImage : IDisposable
     public MaskedImage(int width, int height, Point2I xy0 = default)
         : this(new Image<float>(width, height, xy0), new Mask(width, height, xy0), new Image<float>(width, height, xy0)) { }
 
+    /// <summary>Planes of <paramref name="box"/>'s size at its corner whose pixels are not cleared: for a caller that
+    /// writes every pixel it reads.</summary>
+    internal static MaskedImage Uncleared(Box2I box) =>
+        new(new Image<float>(new Memory.Plane<float>(box.Width, box.Height, clear: false), box.Min),
+            new Mask(new Image<int>(new Memory.Plane<int>(box.Width, box.Height, clear: false), box.Min)),
+            new Image<float>(new Memory.Plane<float>(box.Width, box.Height, clear: false), box.Min));
+
     /// <summary>Wraps three planes (ownership passes to this object).</summary>
     /// <exception cref="ArgumentException">Sizes or origins differ.</exception>
     public MaskedImage(Image<float> image, Mask mask, Image<float> variance)

@@ -2,7 +2,6 @@ using ImageCore.Camera;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 using ImageCore.Images;
-using ImageCore.Memory;
 
 namespace ImageCore.Isr;
 
@@ -16,9 +15,7 @@ public static partial class IsrTask
         var (bias, dark, flat) = frames;
         float darkScale = (float)DarkScale(config.Dark, primary, rawName, dark.Metadata);
         var box = detector.BBox;
-        var science = new MaskedImage(new Image<float>(new Plane<float>(box.Width, box.Height, clear: false), box.Min),
-                                      new Mask(new Image<int>(new Plane<int>(box.Width, box.Height, clear: false), box.Min)),
-                                      new Image<float>(new Plane<float>(box.Width, box.Height, clear: false), box.Min));
+        var science = MaskedImage.Uncleared(box);
         try
         {
             int nanBit = config.NanMasking.Enabled ? 1 << science.Mask.AddPlane("UNMASKEDNAN") : 0, badBit = science.Mask.GetBitMask("BAD");

@@ -300,7 +300,7 @@ public static class ModelPsfMatch
             _basis = basis;
             (_stamp, _fit) = (stamp, fit);
             _width = Width(fit);
-            _stampWidth = _width + basis.Size - 1 + Lanes;
+            _stampWidth = _width + basis.Size - 1;
             var keys = new List<(int, int)>();
             _keyOf = new int[basis.Count];
             for (int b = 0; b < basis.Count; b++)
@@ -321,9 +321,6 @@ public static class ModelPsfMatch
         /// <summary>Outputs per row: the fit width rounded up to a multiple of 8 (whole vectors at every width: the layout,
         /// and so every sum, is the same whatever the hardware's vectors).</summary>
         public static int Width(int fit) => (fit + 7) / 8 * 8;
-
-        /// <summary>Doubles per vector: 8 where 512-bit vectors run natively, else <see cref="Vector{T}"/>'s.</summary>
-        private static int Lanes => Vector512.IsHardwareAccelerated ? Vector512<double>.Count : Vector<double>.Count;
 
         /// <summary><c>d[x] = sum_k taps[k] s[x + k * stride]</c> for x &lt; d.Length (a whole number of vectors), each sum
         /// from 0 in k order: a row correlation (stride 1) or a column one (stride = the row length).</summary>
@@ -377,7 +374,7 @@ public static class ModelPsfMatch
         /// <summary>The candidate's system from its science stamp (stamp x stamp) and the padded target.</summary>
         public CandidateSystem System(double[] s, double[] paddedTarget)
         {
-            int n = _basis.Size, nb = _basis.Count, w = _width, sw = _stampWidth, step = Lanes;
+            int n = _basis.Size, nb = _basis.Count, w = _width, sw = _stampWidth;
             int r0 = _stamp, r1 = -1;
             Array.Clear(_padded);
             for (int y = 0; y < _stamp; y++)

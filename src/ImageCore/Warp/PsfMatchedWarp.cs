@@ -117,8 +117,8 @@ public static class PsfMatchedWarp
             if (!all.IsEmpty)
             {
                 // Not cleared: every pixel of a sub-box is written (CopyInside, the convolution) before it is read.
-                cutout = Uncleared(all);
-                convolved = Uncleared(all);
+                cutout = MaskedImage.Uncleared(all);
+                convolved = MaskedImage.Uncleared(all);
                 foreach (var target in new[] { cutout, convolved })
                 {
                     target.Mask.ClearPlanes();
@@ -155,11 +155,6 @@ public static class PsfMatchedWarp
             convolved?.Dispose();
         }
     }
-
-    private static MaskedImage Uncleared(Box2I box) =>
-        new(new Image<float>(new Memory.Plane<float>(box.Width, box.Height, clear: false), box.Min),
-            new Mask(new Image<int>(new Memory.Plane<int>(box.Width, box.Height, clear: false), box.Min)),
-            new Image<float>(new Memory.Plane<float>(box.Width, box.Height, clear: false), box.Min));
 
     /// <summary>A detector's PSF in the warp, taken at the nearest point of the detector's valid region for a point outside
     /// it: the kernel fit draws candidates from cells up to 128 px beyond the detector, where a fitted PSF model (a
