@@ -46,14 +46,14 @@ internal static class PlanCommand
             var cpu = new double[4];   // the process's CPU time (user and system, all threads) at each phase's end
             cpu[0] = CpuSeconds();
             var graph = parse.GetValue(dryRun)
-                ? QuantumGraphPlanner.PlanSimulated(new SimulationConfig
+                ? QuantumGraphPlanner.PlanSimulatedCompact(new SimulationConfig
                   {
                       Visits = parse.GetValue(visits), Detectors = parse.GetValue(detectors)!, Scale = parse.GetValue(scale), Seed = parse.GetValue(seed),
                   }, dataRepo, outRepo, config)
-                : QuantumGraphPlanner.Plan(dataRepo, outRepo, config);
+                : QuantumGraphPlanner.PlanCompact(dataRepo, outRepo, config);
             double graphSeconds = clock.Elapsed.TotalSeconds;
             cpu[1] = CpuSeconds();
-            var plan = QuantumClusterer.Cluster(graph, clustering);
+            var plan = graph.Cluster(clustering);
             double clusterSeconds = clock.Elapsed.TotalSeconds - graphSeconds;
             cpu[2] = CpuSeconds();
             string dir = parse.GetValue(planDir)!.FullName;

@@ -116,7 +116,11 @@ public static class PlanDirectory
         var whole = Task.Run(() => WriteAtomically(GraphPath(dir), stream => graph.WriteJson(stream, indented: false)));
         try
         {
-            foreach (var step in plan.Summary.Steps) WriteStep(dir, step.Name, graph, plan.ClustersOf(step.Name));
+            foreach (var step in plan.Summary.Steps)
+            {
+                var clusters = plan.ClustersOf(step.Name);
+                WriteStep(dir, step.Name, clusters.Count, (buffer, index) => WriteRecord(buffer, graph, clusters[index]));
+            }
         }
         finally
         {
@@ -126,6 +130,43 @@ public static class PlanDirectory
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(ClusterPlan.ToJson(plan.Summary));
+        });
+    }
+
+    /// <summary>Writes the plan <paramref name="plan"/> and its clusters <paramref name="clusters"/> (<see cref="CompactPlan.Cluster"/>)
+    /// under <paramref name="dir"/>: the bytes <see cref="Write(string, QuantumGraph, ClusterPlan)"/> writes for
+    /// <see cref="CompactPlan.ToGraph"/> and its <see cref="QuantumClusterer.Cluster"/>, made from the plan's numbers.</summary>
+    /// <exception cref="IOException">Writing failed (no file is left half-written under its name).</exception>
+    internal static void Write(string dir, CompactPlan plan, CompactPlan.Clusters clusters)
+    {
+        ArgumentNullException.ThrowIfNull(dir);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(clusters);
+        Directory.CreateDirectory(Path.Combine(dir, ClustersDirectoryName));
+        var whole = Task.Run(() => WriteAtomically(GraphPath(dir), plan.WriteGraphJson));
+        try
+        {
+            var (head, tail) = plan.GraphJsonFrame(unplanned: false);
+            var scratch = new System.Collections.Concurrent.ConcurrentBag<(CompactPlan.Utf8Text, List<int>, List<int>)>();
+            for (int s = 0; s < clusters.Summary.Steps.Count; s++)
+            {
+                int step = s;
+                WriteStep(dir, clusters.Summary.Steps[s].Name, clusters.Ids[s].Length, (buffer, index) =>
+                {
+                    var work = scratch.TryTake(out var taken) ? taken : (new CompactPlan.Utf8Text(), new List<int>(), new List<int>());
+                    plan.WriteRecord(buffer, clusters, step, index, head, tail, work.Item1, work.Item2, work.Item3);
+                    scratch.Add(work);
+                });
+            }
+        }
+        finally
+        {
+            whole.GetAwaiter().GetResult();
+        }
+        WriteAtomically(SummaryPath(dir), stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            writer.Write(ClusterPlan.ToJson(clusters.Summary));
         });
     }
 
@@ -146,24 +187,25 @@ public static class PlanDirectory
     /// <summary>Clusters serialised in parallel per batch, written in index order.</summary>
     private const int Batch = 256;
 
-    /// <summary>Writes <c>STEP.jsonl</c> and then <c>STEP.index</c>: each record is serialised on its own (in parallel, a
-    /// batch at a time) and the batch written in index order.</summary>
-    private static void WriteStep(string dir, string step, QuantumGraph graph, IReadOnlyList<QuantumCluster> clusters)
+    /// <summary>Writes <c>STEP.jsonl</c> and then <c>STEP.index</c>: each of the <paramref name="clusters"/> records is
+    /// serialised on its own by <paramref name="writeRecord"/> (in parallel, a batch at a time) and the batch written in index
+    /// order.</summary>
+    private static void WriteStep(string dir, string step, int clusters, Action<IBufferWriter<byte>, int> writeRecord)
     {
-        var offsets = new long[clusters.Count + 1];
+        var offsets = new long[clusters + 1];
         WriteAtomically(ClusterRecordsPath(dir, step), stream =>
         {
-            var buffers = new ArrayBufferWriter<byte>[Math.Min(Batch, clusters.Count)];
+            var buffers = new ArrayBufferWriter<byte>[Math.Min(Batch, clusters)];
             for (int i = 0; i < buffers.Length; i++) buffers[i] = new ArrayBufferWriter<byte>(1 << 12);
             long position = 0;
-            for (int start = 0; start < clusters.Count; start += Batch)
+            for (int start = 0; start < clusters; start += Batch)
             {
-                int count = Math.Min(Batch, clusters.Count - start);
+                int count = Math.Min(Batch, clusters - start);
                 Parallel.For(0, count, i =>
                 {
                     var buffer = buffers[i];
                     buffer.ResetWrittenCount();
-                    WriteRecord(buffer, graph, clusters[start + i]);
+                    writeRecord(buffer, start + i);
                 });
                 for (int i = 0; i < count; i++)
                 {

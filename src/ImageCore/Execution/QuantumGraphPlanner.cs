@@ -33,7 +33,11 @@ public static class QuantumGraphPlanner
     /// <paramref name="output"/>. Reads headers only; writes nothing.</summary>
     /// <exception cref="ArgumentException">No raw directory, no calibration directory, no raws, raws of different scales,
     /// or a bad configuration.</exception>
-    public static QuantumGraph Plan(DataRepository data, DataRepository output, PipelineConfig config)
+    public static QuantumGraph Plan(DataRepository data, DataRepository output, PipelineConfig config) => PlanCompact(data, output, config).ToGraph();
+
+    /// <summary><see cref="Plan"/> as numbers, without the graph's objects (<see cref="CompactPlan"/>: what a plan directory
+    /// is written from).</summary>
+    internal static CompactPlan PlanCompact(DataRepository data, DataRepository output, PipelineConfig config)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(output);
@@ -80,14 +84,22 @@ public static class QuantumGraphPlanner
     /// </summary>
     /// <exception cref="ArgumentException">A bad simulation or pipeline configuration.</exception>
     public static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config) =>
-        PlanSimulated(simulation, data, output, config, reference: false);
+        PlanSimulatedCompact(simulation, data, output, config).ToGraph();
+
+    /// <summary><see cref="PlanSimulated(SimulationConfig, DataRepository, DataRepository, PipelineConfig)"/> as numbers,
+    /// without the graph's objects (<see cref="CompactPlan"/>: what a plan directory is written from).</summary>
+    internal static CompactPlan PlanSimulatedCompact(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config) =>
+        PlanSimulatedCompact(simulation, data, output, config, reference: false);
 
     /// <summary><see cref="PlanSimulated(SimulationConfig, DataRepository, DataRepository, PipelineConfig)"/>; with
     /// <paramref name="reference"/>, the slow way it was first written, which tests compare the fast way with: each raw's
     /// whole WCS fitted as the simulator fits it (<see cref="Optics.DetectorWcs"/>, not the pixel-to-sky half from the
     /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward"/>), and each patch tested by
     /// <see cref="Warper.WarpedBBox"/> (the raw's edge taken to the sky again for every patch).</summary>
-    internal static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference)
+    internal static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference) =>
+        PlanSimulatedCompact(simulation, data, output, config, reference).ToGraph();
+
+    private static CompactPlan PlanSimulatedCompact(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference)
     {
         ArgumentNullException.ThrowIfNull(simulation);
         ArgumentNullException.ThrowIfNull(data);
@@ -113,119 +125,19 @@ public static class QuantumGraphPlanner
         return Build(data, output, config, camera, [.. planned], [], simulation.Scale, reference);
     }
 
-    private static QuantumGraph Build(DataRepository data, DataRepository output, PipelineConfig config, CameraModel camera, List<RawPlan> planned,
-                                      List<UnplannedRaw> unplanned, int scale, bool reference = false)
+    private static CompactPlan Build(DataRepository data, DataRepository output, PipelineConfig config, CameraModel camera, List<RawPlan> planned,
+                                     List<UnplannedRaw> unplanned, int scale, bool reference = false)
     {
         int border = config.WarpBorder / scale;
-
         var steps = PipelineSteps.Through(config.Until);
-        // Each step's quanta are made in parallel, each from its place in the step's order alone, so the graph is the
-        // same run to run; the places are found first, serially.
-        var bySteps = new List<Quantum[]>();
-
-        // isr: one quantum per raw. perRaw holds, by the raw's place in planned, the quantum whose output is its calibrated
-        // exposure, the warps' input (a step inserted between ISR and warp replaces these entries with its own quanta).
+        var raws = planned.Select(r => new CompactPlan.RawQuantum(r.Path, r.Visit, r.DetectorId, r.Detector)).ToArray();
         var rawOrder = Ordered(config.Order, planned.Count, i => planned[i].Visit, i => planned[i].DetectorId);
-        var perRaw = new Quantum[planned.Count];
-        var isr = new Quantum[rawOrder.Length];
-        Parallel.For(0, rawOrder.Length, k =>
-        {
-            var raw = planned[rawOrder[k]];
-            isr[k] = perRaw[rawOrder[k]] = new Quantum($"{PipelineSteps.Isr}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}", PipelineSteps.Isr,
-                                                       new DataId(Visit: raw.Visit, Detector: raw.DetectorId, DetectorName: raw.Detector),
-                                                       [raw.Path], [output.PostIsr(raw.Visit, raw.Detector)], []);
-        });
-        bySteps.Add(isr);
-
-        if (steps.Contains(PipelineSteps.Characterize))
-        {
-            var characterize = new Quantum[rawOrder.Length];
-            Parallel.For(0, rawOrder.Length, k =>
-            {
-                var raw = planned[rawOrder[k]];
-                var upstream = perRaw[rawOrder[k]];
-                characterize[k] = perRaw[rawOrder[k]] = new Quantum($"{PipelineSteps.Characterize}/{InputLayout.VisitName(raw.Visit)}/{raw.Detector}",
-                                                                    PipelineSteps.Characterize, upstream.DataId, [upstream.Outputs[0]],
-                                                                    [output.Calexp(raw.Visit, raw.Detector)], [upstream.Id]);
-            });
-            bySteps.Add(characterize);
-        }
-
-        if (steps.Contains(PipelineSteps.Warp))
-        {
-            var warps = PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border, reference);
-            // The warps in the configured order (by visit, then by tract and patch: a packed key that sorts as the pair).
-            var warpOrder = Ordered(config.Order, warps.Count, w => warps.Keys[w].Visit, w => ((long)warps.Keys[w].Tract << 32) | (uint)warps.Keys[w].Patch);
-            var perWarp = new Quantum[warps.Count];   // by the warp's place in warps
-            var warp = new Quantum[warpOrder.Length];
-            Parallel.For(0, warpOrder.Length, k =>
-            {
-                int w = warpOrder[k];
-                var (tract, patch, visit) = warps.Keys[w];
-                var members = warps.Members(w);   // raw order
-                var inputs = new string[members.Length];
-                var dependsOn = new string[members.Length];
-                var byDetector = members.ToArray();
-                InsertionSortByDetector(byDetector, planned);
-                for (int i = 0; i < members.Length; i++)
-                {
-                    inputs[i] = perRaw[byDetector[i]].Outputs[0];
-                    dependsOn[i] = perRaw[members[i]].Id;
-                }
-                warp[k] = perWarp[w] = new Quantum($"{PipelineSteps.Warp}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}", PipelineSteps.Warp,
-                                                   new DataId(Visit: visit, Tract: tract, Patch: patch), inputs, [output.Warp(tract, patch, visit)], dependsOn);
-            });
-            bySteps.Add(warp);
-
-            // psfmatch: one quantum per warp, its direct warp matched to the model PSF.
-            var perMatched = new Quantum[warps.Count];
-            if (steps.Contains(PipelineSteps.PsfMatch))
-            {
-                var matched = new Quantum[warpOrder.Length];
-                Parallel.For(0, warpOrder.Length, k =>
-                {
-                    var upstream = warp[k];
-                    var (tract, patch, visit) = warps.Keys[warpOrder[k]];
-                    matched[k] = perMatched[warpOrder[k]] = new Quantum($"{PipelineSteps.PsfMatch}/{tract:00000}/{patch:000}/{InputLayout.VisitName(visit)}",
-                                                                        PipelineSteps.PsfMatch, upstream.DataId, [upstream.Outputs[0]],
-                                                                        [output.PsfMatchedWarp(tract, patch, visit)], [upstream.Id]);
-                });
-                bySteps.Add(matched);
-            }
-
-            // coadd: one quantum per patch: its direct warps by visit, then their PSF-matched warps in the same order (which a
-            // CompareWarp coadd reads; the other statistics use the direct warps alone). It depends on both steps' quanta.
-            if (steps.Contains(PipelineSteps.Coadd))
-            {
-                var patchStart = new List<int>();   // the warps are sorted by tract, patch and visit: a patch's are a run
-                for (int w = 0; w < warps.Count; w++)
-                    if (w == 0 || warps.Keys[w].Tract != warps.Keys[w - 1].Tract || warps.Keys[w].Patch != warps.Keys[w - 1].Patch) patchStart.Add(w);
-                patchStart.Add(warps.Count);
-                var coadd = new Quantum[patchStart.Count - 1];
-                Parallel.For(0, coadd.Length, c =>
-                {
-                    int first = patchStart[c], count = patchStart[c + 1] - first;
-                    var (tract, patch, _) = warps.Keys[first];
-                    var upstream = new Quantum[count * 2];
-                    Array.Copy(perWarp, first, upstream, 0, count);
-                    Array.Copy(perMatched, first, upstream, count, count);
-                    var inputs = new string[upstream.Length];
-                    var dependsOn = new string[upstream.Length];
-                    for (int i = 0; i < upstream.Length; i++) (inputs[i], dependsOn[i]) = (upstream[i].Outputs[0], upstream[i].Id);
-                    coadd[c] = new Quantum($"{PipelineSteps.Coadd}/{tract:00000}/{patch:000}", PipelineSteps.Coadd, new DataId(Tract: tract, Patch: patch),
-                                           inputs, [output.Coadd(tract, patch)], dependsOn);
-                });
-                bySteps.Add(coadd);
-            }
-        }
-        var quanta = new Quantum[bySteps.Sum(q => q.Length)];
-        int at = 0;
-        foreach (var part in bySteps)
-        {
-            part.CopyTo(quanta, at);
-            at += part.Length;
-        }
-        return new QuantumGraph(QuantumGraph.FormatVersion, data.Root, output.Root, scale, border, config.Order.ToString(), steps, quanta, unplanned);
+        var warps = steps.Contains(PipelineSteps.Warp) ? PlanWarps(planned, new RingsSkyMap(Pipeline.SkyMapFor(camera, scale)), border, reference)
+            : new WarpPlan([], [0], []);
+        // The warps in the configured order (by visit, then by tract and patch: a packed key that sorts as the pair).
+        var warpOrder = Ordered(config.Order, warps.Count, w => warps.Keys[w].Visit, w => ((long)warps.Keys[w].Tract << 32) | (uint)warps.Keys[w].Patch);
+        return new CompactPlan(data, output, scale, border, config.Order.ToString(), steps, unplanned, raws, rawOrder,
+                               warps.Keys, warps.Start, warps.Raws, warpOrder);
     }
 
     /// <summary>0 .. <paramref name="count"/> - 1 in <paramref name="order"/> (<see cref="QuantumOrder.Apply"/>, which is
@@ -233,27 +145,17 @@ public static class QuantumGraphPlanner
     private static int[] Ordered<TCluster>(QuantumOrder order, int count, Func<int, int> visit, Func<int, TCluster> cluster) =>
         [.. order.Apply(Enumerable.Range(0, count), visit, cluster)];
 
-    /// <summary>Sorts the raws <paramref name="raws"/> (places in <paramref name="planned"/>) by detector id, keeping the order
-    /// of equal ids (as <c>OrderBy</c>); a warp has a few.</summary>
-    private static void InsertionSortByDetector(int[] raws, List<RawPlan> planned)
-    {
-        for (int i = 1; i < raws.Length; i++)
-        {
-            int raw = raws[i], id = planned[raw].DetectorId, j = i - 1;
-            for (; j >= 0 && planned[raws[j]].DetectorId > id; j--) raws[j + 1] = raws[j];
-            raws[j + 1] = raw;
-        }
-    }
-
     /// <summary>The direct warps a plan has: their (tract, patch, visit) keys, sorted, and each one's raws (places in the
     /// planned list) in raw order: those of warp <c>w</c> are <c>Raws[Start[w] .. Start[w + 1])</c>.</summary>
     private sealed class WarpPlan((int Tract, int Patch, int Visit)[] keys, int[] start, int[] raws)
     {
         public (int Tract, int Patch, int Visit)[] Keys { get; } = keys;
 
-        public int Count => Keys.Length;
+        public int[] Start { get; } = start;
 
-        public ReadOnlySpan<int> Members(int warp) => raws.AsSpan(start[warp], start[warp + 1] - start[warp]);
+        public int[] Raws { get; } = raws;
+
+        public int Count => Keys.Length;
     }
 
     /// <summary>A raw that reaches a patch: the warp's key and the raw's place in the planned list.</summary>
