@@ -500,7 +500,7 @@ internal sealed class CompactPlan
     {
         var (kind, k) = At(position);
         text.Add("{\"id\":\""u8);
-        WriteId(text, position);
+        WriteId(text, kind, k);
         text.Add("\",\"step\":\""u8);
         text.Add(kind switch
         {
@@ -549,7 +549,7 @@ internal sealed class CompactPlan
                 text.Add((byte)'"');
                 break;
             case Kind.Characterize:
-                WriteQuotedOutput(text, k);
+                WriteQuotedOutput(text, Kind.Isr, k);
                 break;
             case Kind.Warp:
                 var members = Members(WarpOrder[k]);
@@ -563,7 +563,7 @@ internal sealed class CompactPlan
                 }
                 break;
             case Kind.PsfMatch:
-                WriteQuotedOutput(text, _warpBase + k);
+                WriteQuotedOutput(text, Kind.Warp, k);
                 break;
             default:
                 dependencies.Clear();
@@ -576,7 +576,7 @@ internal sealed class CompactPlan
                 break;
         }
         text.Add("],\"outputs\":["u8);
-        WriteQuotedOutput(text, position);
+        WriteQuotedOutput(text, kind, k);
         text.Add("],\"dependsOn\":["u8);
         if (withDependencies)
         {
@@ -597,6 +597,11 @@ internal sealed class CompactPlan
     private void WriteId(Utf8Text text, int position)
     {
         var (kind, k) = At(position);
+        WriteId(text, kind, k);
+    }
+
+    private void WriteId(Utf8Text text, Kind kind, int k)
+    {
         switch (kind)
         {
             case Kind.Isr or Kind.Characterize:
@@ -628,6 +633,11 @@ internal sealed class CompactPlan
     private void WriteQuotedOutput(Utf8Text text, int position)
     {
         var (kind, k) = At(position);
+        WriteQuotedOutput(text, kind, k);
+    }
+
+    private void WriteQuotedOutput(Utf8Text text, Kind kind, int k)
+    {
         text.Add((byte)'"');
         switch (kind)
         {
@@ -676,9 +686,11 @@ internal sealed class CompactPlan
 
         private Span<byte> Free(int count)
         {
-            if (Length + count > _bytes.Length) Array.Resize(ref _bytes, Math.Max(Length + count, 2 * _bytes.Length));
+            if (Length + count > _bytes.Length) Grow(count);
             return _bytes.AsSpan(Length);
         }
+
+        private void Grow(int count) => Array.Resize(ref _bytes, Math.Max(Length + count, 2 * _bytes.Length));
 
         /// <summary>Appends <paramref name="bytes"/>.</summary>
         public void Add(ReadOnlySpan<byte> bytes)
