@@ -74,7 +74,7 @@ public static class QuantumGraphPlanner
     /// <paramref name="simulation"/> into <paramref name="data"/>, without any file: each (visit, detector) gets the
     /// pointing the simulator draws for the visit and the pixel-to-sky half of the WCS it would write into the raw's
     /// header (the same fit, its grid's tangent-plane positions found by a rotation instead of trigonometry:
-    /// <see cref="Optics.DetectorWcsForward"/>; planning never maps sky to a raw's pixels), so the graph is the one
+    /// <see cref="Optics.DetectorWcsForward(Pointing, CameraModel, Optics.FitGrid)"/>; planning never maps sky to a raw's pixels), so the graph is the one
     /// <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's numbers. For planning at
     /// scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes nothing.
     /// </summary>
@@ -85,7 +85,7 @@ public static class QuantumGraphPlanner
     /// <summary><see cref="PlanSimulated(SimulationConfig, DataRepository, DataRepository, PipelineConfig)"/>; with
     /// <paramref name="reference"/>, the slow way it was first written, which tests compare the fast way with: each raw's
     /// whole WCS fitted as the simulator fits it (<see cref="Optics.DetectorWcs"/>, not the pixel-to-sky half from the
-    /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward"/>), and each patch tested by
+    /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward(Pointing, CameraModel, Optics.FitGrid)"/>), and each patch tested by
     /// <see cref="Warper.WarpedBBox"/> (the raw's edge taken to the sky again for every patch).</summary>
     internal static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference)
     {
@@ -100,14 +100,16 @@ public static class QuantumGraphPlanner
         var detectors = Simulator.SelectDetectors(scaled, simulation.Detectors);
         var pointings = new Pointing[simulation.Visits];
         for (int visit = 0; visit < pointings.Length; visit++) pointings[visit] = Simulator.VisitConditions(simulation, visit).Pointing;
-        // What the WCS fit takes from the detector alone is made once per detector, not once per raw.
+        // What the WCS fit takes from the detector alone is made once per detector, and what it takes from the visit alone
+        // once per visit, not once per raw.
         var grids = detectors.Select(d => Optics.FitGrid.Of(scaled, d)).ToArray();
+        var frames = pointings.Select(p => Optics.VisitFrame.Of(p, scaled)).ToArray();
         var planned = new RawPlan[pointings.Length * detectors.Count];
         Parallel.For(0, planned.Length, i =>
         {
             int visit = i / detectors.Count;
             var det = detectors[i % detectors.Count];
-            var wcs = reference ? Optics.DetectorWcs(pointings[visit], scaled, det) : Optics.DetectorWcsForward(pointings[visit], scaled, grids[i % detectors.Count]);
+            var wcs = reference ? Optics.DetectorWcs(pointings[visit], scaled, det) : Optics.DetectorWcsForward(frames[visit], grids[i % detectors.Count]);
             planned[i] = new RawPlan(data.Raw(visit, det.Name), visit, det.Name, det.Id, simulation.Scale, det.BBox.Width, det.BBox.Height, wcs);
         });
         return Build(data, output, config, camera, [.. planned], [], simulation.Scale, reference);
@@ -272,39 +274,25 @@ public static class QuantumGraphPlanner
     /// sorted by tract, patch and visit.</summary>
     private static WarpPlan PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border, bool reference)
     {
-        // Each raw's (tract, patch) list is independent of the others': found in parallel, merged in raw order.
+        // Each raw's (tract, patch) pairs are independent of the others': found in parallel, each thread keeping its own
+        // members and buffers; the members are distinct, so sorting them all gives one order whichever thread found which.
         var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
-        var reached = new List<(int Tract, int Patch)>[planned.Count];
-        Parallel.For(0, planned.Count, i =>
+        var found = new List<List<WarpMember>>();
+        Parallel.For(0, planned.Count, () => new WarpScratch(), (i, _, scratch) =>
         {
-            var raw = planned[i];
-            var found = new List<(int Tract, int Patch)>();
-            var points = raw.FootprintOnSky();
-            var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
-            var box = new Box2I(0, 0, raw.Width, raw.Height);
-            var edge = reference ? null : EdgeOnSky(box, raw.Wcs);
-            foreach (var tract in tracts)
-            {
-                // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
-                // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
-                (double U, double V)[]? offsets = null;
-                foreach (var patch in tract.FindPatches(points))
-                {
-                    int seq = patch.Sequential(tract);
-                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Patch, a.Border), (Tract: tract, Patch: patch, Border: border));
-                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs)
-                        : tract.Wcs.DiffersOnlyInCrPix(target.Wcs) ? WarpedBBox(offsets ??= EdgeOffsets(edge, tract.Wcs), target.Wcs.CrPix)
-                        : WarpedBBox(edge, target.Wcs);
-                    if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
-                    found.Add((tract.Id, seq));
-                }
-            }
-            reached[i] = found;
+            FindWarps(planned[i], i, skyMap, border, reference, targets, scratch);
+            return scratch;
+        }, scratch =>
+        {
+            lock (found) found.Add(scratch.Members);
         });
-        var members = new WarpMember[reached.Sum(r => r.Count)];
+        var members = new WarpMember[found.Sum(m => m.Count)];
         int n = 0;
-        for (int i = 0; i < planned.Count; i++)
-            foreach (var (tract, seq) in reached[i]) members[n++] = new WarpMember(tract, seq, planned[i].Visit, i);
+        foreach (var part in found)
+        {
+            part.CopyTo(members, n);
+            n += part.Count;
+        }
         Array.Sort(members);   // by key, then raw order: each key's raws in raw order
         var keys = new List<(int Tract, int Patch, int Visit)>();
         var start = new List<int>();
@@ -323,13 +311,74 @@ public static class QuantumGraphPlanner
         return new WarpPlan([.. keys], [.. start], raws);
     }
 
+    /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far and the buffers
+    /// of a raw's footprint, tracts and edge.</summary>
+    private sealed class WarpScratch
+    {
+        public List<WarpMember> Members { get; } = [];
+
+        public (double Ra, double Dec)[] Footprint { get; } = new (double, double)[9];
+
+        public List<TractInfo> Tracts { get; } = [];
+
+        public (double Ra, double Dec)[] Edge { get; set; } = [];
+    }
+
+    /// <summary>Adds to <paramref name="scratch"/>'s members the (tract, patch) pairs raw <paramref name="index"/>
+    /// (<paramref name="raw"/>) reaches: the tracts of its footprint's points (<see cref="RawPlan.FootprintOnSky"/>), the
+    /// patches of each (<see cref="TractInfo.FindPatches"/>), and of those the ones its warped box touches.</summary>
+    private static void FindWarps(RawPlan raw, int index, RingsSkyMap skyMap, int border, bool reference,
+                                  System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget> targets, WarpScratch scratch)
+    {
+        var points = scratch.Footprint;
+        raw.FootprintOnSky(points);
+        var tracts = scratch.Tracts;
+        tracts.Clear();   // in no particular order: the members are sorted
+        foreach (var (ra, dec) in points) skyMap.AddAllTracts(ra, dec, tracts);
+        var box = new Box2I(0, 0, raw.Width, raw.Height);
+        int edgeCount = -1;   // the edge is taken to the sky once, when a first patch needs it
+        foreach (var tract in tracts)
+        {
+            if (!tract.PatchRange(points, out int px0, out int py0, out int px1, out int py1)) continue;
+            // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
+            // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
+            bool projected = false;
+            var extremes = (MinU: 0.0, MinV: 0.0, MaxU: 0.0, MaxV: 0.0);
+            for (int py = py0; py <= py1; py++)
+                for (int px = px0; px <= px1; px++)
+                {
+                    int seq = py * tract.PatchesX + px;
+                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Tract.Patch(a.X, a.Y), a.Border),
+                                                  (Tract: tract, X: px, Y: py, Border: border));
+                    Box2I warped;
+                    if (reference) warped = Warper.WarpedBBox(box, raw.Wcs, target.Wcs);
+                    else
+                    {
+                        if (edgeCount < 0) edgeCount = EdgeOnSky(box, raw.Wcs, scratch);
+                        var edge = scratch.Edge.AsSpan(0, edgeCount);
+                        if (!tract.Wcs.DiffersOnlyInCrPix(target.Wcs)) warped = WarpedBBox(edge, target.Wcs);
+                        else
+                        {
+                            if (!projected) (extremes, projected) = (EdgeExtremes(edge, tract.Wcs), true);
+                            warped = WarpedBBox(extremes, target.Wcs.CrPix);
+                        }
+                    }
+                    if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
+                    scratch.Members.Add(new WarpMember(tract.Id, seq, raw.Visit, index));
+                }
+        }
+    }
+
     /// <summary>The sky positions of the points <see cref="Warper.WarpedBBox"/> takes along the edge of
-    /// <paramref name="sourceBox"/>, in its order: computed once per raw, not once per patch.</summary>
-    private static (double Ra, double Dec)[] EdgeOnSky(Box2I sourceBox, SkyWcs sourceWcs)
+    /// <paramref name="sourceBox"/>, in its order, into <paramref name="scratch"/>'s edge buffer (grown as needed); returns
+    /// their number. Computed once per raw, not once per patch.</summary>
+    private static int EdgeOnSky(Box2I sourceBox, SkyWcs sourceWcs, WarpScratch scratch)
     {
         double x0 = sourceBox.MinX - 0.5, x1 = sourceBox.MaxX + 0.5, y0 = sourceBox.MinY - 0.5, y1 = sourceBox.MaxY + 0.5;
         int nx = Math.Max(1, sourceBox.Width / 64), ny = Math.Max(1, sourceBox.Height / 64);
-        var sky = new (double Ra, double Dec)[2 * (nx + 1) + 2 * (ny + 1)];
+        int count = 2 * (nx + 1) + 2 * (ny + 1);
+        if (scratch.Edge.Length < count) scratch.Edge = new (double Ra, double Dec)[count];
+        var sky = scratch.Edge;
         int k = 0;
         for (int i = 0; i <= nx; i++)
         {
@@ -343,32 +392,32 @@ public static class QuantumGraphPlanner
             sky[k++] = sourceWcs.PixelToSky(x0, y);
             sky[k++] = sourceWcs.PixelToSky(x1, y);
         }
-        return sky;
+        return count;
     }
 
-    /// <summary>The points of <paramref name="edgeOnSky"/> as offsets from <paramref name="wcs"/>'s reference pixel
-    /// (<see cref="SkyWcs.SkyToOffset"/>).</summary>
-    private static (double U, double V)[] EdgeOffsets((double Ra, double Dec)[] edgeOnSky, SkyWcs wcs)
+    /// <summary>The smallest and largest offsets from <paramref name="wcs"/>'s reference pixel
+    /// (<see cref="SkyWcs.SkyToOffset"/>) of the points of <paramref name="edgeOnSky"/> whose offsets are finite (+inf and
+    /// -inf when none is).</summary>
+    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremes(ReadOnlySpan<(double Ra, double Dec)> edgeOnSky, SkyWcs wcs)
     {
-        var offsets = new (double U, double V)[edgeOnSky.Length];
-        for (int i = 0; i < offsets.Length; i++) offsets[i] = wcs.SkyToOffset(edgeOnSky[i].Ra, edgeOnSky[i].Dec);
-        return offsets;
-    }
-
-    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that
-    /// gave <paramref name="offsets"/> (<see cref="EdgeOffsets"/>) only in its reference pixel, <paramref name="crpix"/>:
-    /// the pixel positions SkyToPixel would give, so the same box.</summary>
-    private static Box2I WarpedBBox((double U, double V)[] offsets, (double X, double Y) crpix)
-    {
-        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
-        foreach (var (u, v) in offsets)
+        double minU = double.PositiveInfinity, minV = double.PositiveInfinity, maxU = double.NegativeInfinity, maxV = double.NegativeInfinity;
+        foreach (var (ra, dec) in edgeOnSky)
         {
-            double dx = u + crpix.X, dy = v + crpix.Y;
-            if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
-            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+            var (u, v) = wcs.SkyToOffset(ra, dec);
+            if (!double.IsFinite(u) || !double.IsFinite(v)) continue;
+            (minU, minV, maxU, maxV) = (Math.Min(minU, u), Math.Min(minV, v), Math.Max(maxU, u), Math.Max(maxV, v));
         }
-        return BoxOf(minX, minY, maxX, maxY);
+        return (minU, minV, maxU, maxV);
     }
+
+    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that gave
+    /// <paramref name="extremes"/> (<see cref="EdgeExtremes"/>) only in its reference pixel, <paramref name="crpix"/>:
+    /// the box of the points' pixel positions, offset + CRPIX, as SkyToPixel gives them. Adding CRPIX is monotonic (x &lt;=
+    /// y gives x + c &lt;= y + c after rounding), so the smallest and largest positions are the extreme offsets plus CRPIX,
+    /// the very numbers the per-point loop finds; and offset + CRPIX is finite where the offset is (|CRPIX| is far below
+    /// the spacing of doubles near overflow). So the same box.</summary>
+    private static Box2I WarpedBBox((double MinU, double MinV, double MaxU, double MaxV) extremes, (double X, double Y) crpix) =>
+        BoxOf(extremes.MinU + crpix.X, extremes.MinV + crpix.Y, extremes.MaxU + crpix.X, extremes.MaxV + crpix.Y);
 
     /// <summary>The pixel box <see cref="Warper.WarpedBBox"/> makes of the extremes of the warped edge (empty when no point
     /// was finite).</summary>
@@ -381,7 +430,7 @@ public static class QuantumGraphPlanner
 
     /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
     /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
-    private static Box2I WarpedBBox((double Ra, double Dec)[] edgeOnSky, SkyWcs destWcs)
+    private static Box2I WarpedBBox(ReadOnlySpan<(double Ra, double Dec)> edgeOnSky, SkyWcs destWcs)
     {
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
         foreach (var (ra, dec) in edgeOnSky)
@@ -407,14 +456,15 @@ public static class QuantumGraphPlanner
             return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
         }
 
-        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky.</summary>
-        public List<(double Ra, double Dec)> FootprintOnSky()
+        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky, into <paramref name="points"/> (9),
+        /// row by row from the first.</summary>
+        public void FootprintOnSky(Span<(double Ra, double Dec)> points)
         {
-            var list = new List<(double, double)>(9);
-            foreach (double fy in new[] { 0.0, 0.5, 1.0 })
-                foreach (double fx in new[] { 0.0, 0.5, 1.0 })
-                    list.Add(Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1)));
-            return list;
+            ReadOnlySpan<double> fractions = [0.0, 0.5, 1.0];
+            int k = 0;
+            foreach (double fy in fractions)
+                foreach (double fx in fractions)
+                    points[k++] = Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1));
         }
     }
 }

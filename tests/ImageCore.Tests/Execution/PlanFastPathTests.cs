@@ -59,4 +59,24 @@ public class PlanFastPathTests
         }
         Assert.InRange(worst, 0, 1e-9);   // pixels: rounding, not a different model
     }
+
+    [Fact]
+    public void The_grid_fit_without_arrays_gives_the_coefficients_of_the_fit_with_them()
+    {
+        var camera = CameraModel.LsstCam.Scaled(8);
+        var grid = Optics.FitGrid.Of(camera, Simulator.SelectDetectors(camera, "R22_S11")[0]);
+        var random = new Random(5);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var xi = new double[grid.Count];
+            var eta = new double[grid.Count];
+            for (int k = 0; k < grid.Count; k++) (xi[k], eta[k]) = (random.NextDouble() - 0.5, (random.NextDouble() - 0.5) * 1e-3);
+            var arrays = grid.Factor.Solve([xi, eta]);
+            var cx = new double[arrays[0].Length];
+            var cy = new double[arrays[1].Length];
+            grid.Factor.Solve(xi, eta, cx, cy);
+            Assert.Equal(arrays[0].Select(BitConverter.DoubleToInt64Bits), cx.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(arrays[1].Select(BitConverter.DoubleToInt64Bits), cy.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
 }
