@@ -311,17 +311,92 @@ public static class QuantumGraphPlanner
         return new WarpPlan([.. keys], [.. start], raws);
     }
 
-    /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far and the buffers
-    /// of a raw's footprint, tracts and edge.</summary>
+    /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far, the buffers of a
+    /// raw's footprint and tracts, and its edge: the points <see cref="Warper.WarpedBBox"/> takes along it, their positions
+    /// on the raw's tangent plane, and their sky positions, each found when first needed.</summary>
     private sealed class WarpScratch
     {
+        private double[] _x = [], _y = [], _xi = [], _eta = [], _ra = [], _dec = [];
+        private int[] _skyStamp = [];
+        private int _stamp;
+        private bool _onPlane;
+        private SkyWcs? _wcs;
+
         public List<WarpMember> Members { get; } = [];
 
         public (double Ra, double Dec)[] Footprint { get; } = new (double, double)[9];
 
         public List<TractInfo> Tracts { get; } = [];
 
-        public (double Ra, double Dec)[] Edge { get; set; } = [];
+        /// <summary>The edge's points.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>The raw's WCS.</summary>
+        public SkyWcs RawWcs => _wcs!;
+
+        /// <summary>The edge's points' offsets from a tract's reference pixel as the rotation between the tangent planes
+        /// gives them (<see cref="EdgeExtremes"/>).</summary>
+        public double[] ApproximateU { get; private set; } = [];
+
+        /// <summary>See <see cref="ApproximateU"/>.</summary>
+        public double[] ApproximateV { get; private set; } = [];
+
+        /// <summary>The raw's tangent basis (<see cref="TangentBasis"/>), when <see cref="Plane"/> has been called.</summary>
+        public double[] RawBasis { get; } = new double[9];
+
+        /// <summary>Starts a raw whose edge is that of <paramref name="box"/> and whose WCS is <paramref name="wcs"/>.</summary>
+        public void Begin(Box2I box, SkyWcs wcs)
+        {
+            _wcs = wcs;
+            _onPlane = false;
+            _stamp++;
+            // The points of Warper.WarpedBBox, in its order.
+            double x0 = box.MinX - 0.5, x1 = box.MaxX + 0.5, y0 = box.MinY - 0.5, y1 = box.MaxY + 0.5;
+            int nx = Math.Max(1, box.Width / 64), ny = Math.Max(1, box.Height / 64);
+            int count = Count = 2 * (nx + 1) + 2 * (ny + 1);
+            if (_x.Length < count)
+            {
+                (_x, _y, _xi, _eta, _ra, _dec) = (new double[count], new double[count], new double[count], new double[count], new double[count], new double[count]);
+                (_skyStamp, ApproximateU, ApproximateV) = (new int[count], new double[count], new double[count]);
+            }
+            int k = 0;
+            for (int i = 0; i <= nx; i++)
+            {
+                double x = x0 + (x1 - x0) * i / nx;
+                (_x[k], _y[k++]) = (x, y0);
+                (_x[k], _y[k++]) = (x, y1);
+            }
+            for (int j = 0; j <= ny; j++)
+            {
+                double y = y0 + (y1 - y0) * j / ny;
+                (_x[k], _y[k++]) = (x0, y);
+                (_x[k], _y[k++]) = (x1, y);
+            }
+        }
+
+        /// <summary>Point <paramref name="k"/> on the sky: <see cref="SkyWcs.PixelToSky(double, double)"/> of its pixel, as
+        /// <see cref="Warper.WarpedBBox"/> takes it.</summary>
+        public (double Ra, double Dec) Sky(int k)
+        {
+            if (_skyStamp[k] != _stamp)
+            {
+                (_ra[k], _dec[k]) = _wcs!.PixelToSky(_x[k], _y[k]);
+                _skyStamp[k] = _stamp;
+            }
+            return (_ra[k], _dec[k]);
+        }
+
+        /// <summary>The points' positions on the raw's tangent plane, radians (<see cref="SkyWcs.PixelToPlane"/>).</summary>
+        public (double[] Xi, double[] Eta) Plane()
+        {
+            if (!_onPlane)
+            {
+                for (int k = 0; k < Count; k++) (_xi[k], _eta[k]) = _wcs!.PixelToPlane(_x[k], _y[k]);
+                TangentBasis(_wcs!.CrVal.Ra, _wcs.CrVal.Dec, RawBasis);
+                _onPlane = true;
+            }
+            return (_xi, _eta);
+        }
     }
 
     /// <summary>Adds to <paramref name="scratch"/>'s members the (tract, patch) pairs raw <paramref name="index"/>
@@ -336,12 +411,12 @@ public static class QuantumGraphPlanner
         tracts.Clear();   // in no particular order: the members are sorted
         foreach (var (ra, dec) in points) skyMap.AddAllTracts(ra, dec, tracts);
         var box = new Box2I(0, 0, raw.Width, raw.Height);
-        int edgeCount = -1;   // the edge is taken to the sky once, when a first patch needs it
+        scratch.Begin(box, raw.Wcs);
         foreach (var tract in tracts)
         {
             if (!tract.PatchRange(points, out int px0, out int py0, out int px1, out int py1)) continue;
-            // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
-            // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
+            // A patch's grid is its tract's with another reference pixel: the edge's extreme offsets are found once per
+            // tract, and each patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
             bool projected = false;
             var extremes = (MinU: 0.0, MinV: 0.0, MaxU: 0.0, MaxV: 0.0);
             for (int py = py0; py <= py1; py++)
@@ -352,16 +427,11 @@ public static class QuantumGraphPlanner
                                                   (Tract: tract, X: px, Y: py, Border: border));
                     Box2I warped;
                     if (reference) warped = Warper.WarpedBBox(box, raw.Wcs, target.Wcs);
+                    else if (!tract.Wcs.DiffersOnlyInCrPix(target.Wcs)) warped = WarpedBBox(scratch, target.Wcs);
                     else
                     {
-                        if (edgeCount < 0) edgeCount = EdgeOnSky(box, raw.Wcs, scratch);
-                        var edge = scratch.Edge.AsSpan(0, edgeCount);
-                        if (!tract.Wcs.DiffersOnlyInCrPix(target.Wcs)) warped = WarpedBBox(edge, target.Wcs);
-                        else
-                        {
-                            if (!projected) (extremes, projected) = (EdgeExtremes(edge, tract.Wcs), true);
-                            warped = WarpedBBox(extremes, target.Wcs.CrPix);
-                        }
+                        if (!projected) (extremes, projected) = (EdgeExtremes(scratch, tract.Wcs), true);
+                        warped = WarpedBBox(extremes, target.Wcs.CrPix);
                     }
                     if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
                     scratch.Members.Add(new WarpMember(tract.Id, seq, raw.Visit, index));
@@ -369,40 +439,79 @@ public static class QuantumGraphPlanner
         }
     }
 
-    /// <summary>The sky positions of the points <see cref="Warper.WarpedBBox"/> takes along the edge of
-    /// <paramref name="sourceBox"/>, in its order, into <paramref name="scratch"/>'s edge buffer (grown as needed); returns
-    /// their number. Computed once per raw, not once per patch.</summary>
-    private static int EdgeOnSky(Box2I sourceBox, SkyWcs sourceWcs, WarpScratch scratch)
+    /// <summary>How far apart, in pixels, the rotation's offsets of an edge point (<see cref="EdgeExtremes"/>) may be from
+    /// SkyToOffset's of its sky position, at most: both are the same point's projection, rounded differently (each about
+    /// 1e-15 of the offset, 1e-10 pixels for a tract's 1e5), and this allows 1e-3 pixels plus 1e-9 of the offset.</summary>
+    private const double ApproximationTolerance = 1e-3, ApproximationRelativeTolerance = 1e-9;
+
+    /// <summary>
+    /// <see cref="EdgeExtremesExactly"/> of the raw's edge (<paramref name="scratch"/>) on <paramref name="wcs"/> (a tract's:
+    /// TAN, no SIP) without taking every point to the sky and back: each point's offsets are first found without
+    /// trigonometry, by the rotation that takes the raw's tangent plane to the tract's (a gnomonic projection maps to
+    /// another by a projective transformation), and only the points whose rotated offsets are within twice the tolerance
+    /// (<see cref="ApproximationTolerance"/>) of the smallest or largest are taken to the sky and back exactly. The
+    /// extreme point is among them (its rotated offset is within the tolerance of its exact one, which is no farther
+    /// than any other point's exact offset, itself within the tolerance of its rotated one), so the extremes are the
+    /// very numbers the exact loop over every point finds. Points far from the tract's tangent point (more than 60
+    /// degrees), a LONPOLE other than 180, or a point the exact way cannot place, take the exact way for every point.
+    /// </summary>
+    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremes(WarpScratch scratch, SkyWcs wcs)
     {
-        double x0 = sourceBox.MinX - 0.5, x1 = sourceBox.MaxX + 0.5, y0 = sourceBox.MinY - 0.5, y1 = sourceBox.MaxY + 0.5;
-        int nx = Math.Max(1, sourceBox.Width / 64), ny = Math.Max(1, sourceBox.Height / 64);
-        int count = 2 * (nx + 1) + 2 * (ny + 1);
-        if (scratch.Edge.Length < count) scratch.Edge = new (double Ra, double Dec)[count];
-        var sky = scratch.Edge;
-        int k = 0;
-        for (int i = 0; i <= nx; i++)
+        if (wcs.LonPole != 180 || wcs.HasDistortion || scratch.RawWcs.LonPole != 180) return EdgeExtremesExactly(scratch, wcs);
+        var (xi, eta) = scratch.Plane();
+        Span<double> tract = stackalloc double[9], m = stackalloc double[9];
+        TangentBasis(wcs.CrVal.Ra, wcs.CrVal.Dec, tract);
+        var raw = scratch.RawBasis;
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) m[r * 3 + c] = tract[r * 3] * raw[c * 3] + tract[r * 3 + 1] * raw[c * 3 + 1] + tract[r * 3 + 2] * raw[c * 3 + 2];
+        double[] au = scratch.ApproximateU, av = scratch.ApproximateV;
+        double aMinU = double.PositiveInfinity, aMinV = double.PositiveInfinity, aMaxU = double.NegativeInfinity, aMaxV = double.NegativeInfinity;
+        int count = scratch.Count;
+        for (int k = 0; k < count; k++)
         {
-            double x = x0 + (x1 - x0) * i / nx;
-            sky[k++] = sourceWcs.PixelToSky(x, y0);
-            sky[k++] = sourceWcs.PixelToSky(x, y1);
+            double ex = m[0] * xi[k] + m[1] * eta[k] + m[2], ny = m[3] * xi[k] + m[4] * eta[k] + m[5], rz = m[6] * xi[k] + m[7] * eta[k] + m[8];
+            double norm = Math.Sqrt(ex * ex + ny * ny + rz * rz);
+            if (!(rz > 0.5 * norm)) return EdgeExtremesExactly(scratch, wcs);
+            (au[k], av[k]) = wcs.PlaneToOffset(ex / rz / Deg, ny / rz / Deg);
+            if (!double.IsFinite(au[k]) || !double.IsFinite(av[k])) return EdgeExtremesExactly(scratch, wcs);
+            (aMinU, aMinV, aMaxU, aMaxV) = (Math.Min(aMinU, au[k]), Math.Min(aMinV, av[k]), Math.Max(aMaxU, au[k]), Math.Max(aMaxV, av[k]));
         }
-        for (int j = 0; j <= ny; j++)
+        double tolU = ApproximationTolerance + ApproximationRelativeTolerance * Math.Max(Math.Abs(aMinU), Math.Abs(aMaxU));
+        double tolV = ApproximationTolerance + ApproximationRelativeTolerance * Math.Max(Math.Abs(aMinV), Math.Abs(aMaxV));
+        double minU = double.PositiveInfinity, minV = double.PositiveInfinity, maxU = double.NegativeInfinity, maxV = double.NegativeInfinity;
+        for (int k = 0; k < count; k++)
         {
-            double y = y0 + (y1 - y0) * j / ny;
-            sky[k++] = sourceWcs.PixelToSky(x0, y);
-            sky[k++] = sourceWcs.PixelToSky(x1, y);
+            if (au[k] > aMinU + 2 * tolU && au[k] < aMaxU - 2 * tolU && av[k] > aMinV + 2 * tolV && av[k] < aMaxV - 2 * tolV) continue;
+            var (ra, dec) = scratch.Sky(k);
+            var (u, v) = wcs.SkyToOffset(ra, dec);
+            if (!double.IsFinite(u) || !double.IsFinite(v)) return EdgeExtremesExactly(scratch, wcs);
+            (minU, minV, maxU, maxV) = (Math.Min(minU, u), Math.Min(minV, v), Math.Max(maxU, u), Math.Max(maxV, v));
         }
-        return count;
+        return (minU, minV, maxU, maxV);
     }
 
+    /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
+    /// the frame a TAN projection of LONPOLE 180 measures its plane's coordinates in.</summary>
+    private static void TangentBasis(double ra, double dec, Span<double> basis)
+    {
+        var (sa, ca) = Math.SinCos(ra * Deg);
+        var (sd, cd) = Math.SinCos(dec * Deg);
+        (basis[0], basis[1], basis[2]) = (-sa, ca, 0);
+        (basis[3], basis[4], basis[5]) = (-sd * ca, -sd * sa, cd);
+        (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
+    }
+
+    private const double Deg = Math.PI / 180;
+
     /// <summary>The smallest and largest offsets from <paramref name="wcs"/>'s reference pixel
-    /// (<see cref="SkyWcs.SkyToOffset"/>) of the points of <paramref name="edgeOnSky"/> whose offsets are finite (+inf and
-    /// -inf when none is).</summary>
-    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremes(ReadOnlySpan<(double Ra, double Dec)> edgeOnSky, SkyWcs wcs)
+    /// (<see cref="SkyWcs.SkyToOffset"/>) of the raw's edge points (<paramref name="scratch"/>) on the sky whose offsets
+    /// are finite (+inf and -inf when none is): every point taken to the sky and back.</summary>
+    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremesExactly(WarpScratch scratch, SkyWcs wcs)
     {
         double minU = double.PositiveInfinity, minV = double.PositiveInfinity, maxU = double.NegativeInfinity, maxV = double.NegativeInfinity;
-        foreach (var (ra, dec) in edgeOnSky)
+        for (int k = 0; k < scratch.Count; k++)
         {
+            var (ra, dec) = scratch.Sky(k);
             var (u, v) = wcs.SkyToOffset(ra, dec);
             if (!double.IsFinite(u) || !double.IsFinite(v)) continue;
             (minU, minV, maxU, maxV) = (Math.Min(minU, u), Math.Min(minV, v), Math.Max(maxU, u), Math.Max(maxV, v));
@@ -428,13 +537,14 @@ public static class QuantumGraphPlanner
         return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
     }
 
-    /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
-    /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
-    private static Box2I WarpedBBox(ReadOnlySpan<(double Ra, double Dec)> edgeOnSky, SkyWcs destWcs)
+    /// <summary><see cref="Warper.WarpedBBox"/> of the raw whose edge <paramref name="scratch"/> holds: the same operations
+    /// on the same numbers, so the same box.</summary>
+    private static Box2I WarpedBBox(WarpScratch scratch, SkyWcs destWcs)
     {
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
-        foreach (var (ra, dec) in edgeOnSky)
+        for (int k = 0; k < scratch.Count; k++)
         {
+            var (ra, dec) = scratch.Sky(k);
             var (dx, dy) = destWcs.SkyToPixel(ra, dec);
             if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
             (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
