@@ -293,7 +293,7 @@ public static class QuantumGraphPlanner
             part.CopyTo(members, n);
             n += part.Count;
         }
-        Array.Sort(members);   // by key, then raw order: each key's raws in raw order
+        SortMembers(members);   // by key, then raw order: each key's raws in raw order
         var keys = new List<(int Tract, int Patch, int Visit)>();
         var start = new List<int>();
         var raws = new int[members.Length];
@@ -309,6 +309,44 @@ public static class QuantumGraphPlanner
         }
         start.Add(members.Length);
         return new WarpPlan([.. keys], [.. start], raws);
+    }
+
+    /// <summary>Sorts <paramref name="members"/> (distinct) as <see cref="WarpMember.CompareTo"/> orders them: as packed
+    /// keys, ((tract * patches + patch) * visits + visit - first visit) * raws + raw, which order as the fields do (each
+    /// field below its bound), sorted as numbers; as structures when the keys would not fit in 63 bits.</summary>
+    private static void SortMembers(WarpMember[] members)
+    {
+        int maxTract = 0, maxPatch = 0, maxRaw = 0, minVisit = int.MaxValue, maxVisit = int.MinValue;
+        bool negative = false;
+        foreach (var m in members)
+        {
+            negative |= m.Tract < 0 || m.Patch < 0 || m.Raw < 0;
+            (maxTract, maxPatch, maxRaw) = (Math.Max(maxTract, m.Tract), Math.Max(maxPatch, m.Patch), Math.Max(maxRaw, m.Raw));
+            (minVisit, maxVisit) = (Math.Min(minVisit, m.Visit), Math.Max(maxVisit, m.Visit));
+        }
+        if (members.Length < 2) return;
+        ulong patches = (ulong)maxPatch + 1, visits = (ulong)((long)maxVisit - minVisit + 1), raws = (ulong)maxRaw + 1;
+        if (negative || (UInt128)((ulong)maxTract + 1) * patches * visits * raws > long.MaxValue)
+        {
+            Array.Sort(members);
+            return;
+        }
+        var keys = new long[members.Length];
+        for (int i = 0; i < members.Length; i++)
+        {
+            var m = members[i];
+            keys[i] = (long)((((ulong)m.Tract * patches + (ulong)m.Patch) * visits + (ulong)((long)m.Visit - minVisit)) * raws + (ulong)m.Raw);
+        }
+        Array.Sort(keys);
+        for (int i = 0; i < members.Length; i++)
+        {
+            ulong key = (ulong)keys[i];
+            int raw = (int)(key % raws);
+            key /= raws;
+            int visit = (int)((long)(key % visits) + minVisit);
+            key /= visits;
+            members[i] = new WarpMember((int)(key / patches), (int)(key % patches), visit, raw);
+        }
     }
 
     /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far, the buffers of a
