@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
@@ -103,6 +104,7 @@ internal static class Optics
 
     /// <summary><see cref="DetectorWcsForward(Pointing, CameraModel, FitGrid)"/> with what it takes from the visit alone
     /// (<paramref name="visit"/>, made once per visit): the same operations on the same numbers, so the same WCS.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
     public static SkyWcs DetectorWcsForward(VisitFrame visit, FitGrid grid)
     {
         ArgumentNullException.ThrowIfNull(visit);
@@ -181,6 +183,9 @@ internal static class Optics
         (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
     }
 
+    [ThreadStatic]
+    private static double[,]? _forwardCd, _forwardA, _forwardB;
+
     /// <summary>The monomials of the forward fit: orders 1 to <see cref="SipOrder"/>.</summary>
     private static readonly (int P, int Q)[] ForwardTerms = Terms(1, SipOrder);
 
@@ -194,14 +199,19 @@ internal static class Optics
     }
 
     /// <summary>CD and SIP A/B from the forward fit's coefficients <paramref name="cx"/> and <paramref name="cy"/> (of
-    /// <see cref="ForwardTerms"/>): SIP A/B are the higher terms mapped back to pixels through CD^-1.</summary>
+    /// <see cref="ForwardTerms"/>): SIP A/B are the higher terms mapped back to pixels through CD^-1. The CD returned is
+    /// the thread's scratch, overwritten by its next fit: a <see cref="SkyWcs"/> made from it keeps a copy.</summary>
     private static (double[,] Cd, SipPolynomial A, SipPolynomial B) ForwardWcsParts(ReadOnlySpan<double> cx, ReadOnlySpan<double> cy)
     {
         var terms = ForwardTerms;
-        var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
+        // The arrays are the thread's own, reused fit to fit: SkyWcs and SipPolynomial copy what they are given.
+        var cd = _forwardCd ??= new double[2, 2];
+        (cd[0, 0], cd[0, 1], cd[1, 0], cd[1, 1]) = (cx[0], cx[1], cy[0], cy[1]);
         double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
-        var a = new double[SipOrder + 1, SipOrder + 1];
-        var b = new double[SipOrder + 1, SipOrder + 1];
+        var a = _forwardA ??= new double[SipOrder + 1, SipOrder + 1];
+        var b = _forwardB ??= new double[SipOrder + 1, SipOrder + 1];
+        Array.Clear(a);
+        Array.Clear(b);
         for (int t = 2; t < terms.Length; t++)
         {
             var (p, q) = terms[t];
@@ -420,6 +430,7 @@ internal static class Optics
         /// <summary><see cref="Solve(double[][])"/> of the two right-hand sides <paramref name="z0"/> and <paramref name="z1"/>
         /// into <paramref name="x0"/> and <paramref name="x1"/>, without allocating: each sum taken over the points in the
         /// same order and the same elimination replayed, so the same coefficients to the bit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
         public void Solve(ReadOnlySpan<double> z0, ReadOnlySpan<double> z1, Span<double> x0, Span<double> x1)
         {
             int m = _terms.Length, n = _rows.Length;
