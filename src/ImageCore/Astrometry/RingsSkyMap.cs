@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 
@@ -276,6 +277,7 @@ public sealed class RingsSkyMap
     /// <paramref name="dec"/>) it does not hold yet (a region's tracts, point by point, without a list per point). A
     /// candidate whose centre is farther from the point than its box reaches is left out without projecting the point:
     /// its <see cref="TractInfo.Contains"/> is false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
     internal void AddAllTracts(double ra, double dec, List<TractInfo> found)
     {
         double d = dec * Deg, firstRingStart = _ringSize * 0.5 - Math.PI / 2;

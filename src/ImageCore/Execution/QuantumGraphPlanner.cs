@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
 using ImageCore.Fits;
@@ -277,76 +278,110 @@ public static class QuantumGraphPlanner
         // Each raw's (tract, patch) pairs are independent of the others': found in parallel, each thread keeping its own
         // members and buffers; the members are distinct, so sorting them all gives one order whichever thread found which.
         var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
-        var found = new List<List<WarpMember>>();
+        var found = new List<ArraySegment<WarpMember>>();
         Parallel.For(0, planned.Count, () => new WarpScratch(), (i, _, scratch) =>
         {
             FindWarps(planned[i], i, skyMap, border, reference, targets, scratch);
             return scratch;
         }, scratch =>
         {
-            lock (found) found.Add(scratch.Members);
+            lock (found) found.AddRange(scratch.MemberChunks());
         });
-        var members = new WarpMember[found.Sum(m => m.Count)];
-        int n = 0;
-        foreach (var part in found)
-        {
-            part.CopyTo(members, n);
-            n += part.Count;
-        }
-        SortMembers(members);   // by key, then raw order: each key's raws in raw order
+        // The members by key, then raw order (each key's raws in raw order), into the plan's keys, their starts and raws.
+        int total = found.Sum(m => m.Count);
         var keys = new List<(int Tract, int Patch, int Visit)>();
         var start = new List<int>();
-        var raws = new int[members.Length];
-        for (int m = 0; m < members.Length; m++)
+        var raws = new int[total];
+        void Add(int m, int tract, int patch, int visit, int raw)
         {
-            var member = members[m];
-            if (m == 0 || (member.Tract, member.Patch, member.Visit) != keys[^1])
+            if (m == 0 || (tract, patch, visit) != keys[^1])
             {
-                keys.Add((member.Tract, member.Patch, member.Visit));
+                keys.Add((tract, patch, visit));
                 start.Add(m);
             }
-            raws[m] = member.Raw;
+            raws[m] = raw;
         }
-        start.Add(members.Length);
+        if (PackedMembers(found, total) is var (packed, patches, visits, minVisit, rawCount))
+        {
+            found.Clear();   // the members are in the keys now
+            for (int m = 0; m < packed.Length; m++)
+            {
+                ulong key = (ulong)packed[m];
+                int raw = (int)(key % rawCount);
+                key /= rawCount;
+                int visit = (int)((long)(key % visits) + minVisit);
+                key /= visits;
+                Add(m, (int)(key / patches), (int)(key % patches), visit, raw);
+            }
+        }
+        else
+        {
+            var members = new WarpMember[total];
+            int n = 0;
+            foreach (var part in found)
+            {
+                part.CopyTo(members, n);
+                n += part.Count;
+            }
+            Array.Sort(members);
+            for (int m = 0; m < members.Length; m++) Add(m, members[m].Tract, members[m].Patch, members[m].Visit, members[m].Raw);
+        }
+        start.Add(total);
         return new WarpPlan([.. keys], [.. start], raws);
     }
 
-    /// <summary>Sorts <paramref name="members"/> (distinct) as <see cref="WarpMember.CompareTo"/> orders them: as packed
-    /// keys, ((tract * patches + patch) * visits + visit - first visit) * raws + raw, which order as the fields do (each
-    /// field below its bound), sorted as numbers; as structures when the keys would not fit in 63 bits.</summary>
-    private static void SortMembers(WarpMember[] members)
+    /// <summary>The members of <paramref name="found"/> (<paramref name="total"/>, distinct) as packed keys,
+    /// ((tract * patches + patch) * visits + visit - first visit) * raws + raw, sorted: they order as
+    /// <see cref="WarpMember.CompareTo"/> orders the members (each field below its bound), and sort as numbers. Null when
+    /// the keys would not fit in 63 bits (or a field is negative).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    private static (long[] Keys, ulong Patches, ulong Visits, int MinVisit, ulong Raws)? PackedMembers(List<ArraySegment<WarpMember>> found, int total)
     {
+        if (total == 0) return null;
         int maxTract = 0, maxPatch = 0, maxRaw = 0, minVisit = int.MaxValue, maxVisit = int.MinValue;
         bool negative = false;
-        foreach (var m in members)
-        {
-            negative |= m.Tract < 0 || m.Patch < 0 || m.Raw < 0;
-            (maxTract, maxPatch, maxRaw) = (Math.Max(maxTract, m.Tract), Math.Max(maxPatch, m.Patch), Math.Max(maxRaw, m.Raw));
-            (minVisit, maxVisit) = (Math.Min(minVisit, m.Visit), Math.Max(maxVisit, m.Visit));
-        }
-        if (members.Length < 2) return;
+        foreach (var part in found)
+            foreach (var m in part)
+            {
+                negative |= m.Tract < 0 || m.Patch < 0 || m.Raw < 0;
+                (maxTract, maxPatch, maxRaw) = (Math.Max(maxTract, m.Tract), Math.Max(maxPatch, m.Patch), Math.Max(maxRaw, m.Raw));
+                (minVisit, maxVisit) = (Math.Min(minVisit, m.Visit), Math.Max(maxVisit, m.Visit));
+            }
         ulong patches = (ulong)maxPatch + 1, visits = (ulong)((long)maxVisit - minVisit + 1), raws = (ulong)maxRaw + 1;
-        if (negative || (UInt128)((ulong)maxTract + 1) * patches * visits * raws > long.MaxValue)
+        if (negative || (UInt128)((ulong)maxTract + 1) * patches * visits * raws > long.MaxValue) return null;
+        var keys = new long[total];
+        int n = 0;
+        foreach (var part in found)
+            foreach (var m in part)
+                keys[n++] = (long)((((ulong)m.Tract * patches + (ulong)m.Patch) * visits + (ulong)((long)m.Visit - minVisit)) * raws + (ulong)m.Raw);
+        RadixSort(keys);
+        return (keys, patches, visits, minVisit, raws);
+    }
+
+    /// <summary>Sorts <paramref name="keys"/> (none negative) into ascending order: least significant 16 bits first, each
+    /// pass stable, as many passes as the largest key has digits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    internal static void RadixSort(long[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        long max = 0;
+        foreach (long key in keys)
         {
-            Array.Sort(members);
-            return;
+            if (key < 0) throw new ArgumentException($"a negative key, {key}", nameof(keys));
+            max = Math.Max(max, key);
         }
-        var keys = new long[members.Length];
-        for (int i = 0; i < members.Length; i++)
+        long[] from = keys, to = new long[keys.Length];
+        var counts = new int[1 << 16];
+        for (int shift = 0; shift < 64 && (max >> shift) != 0; shift += 16)
         {
-            var m = members[i];
-            keys[i] = (long)((((ulong)m.Tract * patches + (ulong)m.Patch) * visits + (ulong)((long)m.Visit - minVisit)) * raws + (ulong)m.Raw);
+            Array.Clear(counts);
+            foreach (long key in from) counts[(int)((key >> shift) & 0xFFFF)]++;
+            int sum = 0;
+            for (int d = 0; d < counts.Length; d++) (counts[d], sum) = (sum, sum + counts[d]);
+            foreach (long key in from) to[counts[(int)((key >> shift) & 0xFFFF)]++] = key;
+            (from, to) = (to, from);
         }
-        Array.Sort(keys);
-        for (int i = 0; i < members.Length; i++)
-        {
-            ulong key = (ulong)keys[i];
-            int raw = (int)(key % raws);
-            key /= raws;
-            int visit = (int)((long)(key % visits) + minVisit);
-            key /= visits;
-            members[i] = new WarpMember((int)(key / patches), (int)(key % patches), visit, raw);
-        }
+        if (from != keys) Array.Copy(from, keys, keys.Length);
     }
 
     /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far, the buffers of a
@@ -360,7 +395,24 @@ public static class QuantumGraphPlanner
         private bool _onPlane;
         private SkyWcs? _wcs;
 
-        public List<WarpMember> Members { get; } = [];
+        private const int ChunkSize = 8192;   // members: 128 KiB
+        private readonly List<WarpMember[]> _chunks = [];
+        private int _filled = ChunkSize;   // members in the last chunk
+
+        /// <summary>Adds a member found (kept in chunks: no copying as they grow, no array twice the size).</summary>
+        public void AddMember(WarpMember member)
+        {
+            if (_filled == ChunkSize)
+            {
+                _chunks.Add(new WarpMember[ChunkSize]);
+                _filled = 0;
+            }
+            _chunks[^1][_filled++] = member;
+        }
+
+        /// <summary>The members found, chunk by chunk.</summary>
+        public IEnumerable<ArraySegment<WarpMember>> MemberChunks() =>
+            _chunks.Select((chunk, i) => new ArraySegment<WarpMember>(chunk, 0, i == _chunks.Count - 1 ? _filled : ChunkSize));
 
         public (double Ra, double Dec)[] Footprint { get; } = new (double, double)[9];
 
@@ -383,6 +435,7 @@ public static class QuantumGraphPlanner
         public double[] RawBasis { get; } = new double[9];
 
         /// <summary>Starts a raw whose edge is that of <paramref name="box"/> and whose WCS is <paramref name="wcs"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
         public void Begin(Box2I box, SkyWcs wcs)
         {
             _wcs = wcs;
@@ -425,6 +478,7 @@ public static class QuantumGraphPlanner
         }
 
         /// <summary>The points' positions on the raw's tangent plane, radians (<see cref="SkyWcs.PixelToPlane"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
         public (double[] Xi, double[] Eta) Plane()
         {
             if (!_onPlane)
@@ -440,6 +494,7 @@ public static class QuantumGraphPlanner
     /// <summary>Adds to <paramref name="scratch"/>'s members the (tract, patch) pairs raw <paramref name="index"/>
     /// (<paramref name="raw"/>) reaches: the tracts of its footprint's points (<see cref="RawPlan.FootprintOnSky"/>), the
     /// patches of each (<see cref="TractInfo.FindPatches"/>), and of those the ones its warped box touches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
     private static void FindWarps(RawPlan raw, int index, RingsSkyMap skyMap, int border, bool reference,
                                   System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget> targets, WarpScratch scratch)
     {
@@ -472,7 +527,7 @@ public static class QuantumGraphPlanner
                         warped = WarpedBBox(extremes, target.Wcs.CrPix);
                     }
                     if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
-                    scratch.Members.Add(new WarpMember(tract.Id, seq, raw.Visit, index));
+                    scratch.AddMember(new WarpMember(tract.Id, seq, raw.Visit, index));
                 }
         }
     }
@@ -493,6 +548,7 @@ public static class QuantumGraphPlanner
     /// very numbers the exact loop over every point finds. Points far from the tract's tangent point (more than 60
     /// degrees), a LONPOLE other than 180, or a point the exact way cannot place, take the exact way for every point.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
     private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremes(WarpScratch scratch, SkyWcs wcs)
     {
         if (wcs.LonPole != 180 || wcs.HasDistortion || scratch.RawWcs.LonPole != 180) return EdgeExtremesExactly(scratch, wcs);
