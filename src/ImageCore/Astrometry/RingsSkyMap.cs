@@ -207,7 +207,8 @@ public sealed class RingsSkyMap
     private readonly int[] _ringTracts;
     private readonly int[] _ringFirst;   // id of each ring's first tract
     private readonly double _ringSize;   // radians
-    private readonly TractEntry?[] _tracts;   // by id, built on first use
+    private const int ChunkBits = 8;   // tracts cached in chunks of 256, made on first use: a map used for one tract stays small
+    private readonly TractEntry?[]?[] _tracts;   // by id >> ChunkBits, then id's low bits; each tract built on first use
 
     /// <summary>The sky map of <paramref name="config"/> (lsst_cells_v1 by default).</summary>
     public RingsSkyMap(SkyMapConfig? config = null)
@@ -227,7 +228,7 @@ public sealed class RingsSkyMap
             id += _ringTracts[i];
         }
         TractCount = id + 1;
-        _tracts = new TractEntry?[TractCount];
+        _tracts = new TractEntry?[]?[(TractCount >> ChunkBits) + 1];
     }
 
     /// <summary>The geometry.</summary>
@@ -249,10 +250,17 @@ public sealed class RingsSkyMap
         if (id < 0 || id >= TractCount) throw new ArgumentOutOfRangeException(nameof(id), $"tract {id} is not in [0, {TractCount - 1}]");
         // Lock-free (the planner looks tracts up from every thread); two threads may both build a new tract, and both get
         // the one stored.
-        var entry = Volatile.Read(ref _tracts[id]);
+        var chunk = Volatile.Read(ref _tracts[id >> ChunkBits]);
+        if (chunk is null)
+        {
+            var made = new TractEntry?[1 << ChunkBits];
+            chunk = Interlocked.CompareExchange(ref _tracts[id >> ChunkBits], made, null) ?? made;
+        }
+        ref var slot = ref chunk[id & ((1 << ChunkBits) - 1)];
+        var entry = Volatile.Read(ref slot);
         if (entry is not null) return entry;
         var built = new TractEntry(Build(id));
-        return Interlocked.CompareExchange(ref _tracts[id], built, null) ?? built;
+        return Interlocked.CompareExchange(ref slot, built, null) ?? built;
     }
 
     /// <summary>The tract that (RA, Dec), degrees, belongs to (the nearest tract centre in its ring, as Rubin's findTract).</summary>
