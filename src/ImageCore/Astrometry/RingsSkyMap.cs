@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Fits;
 using ImageCore.Geometry;
 
@@ -144,6 +145,19 @@ public sealed record TractInfo(int Id, (double Ra, double Dec) Center, SkyWcs Wc
     public IReadOnlyList<PatchInfo> FindPatches(IEnumerable<(double Ra, double Dec)> region)
     {
         ArgumentNullException.ThrowIfNull(region);
+        if (!PatchRange([.. region], out int px0, out int py0, out int px1, out int py1)) return [];
+        var list = new List<PatchInfo>();
+        for (int py = py0; py <= py1; py++)
+            for (int px = px0; px <= px1; px++) list.Add(Patch(px, py));
+        return list;
+    }
+
+    /// <summary>The patches <see cref="FindPatches"/> returns, as the columns <paramref name="px0"/> to
+    /// <paramref name="px1"/> of the rows <paramref name="py0"/> to <paramref name="py1"/>; false when it returns none.
+    /// For callers that look at many regions and need no <see cref="PatchInfo"/> for most patches.</summary>
+    internal bool PatchRange(ReadOnlySpan<(double Ra, double Dec)> region, out int px0, out int py0, out int px1, out int py1)
+    {
+        (px0, py0, px1, py1) = (0, 0, -1, -1);
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
         foreach (var (ra, dec) in region)
         {
@@ -151,14 +165,12 @@ public sealed record TractInfo(int Id, (double Ra, double Dec) Center, SkyWcs Wc
             if (!double.IsFinite(x) || !double.IsFinite(y)) continue;
             (minX, minY, maxX, maxY) = (Math.Min(minX, x), Math.Min(minY, y), Math.Max(maxX, x), Math.Max(maxY, y));
         }
-        if (double.IsInfinity(minX)) return [];
+        if (double.IsInfinity(minX)) return false;
         int x0 = Math.Max(BBox.MinX, (int)Math.Floor(minX + 0.5) - PatchBorder), y0 = Math.Max(BBox.MinY, (int)Math.Floor(minY + 0.5) - PatchBorder);
         int x1 = Math.Min(BBox.MaxX, (int)Math.Floor(maxX + 0.5) + PatchBorder), y1 = Math.Min(BBox.MaxY, (int)Math.Floor(maxY + 0.5) + PatchBorder);
-        if (x0 > x1 || y0 > y1) return [];
-        var list = new List<PatchInfo>();
-        for (int py = y0 / PatchInner; py <= y1 / PatchInner; py++)
-            for (int px = x0 / PatchInner; px <= x1 / PatchInner; px++) list.Add(Patch(px, py));
-        return list;
+        if (x0 > x1 || y0 > y1) return false;
+        (px0, py0, px1, py1) = (x0 / PatchInner, y0 / PatchInner, x1 / PatchInner, y1 / PatchInner);
+        return true;
     }
 
     /// <summary>The FITS header of a patch's outer box as an image: NAXIS1/2, the tract WCS with CRPIX moved so
@@ -195,15 +207,14 @@ public sealed class RingsSkyMap
     private readonly int[] _ringTracts;
     private readonly int[] _ringFirst;   // id of each ring's first tract
     private readonly double _ringSize;   // radians
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TractInfo> _tracts = new();
-    private readonly Func<int, TractInfo> _build;
+    private const int ChunkBits = 8;   // tracts cached in chunks of 256, made on first use: a map used for one tract stays small
+    private readonly TractEntry?[]?[] _tracts;   // by id >> ChunkBits, then id's low bits; each tract built on first use
 
     /// <summary>The sky map of <paramref name="config"/> (lsst_cells_v1 by default).</summary>
     public RingsSkyMap(SkyMapConfig? config = null)
     {
         Config = config ?? new SkyMapConfig();
         Config.Validate();
-        _build = Build;
         int n = Config.NumRings;
         _ringSize = Math.PI / (n + 1);
         _ringTracts = new int[n];
@@ -217,6 +228,7 @@ public sealed class RingsSkyMap
             id += _ringTracts[i];
         }
         TractCount = id + 1;
+        _tracts = new TractEntry?[]?[(TractCount >> ChunkBits) + 1];
     }
 
     /// <summary>The geometry.</summary>
@@ -230,15 +242,25 @@ public sealed class RingsSkyMap
 
     /// <summary>Tract <paramref name="id"/> (built once, then cached).</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such tract.</exception>
-    public TractInfo this[int id]
+    public TractInfo this[int id] => Entry(id).Tract;
+
+    /// <summary>Tract <paramref name="id"/> and its bounds (built once, then cached).</summary>
+    private TractEntry Entry(int id)
     {
-        get
+        if (id < 0 || id >= TractCount) throw new ArgumentOutOfRangeException(nameof(id), $"tract {id} is not in [0, {TractCount - 1}]");
+        // Lock-free (the planner looks tracts up from every thread); two threads may both build a new tract, and both get
+        // the one stored.
+        var chunk = Volatile.Read(ref _tracts[id >> ChunkBits]);
+        if (chunk is null)
         {
-            if (id < 0 || id >= TractCount) throw new ArgumentOutOfRangeException(nameof(id), $"tract {id} is not in [0, {TractCount - 1}]");
-            // Lock-free once built (the planner looks tracts up from every thread); two threads may both build a new
-            // tract, and both get the one stored.
-            return _tracts.TryGetValue(id, out var t) ? t : _tracts.GetOrAdd(id, _build);
+            var made = new TractEntry?[1 << ChunkBits];
+            chunk = Interlocked.CompareExchange(ref _tracts[id >> ChunkBits], made, null) ?? made;
         }
+        ref var slot = ref chunk[id & ((1 << ChunkBits) - 1)];
+        var entry = Volatile.Read(ref slot);
+        if (entry is not null) return entry;
+        var built = new TractEntry(Build(id));
+        return Interlocked.CompareExchange(ref slot, built, null) ?? built;
     }
 
     /// <summary>The tract that (RA, Dec), degrees, belongs to (the nearest tract centre in its ring, as Rubin's findTract).</summary>
@@ -254,23 +276,75 @@ public sealed class RingsSkyMap
     /// <summary>Every tract whose box holds (RA, Dec): the neighbours in this and the adjacent rings, and the caps.</summary>
     public IReadOnlyList<TractInfo> FindAllTracts(double ra, double dec)
     {
+        var found = new List<TractInfo>();
+        AddAllTracts(ra, dec, found);
+        return found;
+    }
+
+    /// <summary>Adds to <paramref name="found"/> each tract of <see cref="FindAllTracts"/>(<paramref name="ra"/>,
+    /// <paramref name="dec"/>) it does not hold yet (a region's tracts, point by point, without a list per point). A
+    /// candidate whose centre is farther from the point than its box reaches is left out without projecting the point:
+    /// its <see cref="TractInfo.Contains"/> is false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    internal void AddAllTracts(double ra, double dec, List<TractInfo> found)
+    {
         double d = dec * Deg, firstRingStart = _ringSize * 0.5 - Math.PI / 2;
         int ring = d < firstRingStart ? -1 : d > -firstRingStart ? Config.NumRings : (int)((d - firstRingStart) / _ringSize);
-        var found = new List<TractInfo>();
+        var point = UnitVector(ra, dec);
         for (int r = ring - 1; r <= ring + 1; r++)
         {
             if (r < 0 || r >= Config.NumRings) continue;
             int t0 = TractInRing(ra, r);
-            foreach (int dt in new[] { -1, 0, 1 })
+            for (int dt = -1; dt <= 1; dt++)
             {
                 int t = ((t0 + dt) % _ringTracts[r] + _ringTracts[r]) % _ringTracts[r];
-                var tract = this[_ringFirst[r] + t];
-                if (tract.Contains(ra, dec) && !found.Contains(tract)) found.Add(tract);
+                var entry = Entry(_ringFirst[r] + t);
+                if (entry.MayContain(point) && entry.Tract.Contains(ra, dec) && !found.Contains(entry.Tract)) found.Add(entry.Tract);
             }
         }
-        foreach (int cap in new[] { 0, TractCount - 1 })
-            if (this[cap].Contains(ra, dec)) found.Add(this[cap]);
-        return found;
+        for (int k = 0; k < 2; k++)
+        {
+            var cap = Entry(k == 0 ? 0 : TractCount - 1);
+            if (cap.MayContain(point) && cap.Tract.Contains(ra, dec) && !found.Contains(cap.Tract)) found.Add(cap.Tract);
+        }
+    }
+
+    /// <summary>The unit vector (equatorial frame) of (RA, Dec), degrees.</summary>
+    private static (double X, double Y, double Z) UnitVector(double ra, double dec)
+    {
+        var (sa, ca) = Math.SinCos(ra * Deg);
+        var (sd, cd) = Math.SinCos(dec * Deg);
+        return (cd * ca, cd * sa, sd);
+    }
+
+    /// <summary>A tract and a bound on its reach: the cosine of an angle from its centre that no point of its box is
+    /// farther than. A point of the box (pixel position within half a pixel of it) is at most <c>rho</c> =
+    /// |CD (pixel - CRPIX)| degrees from the centre on the tangent plane, so at most atan(rho) from the centre on the
+    /// sky; the bound adds 1e-5 radians, far more than the rounding of either side of the comparison.</summary>
+    private sealed class TractEntry
+    {
+        private readonly double _x, _y, _z, _cosReach;
+
+        public TractEntry(TractInfo tract)
+        {
+            Tract = tract;
+            (_x, _y, _z) = UnitVector(tract.Center.Ra, tract.Center.Dec);
+            var wcs = tract.Wcs;
+            double hx = Math.Max(Math.Abs(tract.BBox.MinX - 0.5 - wcs.CrPix.X), Math.Abs(tract.BBox.MaxX + 0.5 - wcs.CrPix.X)) + 1;
+            double hy = Math.Max(Math.Abs(tract.BBox.MinY - 0.5 - wcs.CrPix.Y), Math.Abs(tract.BBox.MaxY + 0.5 - wcs.CrPix.Y)) + 1;
+            // CD's largest singular value: the most degrees on the tangent plane a pixel of offset can make.
+            double a = wcs.Cd[0, 0], b = wcs.Cd[0, 1], c = wcs.Cd[1, 0], d = wcs.Cd[1, 1];
+            double sum = a * a + b * b + c * c + d * d, det = a * d - b * c;
+            double scale = Math.Sqrt((sum + Math.Sqrt(Math.Max(0, sum * sum - 4 * det * det))) / 2) * (1 + 1e-9);
+            double reach = Math.Atan(scale * Math.Sqrt(hx * hx + hy * hy) * Deg) + 1e-5;
+            // Beyond a quarter turn the test would say nothing: every point may be inside.
+            _cosReach = reach < Math.PI / 2 ? Math.Cos(reach) : -2;
+        }
+
+        public TractInfo Tract { get; }
+
+        /// <summary>False when the point of unit vector <paramref name="p"/> is certainly outside the tract's box.</summary>
+        public bool MayContain((double X, double Y, double Z) p) => p.X * _x + p.Y * _y + p.Z * _z >= _cosReach;
     }
 
     private int TractInRing(double ra, int ring)

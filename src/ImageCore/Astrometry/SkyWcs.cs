@@ -163,6 +163,25 @@ public sealed class SkyWcs
         return (raDeg, dec / Deg);
     }
 
+    /// <summary>The position of 0-based pixel (x, y) on the tangent plane, radians (the intermediate world coordinates
+    /// <see cref="PixelToSky(double, double)"/> deprojects), along the axes LONPOLE 180 gives them (east and north at the
+    /// reference point).</summary>
+    internal (double Xi, double Eta) PixelToPlane(double x, double y)
+    {
+        double u = x - CrPix.X, v = y - CrPix.Y;
+        if (SipA is not null)
+        {
+            double du = SipA.Evaluate(u, v), dv = SipB!.Evaluate(u, v);
+            u += du;
+            v += dv;
+        }
+        return ((Cd[0, 0] * u + Cd[0, 1] * v) * Deg, (Cd[1, 0] * u + Cd[1, 1] * v) * Deg);
+    }
+
+    /// <summary>The undistorted offsets from the reference pixel, pixels, of the point at tangent-plane position
+    /// (<paramref name="xi"/>, <paramref name="eta"/>), degrees: CD^-1 applied.</summary>
+    internal (double U, double V) PlaneToOffset(double xi, double eta) => (_i11 * xi + _i12 * eta, _i21 * xi + _i22 * eta);
+
     /// <summary>0-based pixel of (RA, Dec) in degrees; (NaN, NaN) for a point 90 degrees or more from the
     /// tangent point, where TAN is undefined.</summary>
     public (double X, double Y) SkyToPixel(double ra, double dec)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
 using ImageCore.Fits;
@@ -78,7 +79,7 @@ public static class QuantumGraphPlanner
     /// <paramref name="simulation"/> into <paramref name="data"/>, without any file: each (visit, detector) gets the
     /// pointing the simulator draws for the visit and the pixel-to-sky half of the WCS it would write into the raw's
     /// header (the same fit, its grid's tangent-plane positions found by a rotation instead of trigonometry:
-    /// <see cref="Optics.DetectorWcsForward"/>; planning never maps sky to a raw's pixels), so the graph is the one
+    /// <see cref="Optics.DetectorWcsForward(Pointing, CameraModel, Optics.FitGrid)"/>; planning never maps sky to a raw's pixels), so the graph is the one
     /// <see cref="Plan"/> makes from the simulated raws, up to the rounding of the header's numbers. For planning at
     /// scale (a night of 800 visits of 189 detectors) where no pixels exist; reads and writes nothing.
     /// </summary>
@@ -94,7 +95,7 @@ public static class QuantumGraphPlanner
     /// <summary><see cref="PlanSimulated(SimulationConfig, DataRepository, DataRepository, PipelineConfig)"/>; with
     /// <paramref name="reference"/>, the slow way it was first written, which tests compare the fast way with: each raw's
     /// whole WCS fitted as the simulator fits it (<see cref="Optics.DetectorWcs"/>, not the pixel-to-sky half from the
-    /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward"/>), and each patch tested by
+    /// detector's grid and a rotation, <see cref="Optics.DetectorWcsForward(Pointing, CameraModel, Optics.FitGrid)"/>), and each patch tested by
     /// <see cref="Warper.WarpedBBox"/> (the raw's edge taken to the sky again for every patch).</summary>
     internal static QuantumGraph PlanSimulated(SimulationConfig simulation, DataRepository data, DataRepository output, PipelineConfig config, bool reference) =>
         PlanSimulatedCompact(simulation, data, output, config, reference).ToGraph();
@@ -112,14 +113,16 @@ public static class QuantumGraphPlanner
         var detectors = Simulator.SelectDetectors(scaled, simulation.Detectors);
         var pointings = new Pointing[simulation.Visits];
         for (int visit = 0; visit < pointings.Length; visit++) pointings[visit] = Simulator.VisitConditions(simulation, visit).Pointing;
-        // What the WCS fit takes from the detector alone is made once per detector, not once per raw.
+        // What the WCS fit takes from the detector alone is made once per detector, and what it takes from the visit alone
+        // once per visit, not once per raw.
         var grids = detectors.Select(d => Optics.FitGrid.Of(scaled, d)).ToArray();
+        var frames = pointings.Select(p => Optics.VisitFrame.Of(p, scaled)).ToArray();
         var planned = new RawPlan[pointings.Length * detectors.Count];
         Parallel.For(0, planned.Length, i =>
         {
             int visit = i / detectors.Count;
             var det = detectors[i % detectors.Count];
-            var wcs = reference ? Optics.DetectorWcs(pointings[visit], scaled, det) : Optics.DetectorWcsForward(pointings[visit], scaled, grids[i % detectors.Count]);
+            var wcs = reference ? Optics.DetectorWcs(pointings[visit], scaled, det) : Optics.DetectorWcsForward(frames[visit], grids[i % detectors.Count]);
             planned[i] = new RawPlan(data.Raw(visit, det.Name), visit, det.Name, det.Id, simulation.Scale, det.BBox.Width, det.BBox.Height, wcs);
         });
         return Build(data, output, config, camera, [.. planned], [], simulation.Scale, reference);
@@ -174,103 +177,352 @@ public static class QuantumGraphPlanner
     /// sorted by tract, patch and visit.</summary>
     private static WarpPlan PlanWarps(List<RawPlan> planned, RingsSkyMap skyMap, int border, bool reference)
     {
-        // Each raw's (tract, patch) list is independent of the others': found in parallel, merged in raw order.
+        // Each raw's (tract, patch) pairs are independent of the others': found in parallel, each thread keeping its own
+        // members and buffers; the members are distinct, so sorting them all gives one order whichever thread found which.
         var targets = new System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget>();
-        var reached = new List<(int Tract, int Patch)>[planned.Count];
-        Parallel.For(0, planned.Count, i =>
+        var found = new List<ArraySegment<WarpMember>>();
+        Parallel.For(0, planned.Count, () => new WarpScratch(), (i, _, scratch) =>
         {
-            var raw = planned[i];
-            var found = new List<(int Tract, int Patch)>();
-            var points = raw.FootprintOnSky();
-            var tracts = points.SelectMany(p => skyMap.FindAllTracts(p.Ra, p.Dec)).DistinctBy(t => t.Id);
-            var box = new Box2I(0, 0, raw.Width, raw.Height);
-            var edge = reference ? null : EdgeOnSky(box, raw.Wcs);
-            foreach (var tract in tracts)
-            {
-                // A patch's grid is its tract's with another reference pixel: the edge is projected once per tract, and each
-                // patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
-                (double U, double V)[]? offsets = null;
-                foreach (var patch in tract.FindPatches(points))
-                {
-                    int seq = patch.Sequential(tract);
-                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Patch, a.Border), (Tract: tract, Patch: patch, Border: border));
-                    var warped = edge is null ? Warper.WarpedBBox(box, raw.Wcs, target.Wcs)
-                        : tract.Wcs.DiffersOnlyInCrPix(target.Wcs) ? WarpedBBox(offsets ??= EdgeOffsets(edge, tract.Wcs), target.Wcs.CrPix)
-                        : WarpedBBox(edge, target.Wcs);
-                    if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
-                    found.Add((tract.Id, seq));
-                }
-            }
-            reached[i] = found;
+            FindWarps(planned[i], i, skyMap, border, reference, targets, scratch);
+            return scratch;
+        }, scratch =>
+        {
+            lock (found) found.AddRange(scratch.MemberChunks());
         });
-        var members = new WarpMember[reached.Sum(r => r.Count)];
-        int n = 0;
-        for (int i = 0; i < planned.Count; i++)
-            foreach (var (tract, seq) in reached[i]) members[n++] = new WarpMember(tract, seq, planned[i].Visit, i);
-        Array.Sort(members);   // by key, then raw order: each key's raws in raw order
+        // The members by key, then raw order (each key's raws in raw order), into the plan's keys, their starts and raws.
+        int total = found.Sum(m => m.Count);
         var keys = new List<(int Tract, int Patch, int Visit)>();
         var start = new List<int>();
-        var raws = new int[members.Length];
-        for (int m = 0; m < members.Length; m++)
+        var raws = new int[total];
+        void Add(int m, int tract, int patch, int visit, int raw)
         {
-            var member = members[m];
-            if (m == 0 || (member.Tract, member.Patch, member.Visit) != keys[^1])
+            if (m == 0 || (tract, patch, visit) != keys[^1])
             {
-                keys.Add((member.Tract, member.Patch, member.Visit));
+                keys.Add((tract, patch, visit));
                 start.Add(m);
             }
-            raws[m] = member.Raw;
+            raws[m] = raw;
         }
-        start.Add(members.Length);
+        if (PackedMembers(found, total) is var (packed, patches, visits, minVisit, rawCount))
+        {
+            found.Clear();   // the members are in the keys now
+            for (int m = 0; m < packed.Length; m++)
+            {
+                ulong key = (ulong)packed[m];
+                int raw = (int)(key % rawCount);
+                key /= rawCount;
+                int visit = (int)((long)(key % visits) + minVisit);
+                key /= visits;
+                Add(m, (int)(key / patches), (int)(key % patches), visit, raw);
+            }
+        }
+        else
+        {
+            var members = new WarpMember[total];
+            int n = 0;
+            foreach (var part in found)
+            {
+                part.CopyTo(members, n);
+                n += part.Count;
+            }
+            Array.Sort(members);
+            for (int m = 0; m < members.Length; m++) Add(m, members[m].Tract, members[m].Patch, members[m].Visit, members[m].Raw);
+        }
+        start.Add(total);
         return new WarpPlan([.. keys], [.. start], raws);
     }
 
-    /// <summary>The sky positions of the points <see cref="Warper.WarpedBBox"/> takes along the edge of
-    /// <paramref name="sourceBox"/>, in its order: computed once per raw, not once per patch.</summary>
-    private static (double Ra, double Dec)[] EdgeOnSky(Box2I sourceBox, SkyWcs sourceWcs)
+    /// <summary>The members of <paramref name="found"/> (<paramref name="total"/>, distinct) as packed keys,
+    /// ((tract * patches + patch) * visits + visit - first visit) * raws + raw, sorted: they order as
+    /// <see cref="WarpMember.CompareTo"/> orders the members (each field below its bound), and sort as numbers. Null when
+    /// the keys would not fit in 63 bits (or a field is negative).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    private static (long[] Keys, ulong Patches, ulong Visits, int MinVisit, ulong Raws)? PackedMembers(List<ArraySegment<WarpMember>> found, int total)
     {
-        double x0 = sourceBox.MinX - 0.5, x1 = sourceBox.MaxX + 0.5, y0 = sourceBox.MinY - 0.5, y1 = sourceBox.MaxY + 0.5;
-        int nx = Math.Max(1, sourceBox.Width / 64), ny = Math.Max(1, sourceBox.Height / 64);
-        var sky = new (double Ra, double Dec)[2 * (nx + 1) + 2 * (ny + 1)];
-        int k = 0;
-        for (int i = 0; i <= nx; i++)
-        {
-            double x = x0 + (x1 - x0) * i / nx;
-            sky[k++] = sourceWcs.PixelToSky(x, y0);
-            sky[k++] = sourceWcs.PixelToSky(x, y1);
-        }
-        for (int j = 0; j <= ny; j++)
-        {
-            double y = y0 + (y1 - y0) * j / ny;
-            sky[k++] = sourceWcs.PixelToSky(x0, y);
-            sky[k++] = sourceWcs.PixelToSky(x1, y);
-        }
-        return sky;
+        if (total == 0) return null;
+        int maxTract = 0, maxPatch = 0, maxRaw = 0, minVisit = int.MaxValue, maxVisit = int.MinValue;
+        bool negative = false;
+        foreach (var part in found)
+            foreach (var m in part)
+            {
+                negative |= m.Tract < 0 || m.Patch < 0 || m.Raw < 0;
+                (maxTract, maxPatch, maxRaw) = (Math.Max(maxTract, m.Tract), Math.Max(maxPatch, m.Patch), Math.Max(maxRaw, m.Raw));
+                (minVisit, maxVisit) = (Math.Min(minVisit, m.Visit), Math.Max(maxVisit, m.Visit));
+            }
+        ulong patches = (ulong)maxPatch + 1, visits = (ulong)((long)maxVisit - minVisit + 1), raws = (ulong)maxRaw + 1;
+        if (negative || (UInt128)((ulong)maxTract + 1) * patches * visits * raws > long.MaxValue) return null;
+        var keys = new long[total];
+        int n = 0;
+        foreach (var part in found)
+            foreach (var m in part)
+                keys[n++] = (long)((((ulong)m.Tract * patches + (ulong)m.Patch) * visits + (ulong)((long)m.Visit - minVisit)) * raws + (ulong)m.Raw);
+        RadixSort(keys);
+        return (keys, patches, visits, minVisit, raws);
     }
 
-    /// <summary>The points of <paramref name="edgeOnSky"/> as offsets from <paramref name="wcs"/>'s reference pixel
-    /// (<see cref="SkyWcs.SkyToOffset"/>).</summary>
-    private static (double U, double V)[] EdgeOffsets((double Ra, double Dec)[] edgeOnSky, SkyWcs wcs)
+    /// <summary>Sorts <paramref name="keys"/> (none negative) into ascending order: least significant 16 bits first, each
+    /// pass stable, as many passes as the largest key has digits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    internal static void RadixSort(long[] keys)
     {
-        var offsets = new (double U, double V)[edgeOnSky.Length];
-        for (int i = 0; i < offsets.Length; i++) offsets[i] = wcs.SkyToOffset(edgeOnSky[i].Ra, edgeOnSky[i].Dec);
-        return offsets;
+        ArgumentNullException.ThrowIfNull(keys);
+        long max = 0;
+        foreach (long key in keys)
+        {
+            if (key < 0) throw new ArgumentException($"a negative key, {key}", nameof(keys));
+            max = Math.Max(max, key);
+        }
+        long[] from = keys, to = new long[keys.Length];
+        var counts = new int[1 << 16];
+        for (int shift = 0; shift < 64 && (max >> shift) != 0; shift += 16)
+        {
+            Array.Clear(counts);
+            foreach (long key in from) counts[(int)((key >> shift) & 0xFFFF)]++;
+            int sum = 0;
+            for (int d = 0; d < counts.Length; d++) (counts[d], sum) = (sum, sum + counts[d]);
+            foreach (long key in from) to[counts[(int)((key >> shift) & 0xFFFF)]++] = key;
+            (from, to) = (to, from);
+        }
+        if (from != keys) Array.Copy(from, keys, keys.Length);
     }
 
-    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that
-    /// gave <paramref name="offsets"/> (<see cref="EdgeOffsets"/>) only in its reference pixel, <paramref name="crpix"/>:
-    /// the pixel positions SkyToPixel would give, so the same box.</summary>
-    private static Box2I WarpedBBox((double U, double V)[] offsets, (double X, double Y) crpix)
+    /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far, the buffers of a
+    /// raw's footprint and tracts, and its edge: the points <see cref="Warper.WarpedBBox"/> takes along it, their positions
+    /// on the raw's tangent plane, and their sky positions, each found when first needed.</summary>
+    private sealed class WarpScratch
     {
-        double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
-        foreach (var (u, v) in offsets)
+        private double[] _x = [], _y = [], _xi = [], _eta = [], _ra = [], _dec = [];
+        private int[] _skyStamp = [];
+        private int _stamp;
+        private bool _onPlane;
+        private SkyWcs? _wcs;
+
+        private const int ChunkSize = 8192;   // members: 128 KiB
+        private readonly List<WarpMember[]> _chunks = [];
+        private int _filled = ChunkSize;   // members in the last chunk
+
+        /// <summary>Adds a member found (kept in chunks: no copying as they grow, no array twice the size).</summary>
+        public void AddMember(WarpMember member)
         {
-            double dx = u + crpix.X, dy = v + crpix.Y;
-            if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
-            (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
+            if (_filled == ChunkSize)
+            {
+                _chunks.Add(new WarpMember[ChunkSize]);
+                _filled = 0;
+            }
+            _chunks[^1][_filled++] = member;
         }
-        return BoxOf(minX, minY, maxX, maxY);
+
+        /// <summary>The members found, chunk by chunk.</summary>
+        public IEnumerable<ArraySegment<WarpMember>> MemberChunks() =>
+            _chunks.Select((chunk, i) => new ArraySegment<WarpMember>(chunk, 0, i == _chunks.Count - 1 ? _filled : ChunkSize));
+
+        public (double Ra, double Dec)[] Footprint { get; } = new (double, double)[9];
+
+        public List<TractInfo> Tracts { get; } = [];
+
+        /// <summary>The edge's points.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>The raw's WCS.</summary>
+        public SkyWcs RawWcs => _wcs!;
+
+        /// <summary>The edge's points' offsets from a tract's reference pixel as the rotation between the tangent planes
+        /// gives them (<see cref="EdgeExtremes"/>).</summary>
+        public double[] ApproximateU { get; private set; } = [];
+
+        /// <summary>See <see cref="ApproximateU"/>.</summary>
+        public double[] ApproximateV { get; private set; } = [];
+
+        /// <summary>The raw's tangent basis (<see cref="TangentBasis"/>), when <see cref="Plane"/> has been called.</summary>
+        public double[] RawBasis { get; } = new double[9];
+
+        /// <summary>Starts a raw whose edge is that of <paramref name="box"/> and whose WCS is <paramref name="wcs"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+        public void Begin(Box2I box, SkyWcs wcs)
+        {
+            _wcs = wcs;
+            _onPlane = false;
+            _stamp++;
+            // The points of Warper.WarpedBBox, in its order.
+            double x0 = box.MinX - 0.5, x1 = box.MaxX + 0.5, y0 = box.MinY - 0.5, y1 = box.MaxY + 0.5;
+            int nx = Math.Max(1, box.Width / 64), ny = Math.Max(1, box.Height / 64);
+            int count = Count = 2 * (nx + 1) + 2 * (ny + 1);
+            if (_x.Length < count)
+            {
+                (_x, _y, _xi, _eta, _ra, _dec) = (new double[count], new double[count], new double[count], new double[count], new double[count], new double[count]);
+                (_skyStamp, ApproximateU, ApproximateV) = (new int[count], new double[count], new double[count]);
+            }
+            int k = 0;
+            for (int i = 0; i <= nx; i++)
+            {
+                double x = x0 + (x1 - x0) * i / nx;
+                (_x[k], _y[k++]) = (x, y0);
+                (_x[k], _y[k++]) = (x, y1);
+            }
+            for (int j = 0; j <= ny; j++)
+            {
+                double y = y0 + (y1 - y0) * j / ny;
+                (_x[k], _y[k++]) = (x0, y);
+                (_x[k], _y[k++]) = (x1, y);
+            }
+        }
+
+        /// <summary>Point <paramref name="k"/> on the sky: <see cref="SkyWcs.PixelToSky(double, double)"/> of its pixel, as
+        /// <see cref="Warper.WarpedBBox"/> takes it.</summary>
+        public (double Ra, double Dec) Sky(int k)
+        {
+            if (_skyStamp[k] != _stamp)
+            {
+                (_ra[k], _dec[k]) = _wcs!.PixelToSky(_x[k], _y[k]);
+                _skyStamp[k] = _stamp;
+            }
+            return (_ra[k], _dec[k]);
+        }
+
+        /// <summary>The points' positions on the raw's tangent plane, radians (<see cref="SkyWcs.PixelToPlane"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+        public (double[] Xi, double[] Eta) Plane()
+        {
+            if (!_onPlane)
+            {
+                for (int k = 0; k < Count; k++) (_xi[k], _eta[k]) = _wcs!.PixelToPlane(_x[k], _y[k]);
+                TangentBasis(_wcs!.CrVal.Ra, _wcs.CrVal.Dec, RawBasis);
+                _onPlane = true;
+            }
+            return (_xi, _eta);
+        }
     }
+
+    /// <summary>Adds to <paramref name="scratch"/>'s members the (tract, patch) pairs raw <paramref name="index"/>
+    /// (<paramref name="raw"/>) reaches: the tracts of its footprint's points (<see cref="RawPlan.FootprintOnSky"/>), the
+    /// patches of each (<see cref="TractInfo.FindPatches"/>), and of those the ones its warped box touches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    private static void FindWarps(RawPlan raw, int index, RingsSkyMap skyMap, int border, bool reference,
+                                  System.Collections.Concurrent.ConcurrentDictionary<(int Tract, int Patch), WarpTarget> targets, WarpScratch scratch)
+    {
+        var points = scratch.Footprint;
+        raw.FootprintOnSky(points);
+        var tracts = scratch.Tracts;
+        tracts.Clear();   // in no particular order: the members are sorted
+        foreach (var (ra, dec) in points) skyMap.AddAllTracts(ra, dec, tracts);
+        var box = new Box2I(0, 0, raw.Width, raw.Height);
+        scratch.Begin(box, raw.Wcs);
+        foreach (var tract in tracts)
+        {
+            if (!tract.PatchRange(points, out int px0, out int py0, out int px1, out int py1)) continue;
+            // A patch's grid is its tract's with another reference pixel: the edge's extreme offsets are found once per
+            // tract, and each patch adds its own reference pixel, as SkyToPixel would (the same numbers, so the same box).
+            bool projected = false;
+            var extremes = (MinU: 0.0, MinV: 0.0, MaxU: 0.0, MaxV: 0.0);
+            for (int py = py0; py <= py1; py++)
+                for (int px = px0; px <= px1; px++)
+                {
+                    int seq = py * tract.PatchesX + px;
+                    var target = targets.GetOrAdd((tract.Id, seq), static (_, a) => DirectWarp.Target(a.Tract, a.Tract.Patch(a.X, a.Y), a.Border),
+                                                  (Tract: tract, X: px, Y: py, Border: border));
+                    Box2I warped;
+                    if (reference) warped = Warper.WarpedBBox(box, raw.Wcs, target.Wcs);
+                    else if (!tract.Wcs.DiffersOnlyInCrPix(target.Wcs)) warped = WarpedBBox(scratch, target.Wcs);
+                    else
+                    {
+                        if (!projected) (extremes, projected) = (EdgeExtremes(scratch, tract.Wcs), true);
+                        warped = WarpedBBox(extremes, target.Wcs.CrPix);
+                    }
+                    if (warped.Intersect(new Box2I(0, 0, target.Width, target.Height)).IsEmpty) continue;
+                    scratch.AddMember(new WarpMember(tract.Id, seq, raw.Visit, index));
+                }
+        }
+    }
+
+    /// <summary>How far apart, in pixels, the rotation's offsets of an edge point (<see cref="EdgeExtremes"/>) may be from
+    /// SkyToOffset's of its sky position, at most: both are the same point's projection, rounded differently (each about
+    /// 1e-15 of the offset, 1e-10 pixels for a tract's 1e5), and this allows 1e-3 pixels plus 1e-9 of the offset.</summary>
+    private const double ApproximationTolerance = 1e-3, ApproximationRelativeTolerance = 1e-9;
+
+    /// <summary>
+    /// <see cref="EdgeExtremesExactly"/> of the raw's edge (<paramref name="scratch"/>) on <paramref name="wcs"/> (a tract's:
+    /// TAN, no SIP) without taking every point to the sky and back: each point's offsets are first found without
+    /// trigonometry, by the rotation that takes the raw's tangent plane to the tract's (a gnomonic projection maps to
+    /// another by a projective transformation), and only the points whose rotated offsets are within twice the tolerance
+    /// (<see cref="ApproximationTolerance"/>) of the smallest or largest are taken to the sky and back exactly. The
+    /// extreme point is among them (its rotated offset is within the tolerance of its exact one, which is no farther
+    /// than any other point's exact offset, itself within the tolerance of its rotated one), so the extremes are the
+    /// very numbers the exact loop over every point finds. Points far from the tract's tangent point (more than 60
+    /// degrees), a LONPOLE other than 180, or a point the exact way cannot place, take the exact way for every point.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremes(WarpScratch scratch, SkyWcs wcs)
+    {
+        if (wcs.LonPole != 180 || wcs.HasDistortion || scratch.RawWcs.LonPole != 180) return EdgeExtremesExactly(scratch, wcs);
+        var (xi, eta) = scratch.Plane();
+        Span<double> tract = stackalloc double[9], m = stackalloc double[9];
+        TangentBasis(wcs.CrVal.Ra, wcs.CrVal.Dec, tract);
+        var raw = scratch.RawBasis;
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 3; c++) m[r * 3 + c] = tract[r * 3] * raw[c * 3] + tract[r * 3 + 1] * raw[c * 3 + 1] + tract[r * 3 + 2] * raw[c * 3 + 2];
+        double[] au = scratch.ApproximateU, av = scratch.ApproximateV;
+        double aMinU = double.PositiveInfinity, aMinV = double.PositiveInfinity, aMaxU = double.NegativeInfinity, aMaxV = double.NegativeInfinity;
+        int count = scratch.Count;
+        for (int k = 0; k < count; k++)
+        {
+            double ex = m[0] * xi[k] + m[1] * eta[k] + m[2], ny = m[3] * xi[k] + m[4] * eta[k] + m[5], rz = m[6] * xi[k] + m[7] * eta[k] + m[8];
+            double norm = Math.Sqrt(ex * ex + ny * ny + rz * rz);
+            if (!(rz > 0.5 * norm)) return EdgeExtremesExactly(scratch, wcs);
+            (au[k], av[k]) = wcs.PlaneToOffset(ex / rz / Deg, ny / rz / Deg);
+            if (!double.IsFinite(au[k]) || !double.IsFinite(av[k])) return EdgeExtremesExactly(scratch, wcs);
+            (aMinU, aMinV, aMaxU, aMaxV) = (Math.Min(aMinU, au[k]), Math.Min(aMinV, av[k]), Math.Max(aMaxU, au[k]), Math.Max(aMaxV, av[k]));
+        }
+        double tolU = ApproximationTolerance + ApproximationRelativeTolerance * Math.Max(Math.Abs(aMinU), Math.Abs(aMaxU));
+        double tolV = ApproximationTolerance + ApproximationRelativeTolerance * Math.Max(Math.Abs(aMinV), Math.Abs(aMaxV));
+        double minU = double.PositiveInfinity, minV = double.PositiveInfinity, maxU = double.NegativeInfinity, maxV = double.NegativeInfinity;
+        for (int k = 0; k < count; k++)
+        {
+            if (au[k] > aMinU + 2 * tolU && au[k] < aMaxU - 2 * tolU && av[k] > aMinV + 2 * tolV && av[k] < aMaxV - 2 * tolV) continue;
+            var (ra, dec) = scratch.Sky(k);
+            var (u, v) = wcs.SkyToOffset(ra, dec);
+            if (!double.IsFinite(u) || !double.IsFinite(v)) return EdgeExtremesExactly(scratch, wcs);
+            (minU, minV, maxU, maxV) = (Math.Min(minU, u), Math.Min(minV, v), Math.Max(maxU, u), Math.Max(maxV, v));
+        }
+        return (minU, minV, maxU, maxV);
+    }
+
+    /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
+    /// the frame a TAN projection of LONPOLE 180 measures its plane's coordinates in.</summary>
+    private static void TangentBasis(double ra, double dec, Span<double> basis)
+    {
+        var (sa, ca) = Math.SinCos(ra * Deg);
+        var (sd, cd) = Math.SinCos(dec * Deg);
+        (basis[0], basis[1], basis[2]) = (-sa, ca, 0);
+        (basis[3], basis[4], basis[5]) = (-sd * ca, -sd * sa, cd);
+        (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
+    }
+
+    private const double Deg = Math.PI / 180;
+
+    /// <summary>The smallest and largest offsets from <paramref name="wcs"/>'s reference pixel
+    /// (<see cref="SkyWcs.SkyToOffset"/>) of the raw's edge points (<paramref name="scratch"/>) on the sky whose offsets
+    /// are finite (+inf and -inf when none is): every point taken to the sky and back.</summary>
+    private static (double MinU, double MinV, double MaxU, double MaxV) EdgeExtremesExactly(WarpScratch scratch, SkyWcs wcs)
+    {
+        double minU = double.PositiveInfinity, minV = double.PositiveInfinity, maxU = double.NegativeInfinity, maxV = double.NegativeInfinity;
+        for (int k = 0; k < scratch.Count; k++)
+        {
+            var (ra, dec) = scratch.Sky(k);
+            var (u, v) = wcs.SkyToOffset(ra, dec);
+            if (!double.IsFinite(u) || !double.IsFinite(v)) continue;
+            (minU, minV, maxU, maxV) = (Math.Min(minU, u), Math.Min(minV, v), Math.Max(maxU, u), Math.Max(maxV, v));
+        }
+        return (minU, minV, maxU, maxV);
+    }
+
+    /// <summary>The edge-on-sky overload of WarpedBBox on a grid whose WCS differs from the one that gave
+    /// <paramref name="extremes"/> (<see cref="EdgeExtremes"/>) only in its reference pixel, <paramref name="crpix"/>:
+    /// the box of the points' pixel positions, offset + CRPIX, as SkyToPixel gives them. Adding CRPIX is monotonic (x &lt;=
+    /// y gives x + c &lt;= y + c after rounding), so the smallest and largest positions are the extreme offsets plus CRPIX,
+    /// the very numbers the per-point loop finds; and offset + CRPIX is finite where the offset is (|CRPIX| is far below
+    /// the spacing of doubles near overflow). So the same box.</summary>
+    private static Box2I WarpedBBox((double MinU, double MinV, double MaxU, double MaxV) extremes, (double X, double Y) crpix) =>
+        BoxOf(extremes.MinU + crpix.X, extremes.MinV + crpix.Y, extremes.MaxU + crpix.X, extremes.MaxV + crpix.Y);
 
     /// <summary>The pixel box <see cref="Warper.WarpedBBox"/> makes of the extremes of the warped edge (empty when no point
     /// was finite).</summary>
@@ -281,13 +533,14 @@ public static class QuantumGraphPlanner
         return Box2I.FromCorners(bx0, by0, (int)Math.Ceiling(maxX - 0.5), (int)Math.Ceiling(maxY - 0.5));
     }
 
-    /// <summary><see cref="Warper.WarpedBBox"/> of a source whose edge is <paramref name="edgeOnSky"/>
-    /// (<see cref="EdgeOnSky"/>): the same operations on the same numbers, so the same box.</summary>
-    private static Box2I WarpedBBox((double Ra, double Dec)[] edgeOnSky, SkyWcs destWcs)
+    /// <summary><see cref="Warper.WarpedBBox"/> of the raw whose edge <paramref name="scratch"/> holds: the same operations
+    /// on the same numbers, so the same box.</summary>
+    private static Box2I WarpedBBox(WarpScratch scratch, SkyWcs destWcs)
     {
         double minX = double.PositiveInfinity, minY = double.PositiveInfinity, maxX = double.NegativeInfinity, maxY = double.NegativeInfinity;
-        foreach (var (ra, dec) in edgeOnSky)
+        for (int k = 0; k < scratch.Count; k++)
         {
+            var (ra, dec) = scratch.Sky(k);
             var (dx, dy) = destWcs.SkyToPixel(ra, dec);
             if (!double.IsFinite(dx) || !double.IsFinite(dy)) continue;
             (minX, minY, maxX, maxY) = (Math.Min(minX, dx), Math.Min(minY, dy), Math.Max(maxX, dx), Math.Max(maxY, dy));
@@ -309,14 +562,15 @@ public static class QuantumGraphPlanner
             return new RawPlan(path, visit, detector.Name, detector.Id, scale, detector.BBox.Width, detector.BBox.Height, wcs);
         }
 
-        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky.</summary>
-        public List<(double Ra, double Dec)> FootprintOnSky()
+        /// <summary>Corners, edge midpoints and centre of the trimmed image on the sky, into <paramref name="points"/> (9),
+        /// row by row from the first.</summary>
+        public void FootprintOnSky(Span<(double Ra, double Dec)> points)
         {
-            var list = new List<(double, double)>(9);
-            foreach (double fy in new[] { 0.0, 0.5, 1.0 })
-                foreach (double fx in new[] { 0.0, 0.5, 1.0 })
-                    list.Add(Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1)));
-            return list;
+            ReadOnlySpan<double> fractions = [0.0, 0.5, 1.0];
+            int k = 0;
+            foreach (double fy in fractions)
+                foreach (double fx in fractions)
+                    points[k++] = Wcs.PixelToSky(fx * (Width - 1), fy * (Height - 1));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ImageCore.Astrometry;
 using ImageCore.Camera;
 
@@ -98,33 +100,76 @@ internal static class Optics
     /// positions; numerically they differ from <see cref="DetectorWcs"/>'s in the last bits (about 1e-15 relative), and
     /// so do the fitted coefficients.
     /// </summary>
-    public static SkyWcs DetectorWcsForward(Pointing pointing, CameraModel camera, FitGrid grid)
+    public static SkyWcs DetectorWcsForward(Pointing pointing, CameraModel camera, FitGrid grid) => DetectorWcsForward(VisitFrame.Of(pointing, camera), grid);
+
+    /// <summary><see cref="DetectorWcsForward(Pointing, CameraModel, FitGrid)"/> with what it takes from the visit alone
+    /// (<paramref name="visit"/>, made once per visit): the same operations on the same numbers, so the same WCS.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+    public static SkyWcs DetectorWcsForward(VisitFrame visit, FitGrid grid)
     {
-        ArgumentNullException.ThrowIfNull(camera);
+        ArgumentNullException.ThrowIfNull(visit);
         ArgumentNullException.ThrowIfNull(grid);
-        var crval = FocalPlaneToSky(pointing, camera, grid.CenterMm.X, grid.CenterMm.Y);
+        var crval = FocalPlaneToSky(visit.Boresight, visit.Rotator, visit.Camera, grid.CenterMm.X, grid.CenterMm.Y);
         // Unit vectors (east, north, radial) of both tangent points; m = the detector's basis in rows times the
         // boresight's in columns takes a point's (xi, eta, 1) on the boresight's plane to the detector's frame.
-        Span<double> b = stackalloc double[9], d = stackalloc double[9], m = stackalloc double[9];
-        TangentBasis(pointing.Ra, pointing.Dec, b);
+        Span<double> d = stackalloc double[9], m = stackalloc double[9];
+        ReadOnlySpan<double> b = visit.Basis;
         TangentBasis(crval.Ra, crval.Dec, d);
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 3; c++) m[r * 3 + c] = d[r * 3] * b[c * 3] + d[r * 3 + 1] * b[c * 3 + 1] + d[r * 3 + 2] * b[c * 3 + 2];
-        double scaleDegPerMm = camera.PlateScaleArcsecPerMm / 3600;
-        var (s, c0) = Math.SinCos(pointing.RotPa * Deg);
-        var xi = new double[grid.Count];
-        var eta = new double[grid.Count];
-        for (int k = 0; k < grid.Count; k++)
+        double scaleDegPerMm = visit.Camera.PlateScaleArcsecPerMm / 3600;
+        var (s, c0) = visit.Rotator;
+        // The grid's positions on the stack (289 of each): a planned night fits 151,200 WCSs.
+        Span<double> xi = grid.Count <= 1024 ? stackalloc double[grid.Count] : new double[grid.Count];
+        Span<double> eta = grid.Count <= 1024 ? stackalloc double[grid.Count] : new double[grid.Count];
+        double[] focalX = grid.FocalX, focalY = grid.FocalY;
+        for (int k = 0; k < xi.Length; k++)
         {
-            double x = grid.FocalX[k], y = grid.FocalY[k];
+            double x = focalX[k], y = focalY[k];
             double r2 = x * x + y * y, stretch = 1 + DistortionPerMm2 * r2;
             double xr = c0 * x - s * y, yr = s * x + c0 * y;
             double px = -xr * stretch * scaleDegPerMm * Deg, py = yr * stretch * scaleDegPerMm * Deg;   // radians on the boresight's plane
             double ex = m[0] * px + m[1] * py + m[2], ny = m[3] * px + m[4] * py + m[5], rz = m[6] * px + m[7] * py + m[8];
             (xi[k], eta[k]) = (ex / rz / Deg, ny / rz / Deg);
         }
-        var (cd, sipA, sipB) = FitForward(grid, xi, eta);
+        Span<double> cx = stackalloc double[ForwardTerms.Length], cy = stackalloc double[ForwardTerms.Length];
+        grid.Factor.Solve(xi, eta, cx, cy);
+        var (cd, sipA, sipB) = ForwardWcsParts(cx, cy);
         return new SkyWcs(grid.CrPix, crval, cd, sipA, sipB);
+    }
+
+    /// <summary>What <see cref="DetectorWcsForward(VisitFrame, FitGrid)"/> takes from the visit alone: the pointing's
+    /// boresight tangent plane, the rotator's (sin, cos) and the boresight's tangent basis (<see cref="TangentBasis"/>).</summary>
+    internal sealed class VisitFrame
+    {
+        private readonly double[] _basis = new double[9];
+
+        private VisitFrame(Pointing pointing, CameraModel camera)
+        {
+            Camera = camera;
+            Boresight = Optics.Boresight(pointing);
+            Rotator = Math.SinCos(pointing.RotPa * Deg);
+            TangentBasis(pointing.Ra, pointing.Dec, _basis);
+        }
+
+        /// <summary>The camera.</summary>
+        public CameraModel Camera { get; }
+
+        /// <summary>The boresight's tangent plane as a WCS whose "pixels" are degrees.</summary>
+        public SkyWcs Boresight { get; }
+
+        /// <summary>(sin, cos) of the rotator angle.</summary>
+        public (double Sin, double Cos) Rotator { get; }
+
+        /// <summary>The boresight's rows east, north and radial.</summary>
+        public ReadOnlySpan<double> Basis => _basis;
+
+        /// <summary>The frame of <paramref name="pointing"/> for <paramref name="camera"/>.</summary>
+        public static VisitFrame Of(Pointing pointing, CameraModel camera)
+        {
+            ArgumentNullException.ThrowIfNull(camera);
+            return new VisitFrame(pointing, camera);
+        }
     }
 
     /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
@@ -138,19 +183,35 @@ internal static class Optics
         (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
     }
 
+    [ThreadStatic]
+    private static double[,]? _forwardCd, _forwardA, _forwardB;
+
+    /// <summary>The monomials of the forward fit: orders 1 to <see cref="SipOrder"/>.</summary>
+    private static readonly (int P, int Q)[] ForwardTerms = Terms(1, SipOrder);
+
     /// <summary>CD and SIP A/B fitted to the grid's positions (<paramref name="xi"/>, <paramref name="eta"/>: degrees on
     /// the detector's tangent plane): the linear part fitted together with the distortion, so that SIP holds only orders
     /// 2 and 3.</summary>
     private static (double[,] Cd, SipPolynomial A, SipPolynomial B) FitForward(FitGrid grid, double[] xi, double[] eta)
     {
-        var terms = Terms(1, SipOrder);
-        var fit = NormalFactor.OfGrid(grid.Width, grid.Height, grid.U, grid.V, terms).Solve([xi, eta]);   // the grid's design matrix, shared by every fit of this size
-        double[] cx = fit[0], cy = fit[1];
-        var cd = new double[,] { { cx[0], cx[1] }, { cy[0], cy[1] } };
+        var fit = NormalFactor.OfGrid(grid.Width, grid.Height, grid.U, grid.V, ForwardTerms).Solve([xi, eta]);   // the grid's design matrix, shared by every fit of this size
+        return ForwardWcsParts(fit[0], fit[1]);
+    }
+
+    /// <summary>CD and SIP A/B from the forward fit's coefficients <paramref name="cx"/> and <paramref name="cy"/> (of
+    /// <see cref="ForwardTerms"/>): SIP A/B are the higher terms mapped back to pixels through CD^-1. The CD returned is
+    /// the thread's scratch, overwritten by its next fit: a <see cref="SkyWcs"/> made from it keeps a copy.</summary>
+    private static (double[,] Cd, SipPolynomial A, SipPolynomial B) ForwardWcsParts(ReadOnlySpan<double> cx, ReadOnlySpan<double> cy)
+    {
+        var terms = ForwardTerms;
+        // The arrays are the thread's own, reused fit to fit: SkyWcs and SipPolynomial copy what they are given.
+        var cd = _forwardCd ??= new double[2, 2];
+        (cd[0, 0], cd[0, 1], cd[1, 0], cd[1, 1]) = (cx[0], cx[1], cy[0], cy[1]);
         double det = cd[0, 0] * cd[1, 1] - cd[0, 1] * cd[1, 0];
-        // SIP A/B: the higher terms mapped back to pixels through CD^-1.
-        var a = new double[SipOrder + 1, SipOrder + 1];
-        var b = new double[SipOrder + 1, SipOrder + 1];
+        var a = _forwardA ??= new double[SipOrder + 1, SipOrder + 1];
+        var b = _forwardB ??= new double[SipOrder + 1, SipOrder + 1];
+        Array.Clear(a);
+        Array.Clear(b);
         for (int t = 2; t < terms.Length; t++)
         {
             var (p, q) = terms[t];
@@ -167,6 +228,7 @@ internal static class Optics
     internal sealed class FitGrid
     {
         private const int N = 17;
+        private NormalFactor? _factor;
 
         private FitGrid(Detector detector, double[] u, double[] v, double[] focalX, double[] focalY)
         {
@@ -189,6 +251,10 @@ internal static class Optics
 
         /// <summary>The grid's points.</summary>
         public int Count => U.Length;
+
+        /// <summary>The forward fit's design-matrix part for this grid (<see cref="NormalFactor.OfGrid"/>, shared by every
+        /// grid of this size), looked up once per detector rather than once per fit.</summary>
+        internal NormalFactor Factor => _factor ??= NormalFactor.OfGrid(Width, Height, U, V, ForwardTerms);
 
         /// <summary>Each point's x offset from the reference pixel.</summary>
         public double[] U { get; }
@@ -267,11 +333,11 @@ internal static class Optics
 
     /// <summary>
     /// The normal equations of a fit with the right-hand sides left out: each point's term values, and the elimination's
-    /// pivots and multipliers (they come from the matrix part only). <see cref="Solve"/> replays on a right-hand side
+    /// pivots and multipliers (they come from the matrix part only). <see cref="Solve(double[][])"/> replays on a right-hand side
     /// exactly the operations the elimination of the augmented matrix did on its last column, so a fit through a shared
     /// factor is bit for bit the fit of the augmented matrix.
     /// </summary>
-    private sealed class NormalFactor
+    internal sealed class NormalFactor
     {
         private readonly double _scale;
         private readonly (int P, int Q)[] _terms;
@@ -279,9 +345,17 @@ internal static class Optics
         private readonly int[] _pivots;
         private readonly double[,] _multipliers;
         private readonly double[] _diagonal;
+        private readonly double[] _flatRows;   // _rows end to end: point k's term t at k * terms + t
+        private readonly double[] _scalePowers;   // Math.Pow(_scale, P + Q) of each term: the divisor of its coefficient
 
-        private NormalFactor(double scale, (int P, int Q)[] terms, double[][] rows, int[] pivots, double[,] multipliers, double[] diagonal) =>
+        private NormalFactor(double scale, (int P, int Q)[] terms, double[][] rows, int[] pivots, double[,] multipliers, double[] diagonal)
+        {
             (_scale, _terms, _rows, _pivots, _multipliers, _diagonal) = (scale, terms, rows, pivots, multipliers, diagonal);
+            _flatRows = new double[rows.Length * terms.Length];
+            for (int k = 0; k < rows.Length; k++) rows[k].CopyTo(_flatRows, k * terms.Length);
+            _scalePowers = new double[terms.Length];
+            for (int i = 0; i < terms.Length; i++) _scalePowers[i] = Math.Pow(scale, terms[i].P + terms[i].Q);
+        }
 
         public static NormalFactor Of(double[] u, double[] v, (int P, int Q)[] terms)
         {
@@ -348,9 +422,73 @@ internal static class Optics
                     for (int i = 0; i < m; i++) if (i != c) b[i] -= _multipliers[c, i] * b[c];
                 }
                 x[r] = new double[m];
-                for (int i = 0; i < m; i++) x[r][i] = b[i] / _diagonal[i] / Math.Pow(_scale, _terms[i].P + _terms[i].Q);
+                for (int i = 0; i < m; i++) x[r][i] = b[i] / _diagonal[i] / _scalePowers[i];
             }
             return x;
+        }
+
+        /// <summary><see cref="Solve(double[][])"/> of the two right-hand sides <paramref name="z0"/> and <paramref name="z1"/>
+        /// into <paramref name="x0"/> and <paramref name="x1"/>, without allocating: each sum taken over the points in the
+        /// same order and the same elimination replayed, so the same coefficients to the bit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
+        public void Solve(ReadOnlySpan<double> z0, ReadOnlySpan<double> z1, Span<double> x0, Span<double> x1)
+        {
+            int m = _terms.Length, n = _rows.Length;
+            if (z0.Length != n || z1.Length != n || x0.Length != m || x1.Length != m)
+                throw new ArgumentException($"a fit of {n} points and {m} terms, given {z0.Length} and {z1.Length} values and {x0.Length} and {x1.Length} coefficients");
+            Span<double> b0 = stackalloc double[m], b1 = stackalloc double[m];
+            ReadOnlySpan<double> rows = _flatRows;
+            int vectorTerms = Vector256.IsHardwareAccelerated ? m / 8 * 8 : 0;   // terms summed four at a time
+            if (vectorTerms == 8)
+            {
+                // Each lane is one term's sum, over the points in order, a separate multiply and add as the scalar loop's
+                // (Solve(double[][]), which the tests compare with): the same sums to the bit.
+                Vector256<double> sum0Low = Vector256<double>.Zero, sum0High = Vector256<double>.Zero;
+                Vector256<double> sum1Low = Vector256<double>.Zero, sum1High = Vector256<double>.Zero;
+                for (int k = 0; k < n; k++)
+                {
+                    var row = rows.Slice(k * m, m);
+                    Vector256<double> low = Vector256.Create(row[..4]), high = Vector256.Create(row.Slice(4, 4));
+                    Vector256<double> w0 = Vector256.Create(z0[k]), w1 = Vector256.Create(z1[k]);
+                    sum0Low += low * w0;
+                    sum0High += high * w0;
+                    sum1Low += low * w1;
+                    sum1High += high * w1;
+                }
+                sum0Low.CopyTo(b0);
+                sum0High.CopyTo(b0[4..]);
+                sum1Low.CopyTo(b1);
+                sum1High.CopyTo(b1[4..]);
+            }
+            else vectorTerms = 0;
+            for (int k = 0; k < n && vectorTerms < m; k++)
+            {
+                var row = rows.Slice(k * m, m);
+                double w0 = z0[k], w1 = z1[k];
+                for (int i = vectorTerms; i < row.Length; i++)
+                {
+                    b0[i] += row[i] * w0;
+                    b1[i] += row[i] * w1;
+                }
+            }
+            Eliminate(b0);
+            Eliminate(b1);
+            for (int i = 0; i < m; i++)
+            {
+                x0[i] = b0[i] / _diagonal[i] / _scalePowers[i];
+                x1[i] = b1[i] / _diagonal[i] / _scalePowers[i];
+            }
+        }
+
+        /// <summary>The elimination's operations on the right-hand side <paramref name="b"/>, as in <see cref="Solve(double[][])"/>.</summary>
+        private void Eliminate(Span<double> b)
+        {
+            int m = b.Length;
+            for (int c = 0; c < m; c++)
+            {
+                (b[c], b[_pivots[c]]) = (b[_pivots[c]], b[c]);
+                for (int i = 0; i < m; i++) if (i != c) b[i] -= _multipliers[c, i] * b[c];
+            }
         }
     }
 }

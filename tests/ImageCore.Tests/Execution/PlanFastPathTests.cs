@@ -59,4 +59,41 @@ public class PlanFastPathTests
         }
         Assert.InRange(worst, 0, 1e-9);   // pixels: rounding, not a different model
     }
+
+    [Fact]
+    public void The_grid_fit_without_arrays_gives_the_coefficients_of_the_fit_with_them()
+    {
+        var camera = CameraModel.LsstCam.Scaled(8);
+        var grid = Optics.FitGrid.Of(camera, Simulator.SelectDetectors(camera, "R22_S11")[0]);
+        var random = new Random(5);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var xi = new double[grid.Count];
+            var eta = new double[grid.Count];
+            for (int k = 0; k < grid.Count; k++) (xi[k], eta[k]) = (random.NextDouble() - 0.5, (random.NextDouble() - 0.5) * 1e-3);
+            var arrays = grid.Factor.Solve([xi, eta]);
+            var cx = new double[arrays[0].Length];
+            var cy = new double[arrays[1].Length];
+            grid.Factor.Solve(xi, eta, cx, cy);
+            Assert.Equal(arrays[0].Select(BitConverter.DoubleToInt64Bits), cx.Select(BitConverter.DoubleToInt64Bits));
+            Assert.Equal(arrays[1].Select(BitConverter.DoubleToInt64Bits), cy.Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 1L)]
+    [InlineData(1, 1L)]
+    [InlineData(1000, 1000L)]                  // duplicates, one pass
+    [InlineData(100_000, 1L << 49)]            // a night's packed warp keys: four passes
+    [InlineData(10_000, long.MaxValue)]
+    public void The_radix_sort_sorts_as_array_sort(int count, long bound)
+    {
+        var random = new Random(count);
+        var keys = new long[count];
+        for (int i = 0; i < count; i++) keys[i] = random.NextInt64(bound);
+        var expected = keys.ToArray();
+        Array.Sort(expected);
+        QuantumGraphPlanner.RadixSort(keys);
+        Assert.Equal(expected, keys);
+    }
 }
