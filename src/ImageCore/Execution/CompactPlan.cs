@@ -713,16 +713,29 @@ internal sealed class CompactPlan
             var free = Free(12);
             int sign = value < 0 ? 1 : 0;
             uint magnitude = value < 0 ? (uint)(-(long)value) : (uint)value;
-            int width = 1;
-            for (uint rest = magnitude / 10; rest != 0; rest /= 10) width++;
-            width = Math.Max(width, digits);
+            int width = Math.Max(DigitCount(magnitude), digits);
             if (sign == 1) free[0] = (byte)'-';
-            for (int i = sign + width - 1; i >= sign; i--)
+            int at = sign + width;
+            while (at - 2 >= sign)   // two digits at a time from the right (zeros once the value is spent)
             {
-                free[i] = (byte)('0' + magnitude % 10);
-                magnitude /= 10;
+                uint pair = magnitude % 100;
+                magnitude /= 100;
+                free[--at] = (byte)('0' + pair % 10);
+                free[--at] = (byte)('0' + pair / 10);
             }
+            if (at > sign) free[--at] = (byte)('0' + magnitude);
             Length += sign + width;
+        }
+
+        private static int DigitCount(uint value)
+        {
+            int count = 1;
+            while (value >= 10000)
+            {
+                value /= 10000;
+                count += 4;
+            }
+            return value >= 1000 ? count + 3 : value >= 100 ? count + 2 : value >= 10 ? count + 1 : count;
         }
 
         /// <summary>Appends <paramref name="text"/> JSON-escaped as <see cref="Utf8JsonWriter"/> escapes a string's content.</summary>

@@ -184,8 +184,9 @@ public static class PlanDirectory
         return QuantumGraph.FromJson(stream);
     }
 
-    /// <summary>Clusters serialised in parallel per batch, written in index order.</summary>
-    private const int Batch = 256;
+    /// <summary>Clusters serialised in parallel per batch, written in index order (each record's buffer is kept for the
+    /// next batch: a night's coadd records are 400 kB each).</summary>
+    private const int Batch = 32;
 
     /// <summary>Writes <c>STEP.jsonl</c> and then <c>STEP.index</c>: each of the <paramref name="clusters"/> records is
     /// serialised on its own by <paramref name="writeRecord"/> (in parallel, a batch at a time) and the batch written in index
