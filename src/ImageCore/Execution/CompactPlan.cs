@@ -301,8 +301,9 @@ internal sealed class CompactPlan
             string step = Steps[s];
             int count = StepCount(step);
             // Each quantum's key as the clusterer's (int, int, int) tuple (the first always 0), packed so that it sorts the
-            // same, and the place as the tie-breaker: a stable sort by key.
-            var entries = new (long Key, int Position)[count];
+            // same; a cluster's quanta in the graph's order.
+            var entryKeys = new long[count];
+            var entryPositions = new int[count];
             for (int i = 0; i < count; i++)
             {
                 int p = start + i;
@@ -313,22 +314,19 @@ internal sealed class CompactPlan
                     Kind.Warp or Kind.PsfMatch => (WarpKeys[WarpOrder[k]].Tract, WarpKeys[WarpOrder[k]].Visit),
                     _ => (WarpKeys[PatchStart[k]].Tract, WarpKeys[PatchStart[k]].Patch),
                 };
-                entries[i] = (((long)a << 32) | (uint)(b ^ int.MinValue), p);
+                (entryKeys[i], entryPositions[i]) = (((long)a << 32) | (uint)(b ^ int.MinValue), p);
             }
-            Array.Sort(entries);
+            Array.Sort(entryKeys, entryPositions);   // not stable: each cluster's places are sorted again below
             var stepIds = new List<string>();
             var stepKeys = new List<string>();
             var stepQuanta = new List<int[]>();
-            for (int i = 0; i < entries.Length;)
+            for (int i = 0; i < count;)
             {
                 int j = i;
-                while (j < entries.Length && entries[j].Key == entries[i].Key) j++;
-                var members = new int[j - i];
-                for (int m = 0; m < members.Length; m++)
-                {
-                    members[m] = entries[i + m].Position;
-                    clusterOf[members[m]] = allIds.Count;
-                }
+                while (j < count && entryKeys[j] == entryKeys[i]) j++;
+                var members = entryPositions.AsSpan(i, j - i).ToArray();
+                Array.Sort(members);
+                foreach (int m in members) clusterOf[m] = allIds.Count;
                 string id = $"{step}/{stepIds.Count:00000}";
                 stepIds.Add(id);
                 allIds.Add(id);
