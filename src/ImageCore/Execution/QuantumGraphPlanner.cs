@@ -333,7 +333,7 @@ public static class QuantumGraphPlanner
         /// <summary>See <see cref="ApproximateU"/>.</summary>
         public double[] ApproximateV { get; private set; } = [];
 
-        /// <summary>The raw's tangent basis (<see cref="TangentBasis"/>), when <see cref="Plane"/> has been called.</summary>
+        /// <summary>The raw's tangent basis (<see cref="Optics.TangentBasis"/>), when <see cref="Plane"/> has been called.</summary>
         public double[] RawBasis { get; } = new double[9];
 
         /// <summary>Starts a raw whose edge is that of <paramref name="box"/> and whose WCS is <paramref name="wcs"/>.</summary>
@@ -386,7 +386,7 @@ public static class QuantumGraphPlanner
             if (!_onPlane)
             {
                 for (int k = 0; k < Count; k++) (_xi[k], _eta[k]) = _wcs!.PixelToPlane(_x[k], _y[k]);
-                TangentBasis(_wcs!.CrVal.Ra, _wcs.CrVal.Dec, RawBasis);
+                Optics.TangentBasis(_wcs!.CrVal.Ra, _wcs.CrVal.Dec, RawBasis);
                 _onPlane = true;
             }
             return (_xi, _eta);
@@ -456,7 +456,7 @@ public static class QuantumGraphPlanner
         if (wcs.LonPole != 180 || wcs.HasDistortion || scratch.RawWcs.LonPole != 180) return EdgeExtremesExactly(scratch, wcs);
         var (xi, eta) = scratch.Plane();
         Span<double> tract = stackalloc double[9], m = stackalloc double[9];
-        TangentBasis(wcs.CrVal.Ra, wcs.CrVal.Dec, tract);
+        Optics.TangentBasis(wcs.CrVal.Ra, wcs.CrVal.Dec, tract);
         var raw = scratch.RawBasis;
         for (int r = 0; r < 3; r++)
             for (int c = 0; c < 3; c++) m[r * 3 + c] = tract[r * 3] * raw[c * 3] + tract[r * 3 + 1] * raw[c * 3 + 1] + tract[r * 3 + 2] * raw[c * 3 + 2];
@@ -486,16 +486,6 @@ public static class QuantumGraphPlanner
         return (minU, minV, maxU, maxV);
     }
 
-    /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
-    /// the frame a TAN projection of LONPOLE 180 measures its plane's coordinates in.</summary>
-    private static void TangentBasis(double ra, double dec, Span<double> basis)
-    {
-        var (sa, ca) = Math.SinCos(ra * Deg);
-        var (sd, cd) = Math.SinCos(dec * Deg);
-        (basis[0], basis[1], basis[2]) = (-sa, ca, 0);
-        (basis[3], basis[4], basis[5]) = (-sd * ca, -sd * sa, cd);
-        (basis[6], basis[7], basis[8]) = (cd * ca, cd * sa, sd);
-    }
 
     private const double Deg = Math.PI / 180;
 

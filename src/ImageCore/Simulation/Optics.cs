@@ -174,7 +174,7 @@ internal static class Optics
 
     /// <summary>Rows east, north and radial (unit vectors, equatorial frame) of the tangent plane at (RA, Dec), degrees:
     /// the frame <see cref="SkyWcs"/>'s TAN projection (LONPOLE 180) measures xi and eta in.</summary>
-    private static void TangentBasis(double ra, double dec, Span<double> basis)
+    internal static void TangentBasis(double ra, double dec, Span<double> basis)
     {
         var (sa, ca) = Math.SinCos(ra * Deg);
         var (sd, cd) = Math.SinCos(dec * Deg);
