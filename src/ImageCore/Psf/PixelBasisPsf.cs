@@ -1,3 +1,4 @@
+using System.Buffers;
 using CommunityToolkit.HighPerformance;
 using ImageCore.Geometry;
 
@@ -106,21 +107,30 @@ public sealed class PixelBasisPsf : IPsf
         Span<double> weights = stackalloc double[terms];
         var (u, v) = Normalize(x, y);
         EvaluateTerms(SpatialOrder, u, v, weights);
-        double[] sums = new double[n];
-        for (int t = 0; t < terms; t++)
+        double[] rented = ArrayPool<double>.Shared.Rent(n);   // a candidate of PSF matching asks for thousands of these
+        try
         {
-            var b = _basis.AsSpan(t * n, n);
-            double w = weights[t];
-            for (int i = 0; i < n; i++) sums[i] += w * b[i];
+            var sums = rented.AsSpan(0, n);
+            sums.Clear();
+            for (int t = 0; t < terms; t++)
+            {
+                var b = _basis.AsSpan(t * n, n);
+                double w = weights[t];
+                for (int i = 0; i < n; i++) sums[i] += w * b[i];
+            }
+            double total = 0;
+            foreach (double s in sums) total += s;
+            if (!(total > 0) || !double.IsFinite(total))
+                throw new InvalidOperationException($"the PSF model's kernel at ({x}, {y}) sums to {total}");
+            for (int row = 0, i = 0; row < KernelSize; row++)
+            {
+                var r = destination.GetRowSpan(row);
+                for (int col = 0; col < KernelSize; col++, i++) r[col] = (float)(sums[i] / total);
+            }
         }
-        double total = 0;
-        foreach (double s in sums) total += s;
-        if (!(total > 0) || !double.IsFinite(total))
-            throw new InvalidOperationException($"the PSF model's kernel at ({x}, {y}) sums to {total}");
-        for (int row = 0, i = 0; row < KernelSize; row++)
+        finally
         {
-            var r = destination.GetRowSpan(row);
-            for (int col = 0; col < KernelSize; col++, i++) r[col] = (float)(sums[i] / total);
+            ArrayPool<double>.Shared.Return(rented);
         }
     }
 

@@ -74,8 +74,7 @@ public static class ModelPsfMatch
             (c, _, scratch) =>
             {
                 var (px, py) = candidates[c];
-                var s = Stamp(sciencePsf, px, py, stamp);
-                perCandidate[c] = scratch.System(s, paddedTarget);
+                perCandidate[c] = scratch.System(scratch.Stamp(sciencePsf, px, py), paddedTarget);
                 fwhm[c] = ScienceFwhm(sciencePsf, px, py);
                 return scratch;
             }, _ => { });
@@ -189,18 +188,26 @@ public static class ModelPsfMatch
     /// <summary>The PSF image at (x, y) centred on a stamp x stamp array (zero around it; cropped if larger).</summary>
     internal static double[] Stamp(IPsf psf, double x, double y, int stamp)
     {
-        int n = psf.KernelSize;
-        var k = new float[n, n];
-        psf.ComputeKernelImage(x, y, new Span2D<float>(k));
         var s = new double[stamp * stamp];
+        FillStamp(psf, x, y, stamp, new float[psf.KernelSize * psf.KernelSize], s);
+        return s;
+    }
+
+    /// <summary><see cref="Stamp"/> into <paramref name="destination"/> (stamp x stamp, cleared first), the kernel image made in
+    /// <paramref name="kernel"/> (at least the PSF's kernel size squared): nothing allocated.</summary>
+    private static void FillStamp(IPsf psf, double x, double y, int stamp, float[] kernel, double[] destination)
+    {
+        int n = psf.KernelSize;
+        var k = new Span2D<float>(kernel, n, n);
+        psf.ComputeKernelImage(x, y, k);
+        Array.Clear(destination);
         int off = (stamp - n) / 2;
         for (int j = 0; j < n; j++)
             for (int i = 0; i < n; i++)
             {
                 int sy = j + off, sx = i + off;
-                if ((uint)sy < (uint)stamp && (uint)sx < (uint)stamp) s[sy * stamp + sx] = k[j, i];
+                if ((uint)sy < (uint)stamp && (uint)sx < (uint)stamp) destination[sy * stamp + sx] = k[j, i];
             }
-        return s;
     }
 
     /// <summary>The scalar reference of <see cref="CorrelationScratch.System"/>'s correlations: each basis kernel
@@ -293,7 +300,8 @@ public static class ModelPsfMatch
         private readonly int _stamp, _fit, _width, _stampWidth, _keys;
         private readonly int[] _keyOf;
         private readonly bool[] _done;
-        private readonly double[] _padded, _horizontal, _raw, _conv;
+        private readonly double[] _padded, _horizontal, _raw, _conv, _stampBuffer;
+        private float[] _kernel = [];
 
         public CorrelationScratch(AlardLuptonBasis basis, int stamp, int fit)
         {
@@ -316,6 +324,7 @@ public static class ModelPsfMatch
             _horizontal = new double[_keys * stamp * _width];
             _raw = new double[basis.Count * fit * _width];
             _conv = new double[basis.Count * fit * _width];
+            _stampBuffer = new double[stamp * stamp];
         }
 
         /// <summary>Outputs per row: the fit width rounded up to a multiple of 8 (whole vectors at every width: the layout,
@@ -372,6 +381,16 @@ public static class ModelPsfMatch
         }
 
         /// <summary>The candidate's system from its science stamp (stamp x stamp) and the padded target.</summary>
+        /// <summary><see cref="ModelPsfMatch.Stamp"/> of <paramref name="psf"/> at (x, y) in this scratch's stamp buffer
+        /// (valid until the next call): a candidate's stamp allocates nothing.</summary>
+        public double[] Stamp(IPsf psf, double x, double y)
+        {
+            int n = psf.KernelSize;
+            if (_kernel.Length < n * n) _kernel = new float[n * n];
+            FillStamp(psf, x, y, _stamp, _kernel, _stampBuffer);
+            return _stampBuffer;
+        }
+
         public CandidateSystem System(double[] s, double[] paddedTarget)
         {
             int n = _basis.Size, nb = _basis.Count, w = _width, sw = _stampWidth;
