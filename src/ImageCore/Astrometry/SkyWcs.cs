@@ -145,14 +145,7 @@ public sealed class SkyWcs
     /// <summary>(RA, Dec) in degrees (RA in [0, 360)) of 0-based pixel (x, y).</summary>
     public (double Ra, double Dec) PixelToSky(double x, double y)
     {
-        double u = x - CrPix.X, v = y - CrPix.Y;
-        if (SipA is not null)
-        {
-            double du = SipA.Evaluate(u, v), dv = SipB!.Evaluate(u, v);
-            u += du;
-            v += dv;
-        }
-        double xi = (Cd[0, 0] * u + Cd[0, 1] * v) * Deg, eta = (Cd[1, 0] * u + Cd[1, 1] * v) * Deg;
+        var (xi, eta) = PixelToPlane(x, y);
         // TAN deprojection and the rotation to the celestial frame in one step, through direction cosines
         // (no trigonometry of the native latitude, so no cancellation near the tangent point or the pole).
         double p = xi * _cosLonPole + eta * _sinLonPole, q = xi * _sinLonPole - eta * _cosLonPole;
