@@ -45,7 +45,7 @@ internal static class PlanCommand
             var clock = Stopwatch.StartNew();
             var cpu = new double[4];   // the process's CPU time (user and system, all threads) at each phase's end
             cpu[0] = CpuSeconds();
-            var graph = parse.GetValue(dryRun)
+            var compact = parse.GetValue(dryRun)
                 ? QuantumGraphPlanner.PlanSimulatedCompact(new SimulationConfig
                   {
                       Visits = parse.GetValue(visits), Detectors = parse.GetValue(detectors)!, Scale = parse.GetValue(scale), Seed = parse.GetValue(seed),
@@ -53,17 +53,17 @@ internal static class PlanCommand
                 : QuantumGraphPlanner.PlanCompact(dataRepo, outRepo, config);
             double graphSeconds = clock.Elapsed.TotalSeconds;
             cpu[1] = CpuSeconds();
-            var plan = graph.Cluster(clustering);
+            var clusters = compact.Cluster(clustering);
             double clusterSeconds = clock.Elapsed.TotalSeconds - graphSeconds;
             cpu[2] = CpuSeconds();
             string dir = parse.GetValue(planDir)!.FullName;
-            PlanDirectory.Write(dir, graph, plan);
+            PlanDirectory.Write(dir, compact, clusters);
             double writeSeconds = clock.Elapsed.TotalSeconds - graphSeconds - clusterSeconds;
             cpu[3] = CpuSeconds();
-            Print(plan.Summary, dir);
+            Print(clusters.Summary, dir);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"planned in {graphSeconds:F1} s, clustered in {clusterSeconds:F1} s, written in {writeSeconds:F1} s (CPU {cpu[1] - cpu[0]:F1} s, {cpu[2] - cpu[1]:F1} s, {cpu[3] - cpu[2]:F1} s)"));
-            foreach (var u in graph.Unplanned) Console.Error.WriteLine($"imagecore: not planned: {u.Name}: {u.Message}");
+            foreach (var u in compact.Unplanned) Console.Error.WriteLine($"imagecore: not planned: {u.Name}: {u.Message}");
         }));
         return command;
     }

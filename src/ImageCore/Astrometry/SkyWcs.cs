@@ -197,8 +197,7 @@ public sealed class SkyWcs
         double d = sinDec * _sinDec0 + cosDec * _cosDec0 * cosDra;   // sin(native latitude)
         if (!(d > 0)) return (double.NaN, double.NaN);
         double a = -cosDec * sinDra, b = sinDec * _cosDec0 - cosDec * _sinDec0 * cosDra;
-        double xi = (b * _sinLonPole + a * _cosLonPole) / d / Deg, eta = -(b * _cosLonPole - a * _sinLonPole) / d / Deg;
-        return (_i11 * xi + _i12 * eta, _i21 * xi + _i22 * eta);
+        return PlaneToOffset((b * _sinLonPole + a * _cosLonPole) / d / Deg, -(b * _cosLonPole - a * _sinLonPole) / d / Deg);
     }
 
     /// <summary>Whether <paramref name="other"/> is this WCS with another reference pixel and neither has SIP (as

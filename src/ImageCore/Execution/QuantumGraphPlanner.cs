@@ -256,34 +256,8 @@ public static class QuantumGraphPlanner
         foreach (var part in found)
             foreach (var m in part)
                 keys[n++] = (long)((((ulong)m.Tract * patches + (ulong)m.Patch) * visits + (ulong)((long)m.Visit - minVisit)) * raws + (ulong)m.Raw);
-        RadixSort(keys);
+        Array.Sort(keys);   // distinct keys: no ties to keep in order
         return (keys, patches, visits, minVisit, raws);
-    }
-
-    /// <summary>Sorts <paramref name="keys"/> (none negative) into ascending order: least significant 16 bits first, each
-    /// pass stable, as many passes as the largest key has digits.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // hot from the first raw: no slow tier 0 while the JIT catches up
-    internal static void RadixSort(long[] keys)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        long max = 0;
-        foreach (long key in keys)
-        {
-            if (key < 0) throw new ArgumentException($"a negative key, {key}", nameof(keys));
-            max = Math.Max(max, key);
-        }
-        long[] from = keys, to = new long[keys.Length];
-        var counts = new int[1 << 16];
-        for (int shift = 0; shift < 64 && (max >> shift) != 0; shift += 16)
-        {
-            Array.Clear(counts);
-            foreach (long key in from) counts[(int)((key >> shift) & 0xFFFF)]++;
-            int sum = 0;
-            for (int d = 0; d < counts.Length; d++) (counts[d], sum) = (sum, sum + counts[d]);
-            foreach (long key in from) to[counts[(int)((key >> shift) & 0xFFFF)]++] = key;
-            (from, to) = (to, from);
-        }
-        if (from != keys) Array.Copy(from, keys, keys.Length);
     }
 
     /// <summary>What <see cref="FindWarps"/> reuses from raw to raw on one thread: the warps found so far, the buffers of a

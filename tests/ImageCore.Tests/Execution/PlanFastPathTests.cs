@@ -79,21 +79,4 @@ public class PlanFastPathTests
             Assert.Equal(arrays[1].Select(BitConverter.DoubleToInt64Bits), cy.Select(BitConverter.DoubleToInt64Bits));
         }
     }
-
-    [Theory]
-    [InlineData(0, 1L)]
-    [InlineData(1, 1L)]
-    [InlineData(1000, 1000L)]                  // duplicates, one pass
-    [InlineData(100_000, 1L << 49)]            // a night's packed warp keys: four passes
-    [InlineData(10_000, long.MaxValue)]
-    public void The_radix_sort_sorts_as_array_sort(int count, long bound)
-    {
-        var random = new Random(count);
-        var keys = new long[count];
-        for (int i = 0; i < count; i++) keys[i] = random.NextInt64(bound);
-        var expected = keys.ToArray();
-        Array.Sort(expected);
-        QuantumGraphPlanner.RadixSort(keys);
-        Assert.Equal(expected, keys);
-    }
 }
